@@ -1,0 +1,136 @@
+"""The contract every platform adapter keeps (see DESIGN.md, "Platform adapters").
+
+Adapters translate one platform's HTTP API into the common model below. They never touch the
+database and never sleep: throttles and expired tokens are raised as typed errors and the worker
+decides what they mean.
+"""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+
+class Platform(StrEnum):
+    instagram = "instagram"
+    facebook = "facebook"
+    youtube = "youtube"
+    tiktok = "tiktok"
+    x = "x"
+    linkedin = "linkedin"
+    pinterest = "pinterest"
+    demo = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """Which account to read: the platform's stable id when known, else the handle."""
+
+    platform: Platform
+    handle: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a platform call authenticates with. `extra` carries platform specifics
+    (e.g. a LinkedIn organization URN or a Pinterest ad account id)."""
+
+    access_token: str | None = None
+    api_key: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """A stable, non-secret name for budgeting this credential (never the token itself)."""
+        material = self.access_token or self.api_key or "anonymous"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    external_id: str
+    handle: str | None
+    display_name: str | None
+    followers: int | None
+    following: int | None
+    posts_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostStats:
+    """Counts as the platform reported them: None where it reports nothing, never a made-up 0."""
+
+    views: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    watch_time_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostInfo:
+    external_id: str
+    url: str | None
+    kind: str | None  # post|reel|story|video|short|tweet|pin|article|live
+    caption: str | None
+    published_at: datetime | None
+    stats: PostStats | None = None
+
+
+class AdapterError(Exception):
+    """Base of every error an adapter raises; `platform` says whose API misbehaved."""
+
+    def __init__(self, message: str, *, platform: str | None = None) -> None:
+        super().__init__(message)
+        self.platform = platform
+
+
+class RateLimited(AdapterError):
+    def __init__(
+        self, message: str, *, retry_after_s: float, platform: str | None = None
+    ) -> None:
+        super().__init__(message, platform=platform)
+        self.retry_after_s = retry_after_s
+
+
+class AuthExpired(AdapterError):
+    """The token is expired, revoked or lacks permission: a person must reconnect it."""
+
+
+class NotFound(AdapterError):
+    """The account itself does not exist (a missing post is simply absent from the result)."""
+
+
+class PlatformUnavailable(AdapterError):
+    """5xx, timeouts, connection errors: transient, worth retrying later."""
+
+
+class MalformedResponse(AdapterError):
+    """The body could not be understood (not JSON, or not the documented shape)."""
+
+
+@runtime_checkable
+class PlatformAdapter(Protocol):
+    platform: Platform
+    max_batch: int
+
+    async def fetch_account(
+        self, account: AccountRef, creds: Credentials | None
+    ) -> AccountStats: ...
+
+    async def list_posts(
+        self, account: AccountRef, creds: Credentials | None, *, since: datetime | None
+    ) -> list[PostInfo]: ...
+
+    async def fetch_post_stats(
+        self, post_ids: Sequence[str], creds: Credentials | None
+    ) -> dict[str, PostStats]:
+        """A post id missing from the result is gone (deleted, private); the caller marks it."""
+        ...

@@ -1,0 +1,45 @@
+from datetime import UTC, datetime
+
+from shared.platforms import get_adapter
+from shared.platforms.base import AccountRef, Platform, PlatformAdapter
+from shared.platforms.demo import DemoAdapter, base_followers, published_at
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def adapter() -> DemoAdapter:
+    return DemoAdapter(clock=lambda: NOW)
+
+
+class TestDemoAdapter:
+    def test_is_a_platform_adapter(self, http, settings):
+        assert isinstance(get_adapter("demo", http, settings), PlatformAdapter)
+
+    async def test_account_grows_from_its_base(self):
+        ref = AccountRef(Platform.demo, "ada.lovelace")
+        stats = await adapter().fetch_account(ref, None)
+        days = (NOW - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds() / 86_400
+        assert stats.followers == int(base_followers("ada.lovelace") * 1.002**days)
+        assert stats.handle == "ada.lovelace"
+
+    async def test_list_posts_newest_first_since(self):
+        since = datetime(2026, 2, 20, tzinfo=UTC)
+        posts = await adapter().list_posts(AccountRef(Platform.demo, "ada"), None, since=since)
+        assert posts, "a post every two days must land in a nine-day window"
+        assert all(p.published_at >= since for p in posts)
+        assert [p.published_at for p in posts] == sorted((p.published_at for p in posts), reverse=True)
+
+    async def test_post_stats_by_hand(self):
+        handle, number = "ada", 10
+        age_h = (NOW - published_at(handle, number)).total_seconds() / 3600
+        import math
+
+        views = int(base_followers(handle) * 0.6 * (1 - math.exp(-age_h / 18)))
+        stats = (await adapter().fetch_post_stats([f"{handle}-{number}"], None))[f"{handle}-10"]
+        assert stats.views == views
+        assert stats.likes == int(views * 0.06)
+        assert stats.clicks is None
+
+    async def test_unknown_and_future_ids_are_gone(self):
+        result = await adapter().fetch_post_stats(["ada-999999", "nonsense", "ada-1"], None)
+        assert list(result) == ["ada-1"]
