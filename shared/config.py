@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     linkedin_version: str = Field("202610", pattern=r"^\d{6}$")
     platform_timeout_s: float = Field(20.0, gt=0)
 
+    # Ingestion. Accounts sync daily; the simulated demo platform faster, so a first run shows
+    # data moving within minutes.
+    account_sync_interval_s: int = Field(24 * 3600, ge=60)
+    demo_account_sync_interval_s: int = Field(300, ge=10)
+    scheduler_batch_limit: int = Field(5000, ge=1)
+    worker_max_jobs: int = Field(20, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:

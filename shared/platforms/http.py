@@ -2,6 +2,8 @@
 to the adapter error hierarchy. Platform-specific error bodies are each adapter's business."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +19,9 @@ async def send(
     try:
         return await client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise PlatformUnavailable(f"{platform}: timed out calling {url}", platform=platform) from exc
+        raise PlatformUnavailable(
+            f"{platform}: timed out calling {url}", platform=platform
+        ) from exc
     except httpx.TransportError as exc:
         raise PlatformUnavailable(
             f"{platform}: could not reach {url}: {exc}", platform=platform
@@ -47,6 +51,18 @@ def expect(condition: bool, what: str, *, platform: str) -> None:
     """Guard a shape assumption so a surprising payload raises a typed error, not a KeyError."""
     if not condition:
         raise MalformedResponse(f"{platform}: unexpected response shape: {what}", platform=platform)
+
+
+@contextmanager
+def reading(what: str, *, platform: str) -> Iterator[None]:
+    """Read a payload without crashing on it: a missing key, a wrong type or an unparsable value
+    inside the block becomes MalformedResponse naming what was being read."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedResponse(
+            f"{platform}: unexpected response shape in {what}: {exc!r}", platform=platform
+        ) from exc
 
 
 def optional_int(value: Any) -> int | None:

@@ -1,0 +1,29 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
+#   make run    start Sway (embedded Postgres and Redis unless SWAY_DATABASE_URL / SWAY_REDIS_URL)
+#   make test   run the whole suite against real Postgres and Redis
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+
+.PHONY: run test lint bench clean
+
+$(VENV)/bin/sway: pyproject.toml uv.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv sync --frozen --quiet --python $(VENV)/bin/python
+	@touch $@
+
+run: $(VENV)/bin/sway
+	$(VENV)/bin/sway run
+
+test: $(VENV)/bin/sway
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/bin/sway
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/bin/sway
+	$(VENV)/bin/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .sway

@@ -1,0 +1,100 @@
+"""The only place FastAPI dependencies are wired. Routers import the Annotated aliases below."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+from uuid import UUID
+
+from arq.connections import ArqRedis
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api import ratelimit
+from shared.config import Settings
+from shared.domain.organization import service as organization_service
+from shared.domain.organization.schemas import Principal, Scope
+from shared.errors import Forbidden, NotFound
+from shared.jobs import JobQueue
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The API's one commit site: commit after the endpoint returns (before the response is
+    sent), roll back on any error, and enqueue deferred jobs only once the commit succeeded."""
+    async with request.app.state.sessionmaker() as session:
+        queue = JobQueue.attach(session)
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            queue.clear()
+            raise
+        await queue.flush(request.app.state.redis)
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_jobs(session: SessionDep) -> JobQueue:
+    return JobQueue.of(session)
+
+
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_redis(request: Request) -> ArqRedis:
+    return request.app.state.redis
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def get_principal(request: Request, session: SessionDep) -> Principal:
+    principal = await organization_service.authenticate(session, _bearer(request))
+    settings: Settings = request.app.state.settings
+    await ratelimit.check(request.app.state.redis, principal.key_id, settings.api_rate_limit_per_minute)
+    return principal
+
+
+def require(scope: Scope) -> Callable[..., Principal]:
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.allows(scope):
+            raise Forbidden(f"this API key lacks the `{scope}` scope")
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(require(Scope.read))]
+Writer = Annotated[Principal, Depends(require(Scope.write))]
+Admin = Annotated[Principal, Depends(require(Scope.admin))]
+
+
+def parse_id(value: str, what: str) -> UUID:
+    """A malformed id is just an id that does not exist: 404, same as a foreign one."""
+    try:
+        return UUID(value)
+    except ValueError as exc:
+        raise NotFound(f"{what} {value} not found") from exc
+
+
+def _id_of(what: str) -> Callable[[str], UUID]:
+    def load(id: str) -> UUID:
+        return parse_id(id, what)
+
+    return load
+
+
+CreatorId = Annotated[UUID, Depends(_id_of("creator"))]
+AccountId = Annotated[UUID, Depends(_id_of("account"))]
+CampaignId = Annotated[UUID, Depends(_id_of("campaign"))]
+ApiKeyId = Annotated[UUID, Depends(_id_of("API key"))]

@@ -1,0 +1,52 @@
+"""Assembles the app: routers, error handlers, middleware, offline docs. No logic here."""
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+
+from services.api import errors
+from services.api.lifespan import lifespan
+from services.api.middleware import IdempotencyMiddleware, MetricsMiddleware
+from services.api.routers import api_router, health
+from shared.config import Settings, get_settings
+from shared.logging import configure_logging
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="Sway",
+        version="0.1.0",
+        summary="Open, self-hostable backend for influencer marketing",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    app.add_middleware(IdempotencyMiddleware, ttl_s=settings.idempotency_ttl_s)
+    app.add_middleware(MetricsMiddleware)
+    _offline_docs(app)
+    return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    # Swagger UI assets ship in a Python package, so /docs works on a machine with no internet.
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/static/swagger-ui", StaticFiles(directory=assets), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="Sway API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon.png",
+        )

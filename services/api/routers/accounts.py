@@ -1,0 +1,41 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+
+from services.api.deps import AccountId, JobsDep, Reader, SessionDep, Writer
+from services.api.errors import responses
+from shared.domain.account import service as account_service
+from shared.domain.account.schemas import AccountRead, AccountSnapshotRead
+from shared.domain.pagination import PageRead
+
+router = APIRouter(prefix="/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429))
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status: str = "queued"
+
+
+@router.get("/{id}", response_model=AccountRead)
+async def get_account(id: AccountId, session: SessionDep, principal: Reader):
+    return await account_service.get(session, principal.org_id, id)
+
+
+@router.get("/{id}/snapshots", response_model=PageRead[AccountSnapshotRead], responses=responses(422))
+async def list_account_snapshots(
+    id: AccountId,
+    session: SessionDep,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+):
+    return await account_service.list_snapshots(
+        session, principal.org_id, id, cursor=cursor, limit=limit
+    )
+
+
+@router.post("/{id}/refresh", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
+async def refresh_account(id: AccountId, session: SessionDep, jobs: JobsDep, principal: Writer):
+    job_id = await account_service.refresh(session, principal.org_id, id, jobs=jobs)
+    return JobAccepted(job_id=job_id)

@@ -1,0 +1,28 @@
+from fastapi import APIRouter, status
+
+from services.api.deps import Admin, ApiKeyId, SessionDep
+from services.api.errors import responses
+from shared.domain.organization import service as organization_service
+from shared.domain.organization.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+
+router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=responses(401, 403, 429))
+
+
+@router.post(
+    "", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED, responses=responses(422)
+)
+async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Admin):
+    key, secret = await organization_service.create_api_key(
+        session, principal.org_id, name=body.name, scopes=body.scopes
+    )
+    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
+
+
+@router.get("", response_model=list[ApiKeyRead])
+async def list_api_keys(session: SessionDep, principal: Admin):
+    return await organization_service.list_api_keys(session, principal.org_id)
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
+async def revoke_api_key(id: ApiKeyId, session: SessionDep, principal: Admin) -> None:
+    await organization_service.revoke_api_key(session, principal.org_id, id)

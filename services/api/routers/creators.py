@@ -1,0 +1,52 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.api.deps import CreatorId, JobsDep, Reader, SessionDep, Writer
+from services.api.errors import responses
+from shared.domain.account import service as account_service
+from shared.domain.account.schemas import AccountCreate, AccountRead
+from shared.domain.creator import service as creator_service
+from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorRead, CreatorUpdate
+from shared.domain.pagination import PageRead
+
+router = APIRouter(prefix="/creators", tags=["creators"], responses=responses(401, 403, 422, 429))
+
+
+@router.post("", response_model=CreatorRead, status_code=status.HTTP_201_CREATED)
+async def create_creator(body: CreatorCreate, session: SessionDep, principal: Writer):
+    return await creator_service.create(session, principal.org_id, body)
+
+
+@router.get("", response_model=PageRead[CreatorRead])
+async def list_creators(
+    filters: Annotated[CreatorFilters, Query()], session: SessionDep, principal: Reader
+):
+    return await creator_service.list_page(session, principal.org_id, filters)
+
+
+@router.get("/{id}", response_model=CreatorRead, responses=responses(404))
+async def get_creator(id: CreatorId, session: SessionDep, principal: Reader):
+    return await creator_service.get(session, principal.org_id, id)
+
+
+@router.patch("/{id}", response_model=CreatorRead, responses=responses(404))
+async def update_creator(id: CreatorId, body: CreatorUpdate, session: SessionDep, principal: Writer):
+    return await creator_service.update(session, principal.org_id, id, body)
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
+async def archive_creator(id: CreatorId, session: SessionDep, principal: Writer) -> None:
+    await creator_service.archive(session, principal.org_id, id)
+
+
+@router.post(
+    "/{id}/accounts",
+    response_model=AccountRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, 409),
+)
+async def create_account(
+    id: CreatorId, body: AccountCreate, session: SessionDep, jobs: JobsDep, principal: Writer
+):
+    return await account_service.create(session, principal.org_id, id, body, jobs=jobs)

@@ -1,0 +1,14 @@
+from fastapi import APIRouter
+
+from services.api.deps import Reader, SessionDep
+from services.api.errors import responses
+from shared.domain.organization import service as organization_service
+from shared.domain.organization.schemas import OrganizationRead
+
+router = APIRouter(prefix="/organization", tags=["organization"], responses=responses(401, 403))
+
+
+@router.get("", response_model=OrganizationRead)
+async def get_organization(session: SessionDep, principal: Reader):
+    """The organization the calling key belongs to."""
+    return await organization_service.get_organization(session, principal.org_id)

@@ -1,0 +1,50 @@
+"""The worker's process-wide resources, built once on startup and closed on shutdown."""
+
+from typing import Any, TypedDict
+
+import httpx
+from arq.connections import ArqRedis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.config import Settings, get_settings
+from shared.db import create_engine, create_sessionmaker
+from shared.logging import configure_logging
+from shared.platforms import get_adapter
+from shared.platforms.base import Platform, PlatformAdapter
+
+
+class WorkerContext(TypedDict, total=False):
+    redis: ArqRedis  # set by arq
+    job_try: int  # set by arq per job
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    adapters: dict[Platform, PlatformAdapter]
+
+
+def build_adapters(http: httpx.AsyncClient, settings: Settings) -> dict[Platform, PlatformAdapter]:
+    return {platform: get_adapter(platform, http, settings) for platform in Platform}
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = ctx.get("settings") or get_settings()
+    configure_logging(settings)
+    if not settings.database_url:
+        raise RuntimeError("SWAY_DATABASE_URL must be set (`sway run` sets it for you)")
+    ctx["settings"] = settings
+    ctx["engine"] = create_engine(settings.database_url, pool_size=10, max_overflow=5)
+    ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
+    ctx["http"] = httpx.AsyncClient(
+        timeout=settings.platform_timeout_s,
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        headers={"User-Agent": "Sway/0.1 (+self-hosted influencer analytics)"},
+    )
+    ctx["adapters"] = build_adapters(ctx["http"], settings)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if "http" in ctx:
+        await ctx["http"].aclose()
+    if "engine" in ctx:
+        await ctx["engine"].dispose()

@@ -1,0 +1,32 @@
+"""The single WorkerSettings the arq CLI points at: `arq services.worker.main.WorkerSettings`."""
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import func
+
+from services.worker import context
+from services.worker.jobs import accounts
+from shared import jobs
+from shared.config import get_settings
+
+
+def _redis_settings() -> RedisSettings:
+    url = get_settings().redis_url
+    return RedisSettings.from_dsn(url) if url else RedisSettings()
+
+
+class WorkerSettings:
+    functions = [
+        # keep_result=0 frees the job id once done, so a later refresh can enqueue it again.
+        func(accounts.sync_account, name=jobs.SYNC_ACCOUNT, max_tries=5, keep_result=0),
+    ]
+    cron_jobs = [
+        cron(accounts.schedule_account_syncs, name="account.schedule", second=0, run_at_startup=True),
+    ]
+    on_startup = context.startup
+    on_shutdown = context.shutdown
+    redis_settings = _redis_settings()
+    max_jobs = get_settings().worker_max_jobs
+    job_timeout = 300
+    # Results are only for debugging; keep them an hour, not arq's default day.
+    keep_result = 3600

@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import jobs as job_names
+from shared.domain.account.repository import AccountRepository
+from shared.domain.account.schemas import AccountCreate
+from shared.domain.creator import service as creator_service
+from shared.domain.pagination import Page, page_of
+from shared.errors import Conflict, NotFound
+from shared.jobs import JobQueue
+from shared.models import AccountSnapshot, CreatorAccount
+from shared.platforms.profiles import profile_url
+
+
+async def create(
+    session: AsyncSession, org_id: UUID, creator_id: UUID, data: AccountCreate, *, jobs: JobQueue
+) -> CreatorAccount:
+    creator = await creator_service.get(session, org_id, creator_id)
+    repository = AccountRepository(session, org_id)
+    existing = await repository.by_handle(data.platform, data.handle)
+    if existing is not None:
+        raise _duplicate(existing, creator_id)
+    account = repository.add(
+        CreatorAccount(
+            creator_id=creator.id,
+            platform=data.platform.value,
+            handle=data.handle,
+            external_id=data.external_id,
+            url=profile_url(data.platform, data.handle),
+            sync_status="pending",
+            next_sync_at=datetime.now(UTC),
+        )
+    )
+    try:
+        async with session.begin_nested():
+            await repository.flush()
+    except IntegrityError as exc:  # a concurrent request won the race for the same handle
+        raise Conflict(f"{data.platform} account @{data.handle} already exists") from exc
+    request_sync(jobs, org_id, account.id)
+    return account
+
+
+def _duplicate(existing: CreatorAccount, creator_id: UUID) -> Conflict:
+    if existing.creator_id == creator_id:
+        return Conflict(f"this creator already has the {existing.platform} account @{existing.handle}")
+    return Conflict(
+        f"{existing.platform} account @{existing.handle} belongs to another creator "
+        f"({existing.creator_id}) in this organization"
+    )
+
+
+async def get(session: AsyncSession, org_id: UUID, account_id: UUID) -> CreatorAccount:
+    account = await AccountRepository(session, org_id).get(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id} not found")
+    return account
+
+
+async def list_snapshots(
+    session: AsyncSession, org_id: UUID, account_id: UUID, *, cursor: str | None, limit: int
+) -> Page[AccountSnapshot]:
+    account = await get(session, org_id, account_id)
+    rows = await AccountRepository(session, org_id).snapshots(account.id, cursor, limit)
+    return page_of(rows, limit, lambda s: (s.captured_at, s.account_id))
+
+
+def request_sync(jobs: JobQueue, org_id: UUID, account_id: UUID) -> str:
+    """One pending sync per account: a second request while one is queued is a no-op."""
+    job_id = f"{job_names.SYNC_ACCOUNT}:{account_id}"
+    jobs.defer(job_names.SYNC_ACCOUNT, str(org_id), str(account_id), job_id=job_id)
+    return job_id
+
+
+async def refresh(
+    session: AsyncSession, org_id: UUID, account_id: UUID, *, jobs: JobQueue
+) -> str:
+    account = await get(session, org_id, account_id)
+    return request_sync(jobs, org_id, account.id)

@@ -1,0 +1,130 @@
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.domain.types import CurrencyCode, Hashtag, LongText, Mention, Money, Name
+from shared.metrics.kpis import KPI_NAMES
+from shared.platforms.base import Platform
+
+
+class Objective(StrEnum):
+    awareness = "awareness"
+    engagement = "engagement"
+    traffic = "traffic"
+    leads = "leads"
+    sales = "sales"
+
+
+class CampaignStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    paused = "paused"
+    completed = "completed"
+    archived = "archived"
+
+
+class Direction(StrEnum):
+    at_least = "at_least"
+    at_most = "at_most"
+
+
+class Goal(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    metric: str = Field(description="A KPI name from docs/metrics.md", examples=["engagements"])
+    target: Decimal = Field(ge=0, max_digits=20, decimal_places=6)
+    direction: Direction = Direction.at_least
+
+    @field_validator("metric")
+    @classmethod
+    def _known_kpi(cls, value: str) -> str:
+        if value not in KPI_NAMES:
+            raise ValueError(f"unknown KPI {value!r}; goals target one of: {', '.join(sorted(KPI_NAMES))}")
+        return value
+
+
+def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValueError("ends_on is before starts_on")
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    objective: Objective
+    status: CampaignStatus = CampaignStatus.draft
+    starts_on: date | None = None
+    ends_on: date | None = None
+    currency: CurrencyCode = "USD"
+    budget: Money | None = None
+    hashtags: list[Hashtag] = Field(default_factory=list, max_length=50)
+    mentions: list[Mention] = Field(default_factory=list, max_length=50)
+    platforms: list[Platform] = Field(default_factory=list, max_length=8)
+    brief: LongText | None = None
+    goals: list[Goal] = Field(default_factory=list, max_length=30)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        _check_dates(self.starts_on, self.ends_on)
+        return self
+
+
+class CampaignUpdate(BaseModel):
+    """PATCH body: only the fields sent change; `goals`, when sent, replaces the whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    objective: Objective | None = None
+    status: CampaignStatus | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    currency: CurrencyCode | None = None
+    budget: Money | None = None
+    hashtags: list[Hashtag] | None = Field(None, max_length=50)
+    mentions: list[Mention] | None = Field(None, max_length=50)
+    platforms: list[Platform] | None = Field(None, max_length=8)
+    brief: LongText | None = None
+    goals: list[Goal] | None = Field(None, max_length=30)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        _check_dates(self.starts_on, self.ends_on)
+        return self
+
+
+class CampaignRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    objective: str
+    status: str
+    starts_on: date | None
+    ends_on: date | None
+    currency: str
+    budget: Money | None
+    hashtags: list[str]
+    mentions: list[str]
+    platforms: list[str]
+    brief: str | None
+    goals: list[Goal]
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class CampaignFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(None, max_length=200)
+    status: CampaignStatus | None = None
+    objective: Objective | None = None
+    platform: Platform | None = None
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=500)

@@ -1,0 +1,83 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.campaign.repository import CampaignRepository
+from shared.domain.campaign.schemas import (
+    CampaignCreate,
+    CampaignFilters,
+    CampaignStatus,
+    CampaignUpdate,
+    Goal,
+)
+from shared.domain.pagination import Page, page_of
+from shared.errors import Invalid, NotFound
+from shared.models import Campaign, CampaignGoal
+
+NULLABLE = {"starts_on", "ends_on", "budget", "brief"}
+
+
+def _goal_rows(goals: list[Goal]) -> list[CampaignGoal]:
+    return [CampaignGoal(metric=g.metric, target=g.target, direction=g.direction) for g in goals]
+
+
+def _stamp_org(campaign: Campaign) -> None:
+    for goal in campaign.goals:
+        goal.org_id = campaign.org_id
+
+
+async def create(session: AsyncSession, org_id: UUID, data: CampaignCreate) -> Campaign:
+    repository = CampaignRepository(session, org_id)
+    fields = data.model_dump(exclude={"goals"})
+    campaign = repository.add(Campaign(**fields, goals=_goal_rows(data.goals)))
+    _stamp_org(campaign)
+    await repository.flush()
+    return await get(session, org_id, campaign.id)
+
+
+async def get(session: AsyncSession, org_id: UUID, campaign_id: UUID) -> Campaign:
+    repository = CampaignRepository(session, org_id)
+    campaign = await repository.get(campaign_id, repository.with_goals())
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} not found")
+    return campaign
+
+
+async def list_page(
+    session: AsyncSession, org_id: UUID, filters: CampaignFilters
+) -> Page[Campaign]:
+    rows = await CampaignRepository(session, org_id).list(filters)
+    return page_of(rows, filters.limit, lambda c: (c.created_at, c.id))
+
+
+async def update(
+    session: AsyncSession, org_id: UUID, campaign_id: UUID, data: CampaignUpdate
+) -> Campaign:
+    campaign = await get(session, org_id, campaign_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"goals"})
+    for field, value in changes.items():
+        if value is None and field not in NULLABLE:
+            raise Invalid.field(("body", field), f"{field} cannot be null")
+    starts_on = changes.get("starts_on", campaign.starts_on)
+    ends_on = changes.get("ends_on", campaign.ends_on)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise Invalid.field(("body", "ends_on"), "ends_on is before starts_on")
+    for field, value in changes.items():
+        setattr(campaign, field, value)
+    if data.goals is not None:
+        campaign.goals = _goal_rows(data.goals)
+        _stamp_org(campaign)
+    if changes.get("status") == CampaignStatus.archived and campaign.archived_at is None:
+        campaign.archived_at = datetime.now(UTC)
+    await session.flush()
+    await session.refresh(campaign, ["updated_at"])
+    return campaign
+
+
+async def archive(session: AsyncSession, org_id: UUID, campaign_id: UUID) -> None:
+    campaign = await get(session, org_id, campaign_id)
+    if campaign.archived_at is None:
+        campaign.status = CampaignStatus.archived
+        campaign.archived_at = datetime.now(UTC)
+        await session.flush()

@@ -1,0 +1,69 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.creator.repository import CreatorRepository, sort_value
+from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
+from shared.domain.pagination import Page, page_of
+from shared.errors import Invalid, NotFound
+from shared.models import Creator
+
+
+def _normalized(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return sorted({value.lower() for value in values})
+
+
+async def create(session: AsyncSession, org_id: UUID, data: CreatorCreate) -> Creator:
+    fields = data.model_dump()
+    fields["niches"] = _normalized(data.niches)
+    fields["tags"] = _normalized(data.tags)
+    repository = CreatorRepository(session, org_id)
+    creator = repository.add(Creator(**fields))
+    await repository.flush()
+    return await get(session, org_id, creator.id)
+
+
+async def get(session: AsyncSession, org_id: UUID, creator_id: UUID) -> Creator:
+    repository = CreatorRepository(session, org_id)
+    creator = await repository.get(creator_id, repository.with_accounts())
+    if creator is None:
+        raise NotFound(f"creator {creator_id} not found")
+    return creator
+
+
+async def list_page(session: AsyncSession, org_id: UUID, filters: CreatorFilters) -> Page[Creator]:
+    if (
+        filters.min_followers is not None
+        and filters.max_followers is not None
+        and filters.min_followers > filters.max_followers
+    ):
+        raise Invalid.field(("query", "max_followers"), "max_followers is below min_followers")
+    rows = await CreatorRepository(session, org_id).list(filters)
+    return page_of(rows, filters.limit, lambda c: (sort_value(c, filters.sort), c.id))
+
+
+async def update(
+    session: AsyncSession, org_id: UUID, creator_id: UUID, data: CreatorUpdate
+) -> Creator:
+    creator = await get(session, org_id, creator_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise Invalid.field(("body", "name"), "name cannot be null")
+    for field in ("niches", "tags"):
+        if field in changes:
+            changes[field] = _normalized(changes[field]) or []
+    for field, value in changes.items():
+        setattr(creator, field, value)
+    await session.flush()
+    await session.refresh(creator, ["updated_at"])
+    return creator
+
+
+async def archive(session: AsyncSession, org_id: UUID, creator_id: UUID) -> None:
+    creator = await get(session, org_id, creator_id)
+    if creator.archived_at is None:
+        creator.archived_at = datetime.now(UTC)
+        await session.flush()

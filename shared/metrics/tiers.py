@@ -1,0 +1,34 @@
+"""Creator tiers by follower count (METRICS.md, "Account level")."""
+
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    emerging = "emerging"
+    nano = "nano"
+    micro = "micro"
+    mid = "mid"
+    macro = "macro"
+    mega = "mega"
+
+
+# Lower bounds, highest first. An organization may override them in its settings.
+PRESETS: dict[str, list[tuple[Tier, int]]] = {
+    "default": [(Tier.mega, 500_000), (Tier.mid, 50_000), (Tier.micro, 5_000), (Tier.nano, 1_000)],
+    "industry": [
+        (Tier.mega, 1_000_000),
+        (Tier.macro, 500_000),
+        (Tier.mid, 100_000),
+        (Tier.micro, 10_000),
+        (Tier.nano, 1_000),
+    ],
+}
+
+
+def tier_for(followers: int | None, boundaries: list[tuple[Tier, int]] | None = None) -> Tier | None:
+    if followers is None:
+        return None
+    for tier, lower in boundaries or PRESETS["default"]:
+        if followers >= lower:
+            return tier
+    return Tier.emerging

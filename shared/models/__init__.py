@@ -1,0 +1,19 @@
+"""Every ORM model, imported here so Alembic and relationship resolution see them all."""
+
+from shared.models.account_snapshot import AccountSnapshot
+from shared.models.api_key import ApiKey
+from shared.models.campaign import Campaign
+from shared.models.campaign_goal import CampaignGoal
+from shared.models.creator import Creator
+from shared.models.creator_account import CreatorAccount
+from shared.models.organization import Organization
+
+__all__ = [
+    "AccountSnapshot",
+    "ApiKey",
+    "Campaign",
+    "CampaignGoal",
+    "Creator",
+    "CreatorAccount",
+    "Organization",
+]

@@ -1,0 +1,50 @@
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+
+if TYPE_CHECKING:
+    from shared.models.creator import Creator
+
+
+class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
+    """A creator's presence on one platform."""
+
+    __tablename__ = "creator_account"
+    __table_args__ = (
+        # One (platform, handle) per organization, whatever the creator; handles are case-blind.
+        Index(
+            "uq_creator_account_org_platform_handle",
+            "org_id",
+            "platform",
+            func.lower(text("handle")),
+            unique=True,
+        ),
+        Index("ix_creator_account_next_sync_at", "next_sync_at"),
+    )
+
+    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    handle: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    followers: Mapped[int | None] = mapped_column(BigInteger)
+    following: Mapped[int | None] = mapped_column(BigInteger)
+    posts_count: Mapped[int | None] = mapped_column(BigInteger)
+    tier: Mapped[str | None] = mapped_column(String(20))
+    engagement_rate: Mapped[float | None] = mapped_column(Float)
+    authenticity: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # pending | ok | auth_expired | not_found | error
+    sync_status: Mapped[str] = mapped_column(String(20), default="pending")
+    sync_error: Mapped[str | None] = mapped_column(Text)
+    last_synced_at: Mapped[datetime | None]
+    next_sync_at: Mapped[datetime | None]
+    # Fernet token of the platform credentials JSON; the key lives in settings, never here.
+    credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+
+    creator: Mapped["Creator"] = relationship(back_populates="accounts", lazy="raise")

@@ -1,0 +1,18 @@
+"""Canonical profile URLs, built from a handle (the inverse of urls.parse_profile_url)."""
+
+from shared.platforms.base import Platform
+
+PROFILE_URLS: dict[Platform, str] = {
+    Platform.instagram: "https://www.instagram.com/{handle}/",
+    Platform.facebook: "https://www.facebook.com/{handle}",
+    Platform.youtube: "https://www.youtube.com/@{handle}",
+    Platform.tiktok: "https://www.tiktok.com/@{handle}",
+    Platform.x: "https://x.com/{handle}",
+    Platform.linkedin: "https://www.linkedin.com/company/{handle}/",
+    Platform.pinterest: "https://www.pinterest.com/{handle}/",
+    Platform.demo: "https://demo.sway.test/@{handle}",
+}
+
+
+def profile_url(platform: str | Platform, handle: str) -> str:
+    return PROFILE_URLS[Platform(platform)].format(handle=handle.lstrip("@"))

