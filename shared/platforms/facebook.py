@@ -1,0 +1,159 @@
+"""Facebook Pages through the Graph API, reference §2.
+
+Likes, comments and shares are fields of the post (reactions and comments summaries, `shares`);
+reach, views and clicks come from the post insights edge. Impressions stay None: Meta replaced
+them by views in all versions on 2025-11-15.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from shared.config import Settings
+from shared.platforms import meta
+from shared.platforms.base import (
+    AccountRef,
+    AccountStats,
+    Credentials,
+    NotFound,
+    Platform,
+    PostInfo,
+    PostStats,
+)
+from shared.platforms.http import optional_int, reading
+
+PLATFORM = Platform.facebook.value
+ACCOUNT_FIELDS = "id,name,followers_count,fan_count"
+COUNT_FIELDS = (
+    "shares,reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count)"
+)
+POST_FIELDS = f"id,created_time,message,permalink_url,status_type,{COUNT_FIELDS}"
+PAGE_SIZE = 25
+INSIGHT_METRICS = ("post_total_media_view_unique", "post_media_view", "post_clicks")
+# `post_media_view` is a name only third-party code uses, and one note says v25 rejects it. When an
+# insights request fails as an invalid metric we ask again without it, so reach and clicks survive.
+FALLBACK_METRICS = ("post_total_media_view_unique", "post_clicks")
+
+
+class FacebookAdapter:
+    platform = Platform.facebook
+    max_batch = meta.BATCH_LIMIT
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self._client = client
+        self._base = settings.base_url("facebook")
+
+    async def fetch_account(self, account: AccountRef, creds: Credentials | None) -> AccountStats:
+        token = meta.access_token(creds, platform=PLATFORM)
+        url = f"{self._base}/{_page_id(account)}"
+        params = {"fields": ACCOUNT_FIELDS, "access_token": token}
+        body = await meta.get_json(self._client, url, params, platform=PLATFORM)
+        with reading("the Page", platform=PLATFORM):
+            # fan_count counts Page likes, not followers; it is read but never stands in for them.
+            return AccountStats(
+                external_id=str(body["id"]),
+                handle=None,
+                display_name=body.get("name"),
+                followers=optional_int(body.get("followers_count")),
+                following=None,
+                posts_count=None,
+            )
+
+    async def list_posts(
+        self, account: AccountRef, creds: Credentials | None, *, since: datetime | None
+    ) -> list[PostInfo]:
+        token = meta.access_token(creds, platform=PLATFORM)
+        url = f"{self._base}/{_page_id(account)}/posts"
+        params = {"fields": POST_FIELDS, "limit": PAGE_SIZE, "access_token": token}
+        return await meta.list_since(
+            self._client, url, params, platform=PLATFORM, parse=_post, since=since
+        )
+
+    async def fetch_post_stats(
+        self, post_ids: Sequence[str], creds: Credentials | None
+    ) -> dict[str, PostStats]:
+        """Round one reads the counted fields and finds the gone posts; round two reads insights for
+        the rest (each post needs both, and 2 × 50 sub-requests do not fit one batch anyway)."""
+        ids = list(dict.fromkeys(post_ids))
+        if len(ids) > self.max_batch:
+            raise ValueError(f"facebook: at most {self.max_batch} ids per call, not {len(ids)}")
+        if not ids:
+            return {}
+        token = meta.access_token(creds, platform=PLATFORM)
+        posts = await meta.batch_objects(
+            self._client, self._base, ids, COUNT_FIELDS, token, platform=PLATFORM
+        )
+        insights = await self._insights(list(posts), token)
+        with reading("Page post stats", platform=PLATFORM):
+            return {pid: _stats(fields, insights.get(pid, {})) for pid, fields in posts.items()}
+
+    async def _insights(self, ids: list[str], token: str) -> dict[str, dict[str, Any]]:
+        values, invalid = await self._insights_round(ids, INSIGHT_METRICS, token)
+        if invalid:
+            # Only the refused posts are asked again; what the retry still refuses stays None.
+            retried, _ = await self._insights_round(invalid, FALLBACK_METRICS, token)
+            values.update(retried)
+        return values
+
+    async def _insights_round(
+        self, ids: list[str], metrics: Sequence[str], token: str
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        urls = [f"{pid}/insights?metric={','.join(metrics)}" for pid in ids]
+        answers = await meta.batch_get(self._client, self._base, urls, token, platform=PLATFORM)
+        values, invalid = {}, []
+        for pid, answer in zip(ids, answers, strict=True):
+            if not isinstance(answer, meta.GraphError):
+                values[pid] = meta.insight_values(answer, platform=PLATFORM)
+            elif answer.code == 100 and not answer.gone:
+                invalid.append(pid)
+            elif not (answer.gone or answer.code == 10):
+                raise meta.rejected(answer, pid, platform=PLATFORM)
+            # Else gone or refused (code 10) here, yet readable in round one: the post keeps the
+            # counts its fields gave, with the insights None.
+        return values, invalid
+
+
+def _page_id(account: AccountRef) -> str:
+    if not account.external_id:
+        raise NotFound(
+            f"facebook: {account.handle} needs its Page id; connect the Page to record it",
+            platform=PLATFORM,
+        )
+    return account.external_id
+
+
+def _post(item: dict[str, Any]) -> PostInfo:
+    return PostInfo(
+        external_id=str(item["id"]),
+        url=item.get("permalink_url"),
+        kind="video" if item.get("status_type") == "added_video" else "post",
+        caption=item.get("message"),
+        published_at=meta.parse_time(item.get("created_time")),
+        stats=_stats(item, {}),
+    )
+
+
+def _stats(post: dict[str, Any], values: dict[str, Any]) -> PostStats:
+    return PostStats(
+        views=optional_int(values.get("post_media_view")),
+        impressions=None,
+        reach=optional_int(values.get("post_total_media_view_unique")),
+        likes=_summary_total(post.get("reactions")),
+        comments=_summary_total(post.get("comments")),
+        shares=_share_count(post.get("shares")),
+        saves=None,
+        clicks=optional_int(values.get("post_clicks")),
+    )
+
+
+def _summary_total(edge: Any) -> int | None:
+    summary = edge.get("summary") if isinstance(edge, dict) else None
+    return optional_int(summary.get("total_count")) if isinstance(summary, dict) else None
+
+
+def _share_count(shares: Any) -> int | None:
+    # A post nobody shared usually comes without `shares` at all. That this means 0 is unconfirmed,
+    # so it stays None (unknown) rather than a made-up 0.
+    return None if shares is None else optional_int(shares.get("count"))
