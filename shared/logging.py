@@ -26,3 +26,7 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # arq's CLI installs its own handler on the "arq" logger; without this every line prints twice.
+    arq_logger = logging.getLogger("arq")
+    if arq_logger.handlers:
+        arq_logger.propagate = False

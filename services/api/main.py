@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from services.api import errors
 from services.api.lifespan import lifespan
 from services.api.middleware import IdempotencyMiddleware, MetricsMiddleware
-from services.api.routers import api_router, health
+from services.api.routers import ROUTERS
 from shared.config import Settings, get_settings
 from shared.logging import configure_logging
 
@@ -28,8 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(api_router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, ttl_s=settings.idempotency_ttl_s)
     app.add_middleware(MetricsMiddleware)
     _offline_docs(app)

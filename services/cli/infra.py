@@ -1,9 +1,9 @@
 """Postgres and Redis for CLI commands: the configured servers, or embedded ones under
 `SWAY_DATA_DIR` (default `.sway/`) that keep their data between runs."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from shared.config import Settings
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis

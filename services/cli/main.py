@@ -20,7 +20,7 @@ org_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()

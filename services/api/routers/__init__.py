@@ -1,7 +1,6 @@
-from fastapi import APIRouter
+from services.api.routers import accounts, api_keys, campaigns, creators, health, organization
 
-from services.api.routers import accounts, api_keys, campaigns, creators, organization
-
-api_router = APIRouter(prefix="/v1")
-for module in (creators, accounts, campaigns, api_keys, organization):
-    api_router.include_router(module.router)
+# Each router carries its full path (prefix "/v1/<domain>"), so the matched route's path is the
+# public template: metrics label requests by it.
+ROUTERS = [health.router, creators.router, accounts.router, campaigns.router, api_keys.router,
+           organization.router]

@@ -9,7 +9,7 @@ from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountRead, AccountSnapshotRead
 from shared.domain.pagination import PageRead
 
-router = APIRouter(prefix="/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429))
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429))
 
 
 class JobAccepted(BaseModel):

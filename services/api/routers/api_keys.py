@@ -5,7 +5,7 @@ from services.api.errors import responses
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
-router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=responses(401, 403, 429))
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=responses(401, 403, 429))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from shared.domain.creator import service as creator_service
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorRead, CreatorUpdate
 from shared.domain.pagination import PageRead
 
-router = APIRouter(prefix="/creators", tags=["creators"], responses=responses(401, 403, 422, 429))
+router = APIRouter(prefix="/v1/creators", tags=["creators"], responses=responses(401, 403, 422, 429))
 
 
 @router.post("", response_model=CreatorRead, status_code=status.HTTP_201_CREATED)

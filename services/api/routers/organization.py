@@ -5,7 +5,7 @@ from services.api.errors import responses
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import OrganizationRead
 
-router = APIRouter(prefix="/organization", tags=["organization"], responses=responses(401, 403))
+router = APIRouter(prefix="/v1/organization", tags=["organization"], responses=responses(401, 403))
 
 
 @router.get("", response_model=OrganizationRead)

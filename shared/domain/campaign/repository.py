@@ -26,7 +26,7 @@ class CampaignRepository(OrgRepository[Campaign]):
         if filters.objective:
             statement = statement.where(Campaign.objective == filters.objective)
         if filters.platform:
-            statement = statement.where(Campaign.platforms.any(filters.platform.value))
+            statement = statement.where(Campaign.platforms.contains([filters.platform.value]))
         if filters.q:
             statement = statement.where(Campaign.name.ilike(f"%{escape_like(filters.q)}%"))
         return statement

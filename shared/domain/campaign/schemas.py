@@ -1,10 +1,17 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Self
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
 
 from shared.domain.types import CurrencyCode, Hashtag, LongText, Mention, Money, Name
 from shared.metrics.kpis import KPI_NAMES
@@ -36,7 +43,12 @@ class Goal(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
     metric: str = Field(description="A KPI name from docs/metrics.md", examples=["engagements"])
-    target: Decimal = Field(ge=0, max_digits=20, decimal_places=6)
+    target: Annotated[
+        Decimal,
+        Field(ge=0, max_digits=20, decimal_places=6),
+        # Plain decimal text without trailing zeros: "12.5", "100000", "0.03".
+        PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
+    ]
     direction: Direction = Direction.at_least
 
     @field_validator("metric")
@@ -68,10 +80,11 @@ class CampaignCreate(BaseModel):
     brief: LongText | None = None
     goals: list[Goal] = Field(default_factory=list, max_length=30)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        _check_dates(self.starts_on, self.ends_on)
-        return self
+    @field_validator("ends_on")
+    @classmethod
+    def _dates_in_order(cls, ends_on: date | None, info: ValidationInfo) -> date | None:
+        _check_dates(info.data.get("starts_on"), ends_on)
+        return ends_on
 
 
 class CampaignUpdate(BaseModel):
@@ -92,10 +105,11 @@ class CampaignUpdate(BaseModel):
     brief: LongText | None = None
     goals: list[Goal] | None = Field(None, max_length=30)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        _check_dates(self.starts_on, self.ends_on)
-        return self
+    @field_validator("ends_on")
+    @classmethod
+    def _dates_in_order(cls, ends_on: date | None, info: ValidationInfo) -> date | None:
+        _check_dates(info.data.get("starts_on"), ends_on)
+        return ends_on
 
 
 class CampaignRead(BaseModel):

@@ -65,11 +65,11 @@ def _creator_conditions(filters: CreatorFilters):
         yield or_(
             Creator.name.ilike(pattern),
             handle_match,
-            Creator.niches.any(needle),
-            Creator.tags.any(needle),
+            Creator.niches.contains([needle]),
+            Creator.tags.contains([needle]),
         )
     if filters.niche:
-        yield Creator.niches.any(filters.niche.lower())
+        yield Creator.niches.contains([filters.niche.lower()])
     if filters.country:
         yield Creator.country == filters.country
     if filters.language:

@@ -5,9 +5,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from shared.domain.account.schemas import AccountSummary
+from shared.domain.types import CountryCode, Labels, LanguageTag, LongText, Name
 from shared.metrics.tiers import Tier
 from shared.platforms.base import Platform
-from shared.domain.types import CountryCode, LanguageTag, Labels, LongText, Name
 
 
 class CreatorCreate(BaseModel):

@@ -1,0 +1,141 @@
+from tests.factories import bearer, create_account, create_creator, create_tenant
+
+
+class TestCreateCreator:
+    async def test_created_with_normalized_labels(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/creators",
+            json={"name": " Ada Brews ", "email": "ada@example.com", "niches": ["Coffee", "coffee"],
+                  "country": "us", "language": "en-US", "tags": ["VIP"], "notes": "met at expo"},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["name"] == "Ada Brews"
+        assert body["niches"] == ["coffee"]
+        assert body["tags"] == ["vip"]
+        assert body["country"] == "US"
+        assert body["accounts"] == []
+        assert body["influence_score"] is None
+        assert body["created_at"].endswith("Z")
+
+
+class TestGetCreator:
+    async def test_includes_accounts(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        await create_account(session, tenant.org_id, creator.id, handle="ada", followers=1200,
+                             tier="nano")
+        response = await client.get(f"/v1/creators/{creator.id}", headers=bearer(tenant.read))
+        assert response.status_code == 200
+        [account] = response.json()["accounts"]
+        assert (account["platform"], account["handle"], account["followers"]) == ("demo", "ada", 1200)
+
+    async def test_unknown_and_malformed_ids_are_404(self, client, session):
+        tenant = await create_tenant(session)
+        for id in ("0190f000-0000-7000-8000-000000000000", "not-a-uuid"):
+            response = await client.get(f"/v1/creators/{id}", headers=bearer(tenant.read))
+            assert response.status_code == 404
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "not_found"
+
+
+class TestUpdateCreator:
+    async def test_only_sent_fields_change(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id, notes="keep me")
+        response = await client.patch(
+            f"/v1/creators/{creator.id}", json={"name": "Ada B.", "tags": ["Gold"]},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["name"], body["tags"], body["notes"]) == ("Ada B.", ["gold"], "keep me")
+
+    async def test_null_name_refused(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        response = await client.patch(
+            f"/v1/creators/{creator.id}", json={"name": None}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["body", "name"]
+
+
+class TestArchiveCreator:
+    async def test_delete_archives_and_hides_from_list(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        assert (await client.delete(f"/v1/creators/{creator.id}",
+                                    headers=bearer(tenant.write))).status_code == 204
+        listed = await client.get("/v1/creators", headers=bearer(tenant.read))
+        assert listed.json()["items"] == []
+        archived = await client.get("/v1/creators?archived=true", headers=bearer(tenant.read))
+        assert [c["id"] for c in archived.json()["items"]] == [str(creator.id)]
+        got = await client.get(f"/v1/creators/{creator.id}", headers=bearer(tenant.read))
+        assert got.json()["archived_at"] is not None
+        again = await client.delete(f"/v1/creators/{creator.id}", headers=bearer(tenant.write))
+        assert again.status_code == 204
+
+
+class TestListCreators:
+    async def _ids(self, client, tenant, query=""):
+        response = await client.get(f"/v1/creators{query}", headers=bearer(tenant.read))
+        assert response.status_code == 200, response.text
+        return [item["name"] for item in response.json()["items"]]
+
+    async def test_filters(self, client, session):
+        tenant = await create_tenant(session)
+        ada = await create_creator(session, tenant.org_id, name="Ada", niches=["coffee"],
+                                   country="US", language="en-US", tags=["vip"],
+                                   engagement_rate=0.05)
+        luca = await create_creator(session, tenant.org_id, name="Luca", niches=["travel"],
+                                    country="IT", language="it", engagement_rate=0.01)
+        await create_account(session, tenant.org_id, ada.id, handle="ada.brews",
+                             platform="youtube", followers=60_000, tier="mid")
+        await create_account(session, tenant.org_id, luca.id, handle="luca", followers=2_000,
+                             tier="nano")
+        assert await self._ids(client, tenant, "?q=brews") == ["Ada"]
+        assert await self._ids(client, tenant, "?q=travel") == ["Luca"]
+        assert await self._ids(client, tenant, "?q=VIP") == ["Ada"]
+        assert await self._ids(client, tenant, "?platform=youtube") == ["Ada"]
+        assert await self._ids(client, tenant, "?tier=nano") == ["Luca"]
+        assert await self._ids(client, tenant, "?niche=coffee") == ["Ada"]
+        assert await self._ids(client, tenant, "?country=it") == ["Luca"]
+        assert await self._ids(client, tenant, "?language=en") == ["Ada"]
+        assert await self._ids(client, tenant, "?min_followers=50000") == ["Ada"]
+        assert await self._ids(client, tenant, "?max_followers=5000") == ["Luca"]
+        assert await self._ids(client, tenant, "?min_engagement_rate=0.02") == ["Ada"]
+        assert await self._ids(client, tenant, "?q=100%25") == []
+
+    async def test_sort_and_cursor_walk_every_row_once(self, client, session):
+        tenant = await create_tenant(session)
+        scores = [0.5, None, 0.9, 0.1, 0.5, None, 0.7]
+        for i, score in enumerate(scores):
+            await create_creator(session, tenant.org_id, name=f"c{i}", influence_score=score)
+        seen, cursor = [], None
+        while True:
+            query = "?sort=-influence_score&limit=2" + (f"&cursor={cursor}" if cursor else "")
+            page = (await client.get(f"/v1/creators{query}", headers=bearer(tenant.read))).json()
+            seen += [(item["name"], item["influence_score"]) for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(scores)
+        assert len({name for name, _ in seen}) == len(scores)
+        ordered = [s for _, s in seen]
+        assert ordered[:5] == [0.9, 0.7, 0.5, 0.5, 0.1]
+        assert ordered[5:] == [None, None]
+
+    async def test_default_is_newest_first_with_limit(self, client, session):
+        tenant = await create_tenant(session)
+        for i in range(3):
+            await create_creator(session, tenant.org_id, name=f"c{i}")
+        page = (await client.get("/v1/creators?limit=2", headers=bearer(tenant.read))).json()
+        assert [c["name"] for c in page["items"]] == ["c2", "c1"]
+        assert page["next_cursor"]
+        rest = (await client.get(f"/v1/creators?limit=2&cursor={page['next_cursor']}",
+                                 headers=bearer(tenant.read))).json()
+        assert [c["name"] for c in rest["items"]] == ["c0"]
+        assert rest["next_cursor"] is None
