@@ -100,8 +100,16 @@ _SHORT_HOSTS = {
     "t.co": P.x,
 }
 # Short links that live on the main domain, by their first path segment.
-_SHORT_PATHS = {(P.tiktok, "t"): "tiktok.com/t/", (P.facebook, "share"): "facebook.com/share/"}
+_SHORT_PATHS = {
+    (P.tiktok, "t"): "tiktok.com/t/",
+    (P.facebook, "share"): "facebook.com/share/",
+    (P.instagram, "share"): "instagram.com/share/",
+}
 _FULL_URLS = {
+    P.instagram: (
+        "https://www.instagram.com/p/<shortcode>/",
+        "https://www.instagram.com/<username>/",
+    ),
     P.facebook: ("https://www.facebook.com/<page>/posts/<id>", "https://www.facebook.com/<page>"),
     P.tiktok: ("https://www.tiktok.com/@user/video/<id>", "https://www.tiktok.com/@user"),
     P.pinterest: ("https://www.pinterest.com/pin/<id>/", "https://www.pinterest.com/<user>/"),
@@ -222,7 +230,7 @@ _IG_RESERVED = frozenset(
     {"explore", "accounts", "stories", "direct", "about", "developer", "legal", "privacy", "web",
      "emails", "challenge", "session", "login", "signup", "api", "graphql", "static", "press",
      "help", "lite", "directory", "ar", "topics", "oauth", "invites", "nametag", "your_activity",
-     "create", "s", "p", "reel", "reels", "tv"}
+     "create", "s", "p", "reel", "reels", "tv", "share"}
 )  # fmt: skip
 
 

@@ -1,0 +1,3 @@
+from bench.fake_platforms.app import main
+
+main()
