@@ -49,7 +49,58 @@ class Settings(BaseSettings):
     account_sync_interval_s: int = Field(24 * 3600, ge=60)
     demo_account_sync_interval_s: int = Field(300, ge=10)
     scheduler_batch_limit: int = Field(5000, ge=1)
+    # Post refresh cadence by age (DESIGN.md "What is due"): dense while engagement moves,
+    # sparse later, stopped after the horizon. Each pair is (age below, refresh every), seconds.
+    cadence_hourly_until_s: int = Field(24 * 3600, ge=0)
+    cadence_hourly_every_s: int = Field(3600, ge=60)
+    cadence_six_hourly_until_s: int = Field(7 * 24 * 3600, ge=0)
+    cadence_six_hourly_every_s: int = Field(6 * 3600, ge=60)
+    cadence_daily_until_s: int = Field(30 * 24 * 3600, ge=0)
+    cadence_daily_every_s: int = Field(24 * 3600, ge=60)
+    cadence_weekly_every_s: int = Field(7 * 24 * 3600, ge=60)
+    cadence_horizon_s: int = Field(90 * 24 * 3600, ge=3600)
+    # The simulated platform refreshes on a short fixed cadence so `make run` shows motion.
+    demo_refresh_every_s: int = Field(180, ge=10)
+    # How long a claimed batch is reserved before the scheduler may claim it again.
+    refresh_lease_s: int = Field(600, ge=30)
+    # KPI recomputation is debounced to at most one job per campaign per window.
+    kpi_debounce_s: int = Field(60, ge=1)
     worker_max_jobs: int = Field(20, ge=1)
+
+    # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
+    # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot
+    # be known up front they are conservative guesses, and a platform's throttle pauses the bucket.
+    budget_youtube: str = "10000/86400"  # 10,000 quota units a day; videos.list costs 1 unit
+    budget_x: str = "3500/900"  # GET /2/tweets: 3,500 per 15 minutes per app
+    budget_tiktok: str = "600/60"  # 600 a minute per endpoint
+    # Instagram's BUC limit (4,800 x impressions a day) depends on reach we only learn later, so
+    # use the Graph platform limit instead: 200 calls an hour per user.
+    budget_instagram: str = "200/3600"
+    budget_facebook: str = "200/3600"  # user tokens: platform limit, 200 an hour per user
+    # LinkedIn's daily limits are real but unpublished (Developer Portal only): guess low.
+    budget_linkedin: str = "1000/86400"
+    # Standard access allows 100/s per user, but every app starts on trial access: 1,000 a day.
+    budget_pinterest: str = "1000/86400"
+    budget_demo: str = "6000/60"  # simulated: fast, but still exercises the budget
+
+    @field_validator(
+        "budget_youtube", "budget_x", "budget_tiktok", "budget_instagram", "budget_facebook",
+        "budget_linkedin", "budget_pinterest", "budget_demo",
+    )
+    @classmethod
+    def _calls_per_seconds(cls, value: str) -> str:
+        calls, _, seconds = value.partition("/")
+        try:
+            # The bounds also reject "nan" and "inf", which float() would accept.
+            valid = int(calls) >= 1 and 0 < float(seconds) < float("inf")
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError(
+                f'must be "CALLS/SECONDS" with CALLS >= 1 and SECONDS > 0 (e.g. "10000/86400"), '
+                f"not {value!r}"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

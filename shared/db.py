@@ -43,6 +43,10 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # Fetch server-generated timestamps with RETURNING on insert and update, so responses can
+    # read them without another round trip (lazy loads are not possible under asyncio).
+    __mapper_args__ = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

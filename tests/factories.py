@@ -79,3 +79,15 @@ async def create_campaign(session: AsyncSession, org_id: UUID, **overrides: Any)
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+async def create_post(session: AsyncSession, account: CreatorAccount, **overrides: Any):
+    from shared.models import Post
+
+    fields = {"platform": account.platform, "external_id": f"{account.handle}-1",
+              "status": "tracking", "missing_count": 0, "source": "api"} | overrides
+    post = Post(org_id=account.org_id, account_id=account.id, creator_id=account.creator_id,
+                **fields)
+    session.add(post)
+    await session.commit()
+    return post

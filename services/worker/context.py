@@ -6,6 +6,7 @@ import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.budget import Budget
 from shared.config import Settings, get_settings
 from shared.db import create_engine, create_sessionmaker
 from shared.logging import configure_logging
@@ -21,6 +22,7 @@ class WorkerContext(TypedDict, total=False):
     sessionmaker: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     adapters: dict[Platform, PlatformAdapter]
+    budget: Budget
 
 
 def build_adapters(http: httpx.AsyncClient, settings: Settings) -> dict[Platform, PlatformAdapter]:
@@ -41,6 +43,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         headers={"User-Agent": "Sway/0.1 (+self-hosted influencer analytics)"},
     )
     ctx["adapters"] = build_adapters(ctx["http"], settings)
+    ctx["budget"] = Budget(ctx["redis"], settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

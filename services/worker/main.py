@@ -5,7 +5,7 @@ from arq.connections import RedisSettings
 from arq.worker import func
 
 from services.worker import context
-from services.worker.jobs import accounts
+from services.worker.jobs import accounts, campaigns, posts
 from shared import jobs
 from shared.config import get_settings
 
@@ -19,9 +19,15 @@ class WorkerSettings:
     functions = [
         # keep_result=0 frees the job id once done, so a later refresh can enqueue it again.
         func(accounts.sync_account, name=jobs.SYNC_ACCOUNT, max_tries=5, keep_result=0),
+        func(posts.refresh_posts, name=jobs.REFRESH_POSTS, max_tries=5),
+        func(campaigns.recompute_kpis, name=jobs.RECOMPUTE_KPIS, max_tries=3),
     ]
     cron_jobs = [
-        cron(accounts.schedule_account_syncs, name="account.schedule", second=0, run_at_startup=True),
+        cron(accounts.schedule_account_syncs, name="account.schedule", second=0,
+             run_at_startup=True),
+        # Every 10 s, so a newly tracked or refreshed post gets its snapshot within seconds.
+        cron(posts.schedule_post_refreshes, name="post.schedule", second=set(range(0, 60, 10)),
+             run_at_startup=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

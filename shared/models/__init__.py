@@ -7,6 +7,8 @@ from shared.models.campaign_goal import CampaignGoal
 from shared.models.creator import Creator
 from shared.models.creator_account import CreatorAccount
 from shared.models.organization import Organization
+from shared.models.post import Post
+from shared.models.post_snapshot import PostSnapshot
 
 __all__ = [
     "AccountSnapshot",
@@ -16,4 +18,6 @@ __all__ = [
     "Creator",
     "CreatorAccount",
     "Organization",
+    "Post",
+    "PostSnapshot",
 ]

@@ -46,5 +46,11 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     next_sync_at: Mapped[datetime | None]
     # Fernet token of the platform credentials JSON; the key lives in settings, never here.
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+    # A non-secret fingerprint of those credentials: budgets and batches are per credential.
+    credential_key: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.credentials_encrypted is not None
 
     creator: Mapped["Creator"] = relationship(back_populates="accounts", lazy="raise")

@@ -4,16 +4,24 @@ The table below names every /v1 route; `test_every_route_is_walked` fails when a
 without a tenancy case, so no endpoint can skip this proof."""
 
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from shared.models import AccountSnapshot, ApiKey, Campaign, Creator, CreatorAccount
+from shared.models import (
+    AccountSnapshot,
+    ApiKey,
+    Campaign,
+    Creator,
+    CreatorAccount,
+    Post,
+    PostSnapshot,
+)
 from tests.factories import (
     bearer,
     create_account,
     create_account_snapshot,
     create_campaign,
     create_creator,
+    create_post,
     create_tenant,
     utc,
 )
@@ -31,6 +39,13 @@ BY_ID = [
     ("PATCH", "/v1/campaigns/{campaign}", {"name": "hijacked"}),
     ("DELETE", "/v1/campaigns/{campaign}", None),
     ("DELETE", "/v1/api-keys/{key}", None),
+    ("PUT", "/v1/accounts/{account}/credentials", {"access_token": "stolen"}),
+    ("POST", "/v1/campaigns/{campaign}/posts",
+     {"url": "https://demo.sway.test/@a.handle/posts/a.handle-7"}),
+    ("GET", "/v1/campaigns/{campaign}/posts", None),
+    ("GET", "/v1/posts/{post}", None),
+    ("GET", "/v1/posts/{post}/snapshots", None),
+    ("POST", "/v1/posts/{post}/refresh", None),
 ]
 LISTS = ["/v1/creators", "/v1/campaigns", "/v1/api-keys", "/v1/organization"]
 CREATES = [
@@ -49,15 +64,17 @@ async def world(session):
     account = await create_account(session, a.org_id, creator.id, handle="a.handle")
     await create_account_snapshot(session, account, utc(2026, 11, 1), 100)
     campaign = await create_campaign(session, a.org_id, name="A's campaign")
+    post = await create_post(session, account, campaign_id=campaign.id)
     key = await session.scalar(select(ApiKey).where(ApiKey.org_id == a.org_id, ApiKey.name == "read"))
-    ids = {"creator": creator.id, "account": account.id, "campaign": campaign.id, "key": key.id}
+    ids = {"creator": creator.id, "account": account.id, "campaign": campaign.id, "key": key.id,
+           "post": post.id}
     return a, b, ids
 
 
 async def _state_of(session, org_id):
     """Everything organization A owns, as comparable tuples."""
     rows = []
-    for model in (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot):
+    for model in (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot):
         for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
             await session.refresh(obj)
             columns = model.__table__.columns.keys()
@@ -104,6 +121,19 @@ class TestTenancy:
         assert response.status_code == 201
         assert await _state_of(session, a.org_id) == before
 
+    async def test_cannot_track_with_another_orgs_account(self, client, session, world):
+        a, b, ids = world
+        own_campaign = await create_campaign(session, b.org_id, name="B's campaign")
+        response = await client.post(
+            f"/v1/campaigns/{own_campaign.id}/posts",
+            json={"account_id": str(ids["account"]), "external_id": "x-1"}, headers=bearer(b.admin))
+        assert response.status_code == 404
+        by_url = await client.post(
+            f"/v1/campaigns/{own_campaign.id}/posts",
+            json={"url": "https://demo.sway.test/@a.handle/posts/a.handle-3"},
+            headers=bearer(b.admin))
+        assert by_url.status_code == 422  # B has no such account: A's handle is invisible
+
     async def test_filters_cannot_reach_across(self, client, world):
         _, b, _ = world
         for query in ("q=a.handle", "platform=demo", "q=A's"):
@@ -112,8 +142,10 @@ class TestTenancy:
 
     def test_every_route_is_walked(self, app):
         covered = {(m, p.replace("{creator}", "{id}").replace("{account}", "{id}")
-                    .replace("{campaign}", "{id}").replace("{key}", "{id}"))
+                    .replace("{campaign}", "{id}").replace("{key}", "{id}")
+                    .replace("{post}", "{id}"))
                    for m, p, _ in BY_ID + CREATES} | {("GET", p) for p in LISTS}
-        routes = {(method, route.path) for route in app.routes if isinstance(route, APIRoute)
-                  and route.path.startswith("/v1") for method in route.methods}
+        routes = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
+                  if path.startswith("/v1") for method in operations}
+        assert len(routes) >= 20
         assert routes - covered == set()

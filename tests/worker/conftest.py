@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.budget import Budget
+
 from shared.platforms.base import Platform
 from shared.platforms.demo import DemoAdapter
 
@@ -17,4 +19,5 @@ def worker_ctx(settings, sessionmaker, redis):
         "redis": redis,
         "adapters": {Platform.demo: DemoAdapter(clock=lambda: NOW)},
         "job_try": 1,
+        "budget": Budget(redis, settings),
     }

@@ -1,6 +1,14 @@
-from services.api.routers import accounts, api_keys, campaigns, creators, health, organization
+from services.api.routers import (
+    accounts,
+    api_keys,
+    campaigns,
+    creators,
+    health,
+    organization,
+    posts,
+)
 
 # Each router carries its full path (prefix "/v1/<domain>"), so the matched route's path is the
 # public template: metrics label requests by it.
 ROUTERS = [health.router, creators.router, accounts.router, campaigns.router, api_keys.router,
-           organization.router]
+           organization.router, posts.router]

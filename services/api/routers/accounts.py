@@ -1,12 +1,13 @@
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from services.api.deps import AccountId, JobsDep, Reader, SessionDep, Writer
+from services.api.deps import AccountId, JobsDep, Reader, SessionDep, SettingsDep, Writer
 from services.api.errors import responses
 from shared.domain.account import service as account_service
-from shared.domain.account.schemas import AccountRead, AccountSnapshotRead
+from shared.domain.account.schemas import AccountRead, AccountSnapshotRead, CredentialsUpdate
 from shared.domain.pagination import PageRead
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429))
@@ -39,3 +40,16 @@ async def list_account_snapshots(
 async def refresh_account(id: AccountId, session: SessionDep, jobs: JobsDep, principal: Writer):
     job_id = await account_service.refresh(session, principal.org_id, id, jobs=jobs)
     return JobAccepted(job_id=job_id)
+
+
+@router.put("/{id}/credentials", response_model=AccountRead, responses=responses(422))
+async def set_account_credentials(
+    id: AccountId, body: CredentialsUpdate, session: SessionDep, jobs: JobsDep,
+    settings: SettingsDep, principal: Writer,
+):
+    """Connect (or reconnect) the platform account: the token is stored encrypted and a sync
+    runs right away."""
+    return await account_service.set_credentials(
+        session, principal.org_id, id, body, secret_key=settings.secret_key.get_secret_value(),
+        jobs=jobs, now=datetime.now(UTC),
+    )

@@ -24,6 +24,15 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             )
         )
 
+    async def creators_with_handle(self, handle: str) -> list[UUID]:
+        """Creators who use this handle on any platform (to place a new account by URL)."""
+        rows = await self.session.scalars(
+            select(CreatorAccount.creator_id).distinct().where(
+                CreatorAccount.org_id == self.org_id, func.lower(CreatorAccount.handle) == handle.lower()
+            )
+        )
+        return list(rows.all())
+
     async def snapshots(
         self, account_id: UUID, cursor: str | None, limit: int
     ) -> Sequence[AccountSnapshot]:

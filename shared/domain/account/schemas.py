@@ -64,6 +64,8 @@ class AccountRead(BaseModel):
     last_synced_at: datetime | None
     sync_status: str
     sync_error: str | None
+    has_credentials: bool
+    next_sync_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -80,3 +82,19 @@ class AccountSnapshotRead(BaseModel):
     followers: int | None
     following: int | None
     posts_count: int | None
+
+
+class CredentialsUpdate(BaseModel):
+    """What Sway authenticates to the platform with for this account. Stored encrypted; never
+    returned by the API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
+    api_key: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    extra: dict[Annotated[str, StringConstraints(max_length=100)],
+                Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=dict,
+                                                                            max_length=20)
+
+    def has_secret(self) -> bool:
+        return self.access_token is not None or self.api_key is not None

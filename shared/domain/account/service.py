@@ -6,12 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs as job_names
 from shared.domain.account.repository import AccountRepository
-from shared.domain.account.schemas import AccountCreate
+from shared.domain.account.schemas import AccountCreate, CredentialsUpdate
 from shared.domain.creator import service as creator_service
 from shared.domain.pagination import Page, page_of
-from shared.errors import Conflict, NotFound
+from shared.crypto import encrypt_credentials
+from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import AccountSnapshot, CreatorAccount
+from shared.platforms.base import Credentials
 from shared.platforms.profiles import profile_url
 
 
@@ -72,6 +74,26 @@ def request_sync(jobs: JobQueue, org_id: UUID, account_id: UUID) -> str:
     job_id = f"{job_names.SYNC_ACCOUNT}:{account_id}"
     jobs.defer(job_names.SYNC_ACCOUNT, str(org_id), str(account_id), job_id=job_id)
     return job_id
+
+
+async def set_credentials(
+    session: AsyncSession, org_id: UUID, account_id: UUID, data: CredentialsUpdate, *,
+    secret_key: str, jobs: JobQueue, now: datetime,
+) -> CreatorAccount:
+    """Store (or renew) the account's platform credentials; an account stopped by an expired
+    token resumes, and a sync runs now to prove the new credentials."""
+    if not data.has_secret():
+        raise Invalid.field(("body", "access_token"), "send an access_token or an api_key")
+    account = await get(session, org_id, account_id)
+    credentials = Credentials(access_token=data.access_token, api_key=data.api_key, extra=data.extra)
+    account.credentials_encrypted = encrypt_credentials(credentials, secret_key)
+    account.credential_key = credentials.key
+    account.sync_status = "pending"
+    account.sync_error = None
+    account.next_sync_at = now
+    await session.flush()
+    request_sync(jobs, org_id, account.id)
+    return account
 
 
 async def refresh(

@@ -1,4 +1,4 @@
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import selectinload
 
 from shared.domain.campaign.schemas import CampaignFilters, CampaignStatus
@@ -30,6 +30,15 @@ class CampaignRepository(OrgRepository[Campaign]):
         if filters.q:
             statement = statement.where(Campaign.name.ilike(f"%{escape_like(filters.q)}%"))
         return statement
+
+    async def capturing(self, platform: str) -> list[Campaign]:
+        """Active campaigns that name hashtags or mentions and run on this platform."""
+        statement = self.select().where(
+            Campaign.status == CampaignStatus.active,
+            or_(Campaign.hashtags != [], Campaign.mentions != []),
+            or_(Campaign.platforms == [], Campaign.platforms.contains([platform])),
+        ).order_by(Campaign.created_at)
+        return list(await self.scalars(statement))
 
     async def list(self, filters: CampaignFilters) -> list[Campaign]:
         statement = apply_keyset(

@@ -71,7 +71,6 @@ async def update(
     if changes.get("status") == CampaignStatus.archived and campaign.archived_at is None:
         campaign.archived_at = datetime.now(UTC)
     await session.flush()
-    await session.refresh(campaign, ["updated_at"])
     return campaign
 
 

@@ -58,7 +58,6 @@ async def update(
     for field, value in changes.items():
         setattr(creator, field, value)
     await session.flush()
-    await session.refresh(creator, ["updated_at"])
     return creator
 
 

@@ -1,0 +1,82 @@
+"""Content capture: an account sync lists the creator's recent posts; those that carry an
+active campaign's hashtags or mentions are attached to it, so nobody has to paste URLs. The same
+listing resolves posts tracked by a URL whose id the platform's API does not take."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.campaign.repository import CampaignRepository
+from shared.domain.post import disclosure
+from shared.domain.post.repository import PostRepository
+from shared.models import Campaign, CreatorAccount
+from shared.platforms.base import PostInfo
+from shared.platforms.urls import UnrecognizedURL, parse_post_url
+
+
+def matching_campaign(campaigns: list[Campaign], info: PostInfo) -> Campaign | None:
+    tags, handles = disclosure.hashtags(info.caption), disclosure.mentions(info.caption)
+    for campaign in campaigns:
+        if not _within(campaign, info.published_at):
+            continue
+        if tags & set(campaign.hashtags) or handles & set(campaign.mentions):
+            return campaign
+    return None
+
+
+def _within(campaign: Campaign, published_at: datetime | None) -> bool:
+    if published_at is None:
+        return True
+    day: date = published_at.date()
+    if campaign.starts_on and day < campaign.starts_on:
+        return False
+    # A post on the last day, published late in a creator's time zone, still counts.
+    return not (campaign.ends_on and day > campaign.ends_on + timedelta(days=1))
+
+
+async def capture(
+    session: AsyncSession, account: CreatorAccount, posts: list[PostInfo], *, now: datetime
+) -> list[UUID]:
+    """Attach matching posts to their campaign; returns the ids of newly tracked posts."""
+    campaigns = await CampaignRepository(session, account.org_id).capturing(account.platform)
+    rows = []
+    for info in posts:
+        campaign = matching_campaign(campaigns, info)
+        if campaign is not None:
+            rows.append(await _row(session, account, campaign.id, info, now))
+    return await PostRepository(session, account.org_id).insert_captured(rows)
+
+
+async def _row(
+    session: AsyncSession, account: CreatorAccount, campaign_id: UUID, info: PostInfo,
+    now: datetime,
+) -> dict[str, Any]:
+    followers = await PostRepository(session, account.org_id).followers_at(
+        account.id, info.published_at
+    )
+    return {
+        "account_id": account.id, "creator_id": account.creator_id, "campaign_id": campaign_id,
+        "platform": account.platform, "external_id": info.external_id, "url": info.url,
+        "kind": info.kind, "caption": info.caption, "published_at": info.published_at,
+        "status": "tracking", "missing_count": 0, "source": "capture",
+        "disclosure": disclosure.check(info.caption, required=True),
+        "followers_at_post": followers, "next_refresh_at": now,
+    }
+
+
+async def resolve_pending(
+    session: AsyncSession, account: CreatorAccount, posts: list[PostInfo], *, now: datetime
+) -> int:
+    """Posts tracked by URL wait as "pending" until a listing shows which API id their URL
+    names (its permalink parses to the same id); then they are tracked under the API's id."""
+    by_url_id = {}
+    for info in posts:
+        try:
+            by_url_id[parse_post_url(info.url or "").external_id] = info
+        except UnrecognizedURL:
+            continue
+    return await PostRepository(session, account.org_id).resolve_pending(
+        account.id, by_url_id, now=now
+    )

@@ -1,0 +1,139 @@
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.config import Settings
+from shared.domain.account import service as account_service
+from shared.domain.account.repository import AccountRepository
+from shared.domain.account.schemas import AccountCreate
+from shared.domain.campaign import service as campaign_service
+from shared.domain.pagination import Page, page_of
+from shared.domain.post import disclosure
+from shared.domain.post.ingest import Batch
+from shared.domain.post.repository import PostRepository
+from shared.domain.post.schemas import PostCreate
+from shared.errors import Conflict, Invalid, NotFound
+from shared.jobs import JobQueue
+from shared.models import CreatorAccount, Post, PostSnapshot
+from shared.platforms.base import Platform
+from shared.platforms.urls import ParsedPost, UnrecognizedURL, parse_post_url
+
+# A URL names these platforms' posts by an id their APIs do not take (an Instagram shortcode, a
+# Facebook post id without its page). Such a post waits as "pending" until the account's next
+# sync lists it and matches the URL to the API's id.
+RESOLVED_BY_SYNC = {Platform.instagram, Platform.facebook}
+
+
+async def track(
+    session: AsyncSession, org_id: UUID, campaign_id: UUID, data: PostCreate, *,
+    jobs: JobQueue, now: datetime,
+) -> tuple[Post, bool]:
+    """Returns the post and whether it is new (tracking it again is a no-op)."""
+    campaign = await campaign_service.get(session, org_id, campaign_id)
+    if data.url is not None:
+        parsed = _parse(data.url)
+        account = await _account_for_url(session, org_id, parsed, jobs=jobs)
+        external_id, kind, url = parsed.external_id, parsed.kind, data.url
+    else:
+        account = await account_service.get(session, org_id, data.account_id)
+        external_id, kind, url = data.external_id, None, None
+    repository = PostRepository(session, org_id)
+    existing = await repository.by_external_id(account.platform, external_id)
+    if existing is not None:
+        return _already_tracked(existing, campaign.id), False
+    pending = data.url is not None and account.platform in RESOLVED_BY_SYNC
+    post = repository.add(Post(
+        account_id=account.id, creator_id=account.creator_id, campaign_id=campaign.id,
+        platform=account.platform, external_id=external_id, url=url, kind=kind,
+        status="pending" if pending else "tracking", missing_count=0,
+        source="url" if data.url else "api", disclosure=disclosure.check(None, required=True),
+        followers_at_post=await repository.followers_at(account.id, None),
+        next_refresh_at=None if pending else now,
+    ))
+    try:
+        async with session.begin_nested():
+            await repository.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{account.platform} post {external_id} is already tracked") from exc
+    if pending:
+        account_service.request_sync(jobs, org_id, account.id)
+    return post, True
+
+
+def _parse(url: str) -> ParsedPost:
+    try:
+        return parse_post_url(url)
+    except UnrecognizedURL as exc:
+        raise Invalid.field(("body", "url"), str(exc)) from exc
+
+
+def _already_tracked(post: Post, campaign_id: UUID) -> Post:
+    if post.campaign_id == campaign_id:
+        return post  # tracking the same post twice is a no-op
+    raise Conflict(
+        f"{post.platform} post {post.external_id} is already tracked by campaign {post.campaign_id}"
+    )
+
+
+async def _account_for_url(
+    session: AsyncSession, org_id: UUID, parsed: ParsedPost, *, jobs: JobQueue
+) -> CreatorAccount:
+    """The account a post URL names: the organization's account with that handle, or a new one
+    under the one creator who has that handle on another platform. Otherwise a 422 that says
+    what to send instead."""
+    if parsed.handle is None:
+        raise Invalid.field(("body", "url"), f"this {parsed.platform} URL does not name the "
+                            "account; send account_id and external_id instead")
+    handle = parsed.handle.lstrip("@")
+    repository = AccountRepository(session, org_id)
+    account = await repository.by_handle(parsed.platform, handle)
+    if account is not None:
+        return account
+    creator_ids = await repository.creators_with_handle(handle)
+    if len(creator_ids) != 1:
+        raise Invalid.field(("body", "url"), (
+            f"no creator in this organization has the {parsed.platform} account @{handle}; "
+            "add it with POST /v1/creators/{id}/accounts, or send account_id and external_id"))
+    data = AccountCreate(platform=parsed.platform, handle=handle)
+    return await account_service.create(session, org_id, creator_ids[0], data, jobs=jobs)
+
+
+async def get(session: AsyncSession, org_id: UUID, post_id: UUID) -> Post:
+    post = await PostRepository(session, org_id).get(post_id)
+    if post is None:
+        raise NotFound(f"post {post_id} not found")
+    return post
+
+
+async def list_for_campaign(
+    session: AsyncSession, org_id: UUID, campaign_id: UUID, *, cursor: str | None, limit: int
+) -> Page[Post]:
+    campaign = await campaign_service.get(session, org_id, campaign_id)
+    rows = await PostRepository(session, org_id).for_campaign(campaign.id, cursor, limit)
+    return page_of(rows, limit, lambda p: (p.created_at, p.id))
+
+
+async def list_snapshots(
+    session: AsyncSession, org_id: UUID, post_id: UUID, *, cursor: str | None, limit: int
+) -> tuple[Post, Page[PostSnapshot]]:
+    post = await get(session, org_id, post_id)
+    rows = await PostRepository(session, org_id).snapshots(post.id, cursor, limit)
+    return post, page_of(rows, limit, lambda s: (s.captured_at, s.post_id))
+
+
+async def refresh(
+    session: AsyncSession, org_id: UUID, post_id: UUID, *, jobs: JobQueue, now: datetime,
+    settings: Settings,
+) -> str:
+    """Lease the post to a one-post batch now, whatever its cadence says."""
+    post = await get(session, org_id, post_id)
+    if post.status != "tracking":
+        raise Conflict(f"post {post_id} is {post.status}; only tracked posts can be refreshed")
+    account = await account_service.get(session, org_id, post.account_id)
+    lease_until = now + timedelta(seconds=settings.refresh_lease_s)
+    post.next_refresh_at = lease_until
+    await session.flush()
+    batch = Batch(org_id, post.platform, account.credential_key, (post.id,), lease_until)
+    return batch.defer(jobs)

@@ -1,0 +1,54 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+
+
+class Post(IdMixin, OrgMixin, TimestampMixin, Base):
+    """A tracked post. The latest snapshot's counts are denormalized onto the row, so KPIs and
+    lists never scan snapshot history."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        Index("uq_post_org_platform_external_id", "org_id", "platform", "external_id", unique=True),
+        # The scheduler's claim query: only posts still tracked, by due time.
+        Index("ix_post_due", "next_refresh_at", postgresql_where=text("status = 'tracking'")),
+        Index("ix_post_campaign_id_created_at", "campaign_id", "created_at", "id"),
+    )
+
+    account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("creator_account.id", ondelete="CASCADE"), index=True
+    )
+    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
+    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    caption: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    # tracking | stopped | gone
+    status: Mapped[str] = mapped_column(String(10), default="tracking")
+    # How many refreshes in a row the platform left this post out; two means gone.
+    missing_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    disclosure: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    followers_at_post: Mapped[int | None] = mapped_column(BigInteger)
+    # How it was attached: api | url | capture
+    source: Mapped[str] = mapped_column(String(10), default="api")
+
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    clicks: Mapped[int | None] = mapped_column(BigInteger)
+    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+    last_refreshed_at: Mapped[datetime | None]
+    next_refresh_at: Mapped[datetime | None]

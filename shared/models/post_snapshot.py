@@ -1,0 +1,31 @@
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Float, ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, OrgMixin
+
+COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks",
+          "watch_time_seconds")
+
+
+class PostSnapshot(OrgMixin, Base):
+    """Append-only engagement history, as the platform reported it (None where it reports
+    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op."""
+
+    __tablename__ = "post_snapshot"
+
+    post_id: Mapped[UUID] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    captured_at: Mapped[datetime] = mapped_column(primary_key=True)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    clicks: Mapped[int | None] = mapped_column(BigInteger)
+    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
