@@ -18,6 +18,9 @@ LATENCY = Histogram("sway_http_request_duration_seconds", "HTTP latency", ["meth
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Labelled children, resolved once per label set: `labels()` validates and locks each call.
+        self._requests: dict[tuple[str, str, int], Any] = {}
+        self._latency: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,8 +38,15 @@ class MetricsMiddleware:
         finally:
             # The route template, not the raw path, so ids do not explode label cardinality.
             route = getattr(scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(scope["method"], route, status["code"]).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method, code = scope["method"], status["code"]
+            counter = self._requests.get((method, route, code))
+            if counter is None:
+                counter = self._requests[(method, route, code)] = REQUESTS.labels(method, route, code)
+            histogram = self._latency.get((method, route))
+            if histogram is None:
+                histogram = self._latency[(method, route)] = LATENCY.labels(method, route)
+            counter.inc()
+            histogram.observe(time.perf_counter() - started)
 
 
 class IdempotencyMiddleware:
@@ -51,9 +61,12 @@ class IdempotencyMiddleware:
         self.ttl_s = ttl_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", ())) if scope["type"] == "http" else {}
+        # Checked before the headers are copied: most requests are not POSTs.
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers", ()))
         idem_key = headers.get(b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] != "POST" or not idem_key:
+        if not idem_key:
             return await self.app(scope, receive, send)
         if len(idem_key) > 255:
             return await _send_problem(send, 422, "Idempotency-Key is longer than 255 characters")

@@ -84,7 +84,7 @@ class IngestRepository:
         arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COUNT_TYPES.items())
         await self.session.execute(
             text(f"""INSERT INTO post_snapshot (org_id, captured_at, post_id, {columns})
-                     SELECT :org, :captured_at, u.* FROM unnest(CAST(:ids AS uuid[]), {arrays}) AS u
+                     SELECT :org, :captured_at, u.* FROM unnest(CAST(:id AS uuid[]), {arrays}) AS u
                      ON CONFLICT DO NOTHING"""),
             {"org": self.org_id, "captured_at": captured_at, **_columns(rows, ("id", *COUNTS))},
         )
@@ -97,7 +97,7 @@ class IngestRepository:
                             next_refresh_at = u.next_refresh_at, updated_at = now(),
                             status = CASE WHEN u.next_refresh_at IS NULL THEN 'stopped'
                                           ELSE post.status END
-                     FROM unnest(CAST(:ids AS uuid[]), {arrays},
+                     FROM unnest(CAST(:id AS uuid[]), {arrays},
                                  CAST(:next_refresh_at AS timestamptz[]))
                           AS u(id, {", ".join(COUNTS)}, next_refresh_at)
                      WHERE post.org_id = :org AND post.id = u.id"""),
@@ -116,7 +116,7 @@ class IngestRepository:
                         next_refresh_at = CASE WHEN missing_count + 1 >= 2 THEN NULL
                                                ELSE u.next_refresh_at END,
                         updated_at = now()
-                    FROM unnest(CAST(:ids AS uuid[]), CAST(:next_refresh_at AS timestamptz[]))
+                    FROM unnest(CAST(:id AS uuid[]), CAST(:next_refresh_at AS timestamptz[]))
                          AS u(id, next_refresh_at)
                     WHERE post.org_id = :org AND post.id = u.id
                     RETURNING post.id, post.status"""),

@@ -1,0 +1,244 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from arq import Retry
+from arq.worker import Worker
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from services.worker.jobs import posts as post_jobs
+from services.worker.main import WorkerSettings
+from shared.budget import Budget
+from shared.domain.post import ingest
+from shared.domain.post.ingest_repository import IngestRepository
+from shared.models import CreatorAccount, Post, PostSnapshot
+from shared.platforms.base import AuthExpired, Platform, PostStats, RateLimited
+from shared.platforms.demo import DemoAdapter, post_stats_at
+from tests.factories import create_account, create_campaign, create_creator, create_post, create_tenant
+from tests.fakes import ScriptedAdapter
+from tests.worker.conftest import NOW
+
+
+def _stats(ids, views=100):
+    return {id: PostStats(views=views, likes=10, comments=2, shares=1, saves=None) for id in ids}
+
+
+async def _snapshot_count(session, post_ids) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(PostSnapshot).where(PostSnapshot.post_id.in_(post_ids)))
+
+
+async def _due_posts(session, account, count, *, platform="demo", campaign_id=None):
+    posts = []
+    for n in range(count):
+        posts.append(await create_post(
+            session, account, external_id=f"{account.handle}-{n}", platform=platform,
+            campaign_id=campaign_id, next_refresh_at=datetime.now(UTC) - timedelta(minutes=1),
+            published_at=datetime.now(UTC) - timedelta(hours=3)))
+    return posts
+
+
+async def _schedule(worker_ctx, session) -> list[ingest.Batch]:
+    batches = await ingest.schedule_due(session, now=datetime.now(UTC), settings=worker_ctx["settings"])
+    await session.commit()
+    return batches
+
+
+async def _run(worker_ctx, batch: ingest.Batch) -> str:
+    return await post_jobs.refresh_posts(
+        worker_ctx, str(batch.org_id), batch.platform, batch.credential_key,
+        [str(id) for id in batch.post_ids], batch.lease_until.isoformat())
+
+
+@pytest.fixture
+async def world(session):
+    tenant = await create_tenant(session)
+    creator = await create_creator(session, tenant.org_id)
+    account = await create_account(session, tenant.org_id, creator.id, handle="ada")
+    campaign = await create_campaign(session, tenant.org_id)
+    return tenant, creator, account, campaign
+
+
+class TestScheduling:
+    async def test_groups_by_platform_and_credential_in_max_batch_chunks(self, worker_ctx, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        x1 = await create_account(session, tenant.org_id, creator.id, platform="x", handle="one",
+                                  credential_key="k1")
+        x2 = await create_account(session, tenant.org_id, creator.id, platform="x", handle="two",
+                                  credential_key="k2")
+        await _due_posts(session, x1, 130, platform="x")
+        await _due_posts(session, x2, 3, platform="x")
+        batches = await _schedule(worker_ctx, session)
+        sizes = sorted((b.credential_key, len(b.post_ids)) for b in batches)
+        assert sizes == [("k1", 30), ("k1", 100), ("k2", 3)]
+        assert len({b.job_id for b in batches}) == 3
+        # Claimed posts are leased: a second tick finds nothing due.
+        assert await _schedule(worker_ctx, session) == []
+
+    async def test_duplicate_batch_is_one_job(self, worker_ctx, session, redis, world):
+        _, _, account, _ = world
+        await _due_posts(session, account, 2)
+        [batch] = await _schedule(worker_ctx, session)
+        from shared.jobs import JobQueue
+
+        queue = JobQueue()
+        batch.defer(queue)
+        batch.defer(queue)
+        assert len(await queue.flush(redis)) == 1
+
+
+class TestRefreshPosts:
+    async def test_writes_snapshots_latest_counts_and_cadence(self, worker_ctx, session, world):
+        _, _, account, campaign = world
+        posts = await _due_posts(session, account, 3, campaign_id=campaign.id)
+        [batch] = await _schedule(worker_ctx, session)
+        assert await _run(worker_ctx, batch) == "refreshed 3, gone 0"
+        assert await _snapshot_count(session, [p.id for p in posts]) == 3
+        post = posts[1]
+        await session.refresh(post)
+        expected = post_stats_at("ada", 1, NOW)
+        assert (post.views, post.likes, post.saves) == (expected.views, expected.likes, expected.saves)
+        assert post.next_refresh_at - post.last_refreshed_at == timedelta(seconds=180)
+
+    async def test_same_job_twice_writes_no_duplicates(self, worker_ctx, session, world):
+        _, _, account, _ = world
+        posts = await _due_posts(session, account, 2)
+        [batch] = await _schedule(worker_ctx, session)
+        await _run(worker_ctx, batch)
+        assert await _run(worker_ctx, batch) == "nothing to do"
+        assert await _snapshot_count(session, [p.id for p in posts]) == 2
+
+    async def test_missing_twice_is_gone(self, worker_ctx, session, world):
+        _, _, account, _ = world
+        [post] = await _due_posts(session, account, 1)
+        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[{}, {}])
+        for expected_status, expected_missing in (("tracking", 1), ("gone", 2)):
+            await session.execute(Post.__table__.update().where(Post.id == post.id)
+                                  .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+            await session.commit()
+            [batch] = await _schedule(worker_ctx, session)
+            await _run(worker_ctx, batch)
+            await session.refresh(post)
+            assert (post.status, post.missing_count) == (expected_status, expected_missing)
+        assert post.next_refresh_at is None
+
+    async def test_failure_after_platform_call_leaves_nothing_and_retries(
+        self, worker_ctx, session, world, monkeypatch
+    ):
+        _, _, account, _ = world
+        posts = await _due_posts(session, account, 2)
+        [batch] = await _schedule(worker_ctx, session)
+        original = IngestRepository.update_latest
+
+        async def connection_drops(self, *args, **kwargs):
+            raise OperationalError("UPDATE post", {}, ConnectionResetError("connection reset"))
+
+        monkeypatch.setattr(IngestRepository, "update_latest", connection_drops)
+        with pytest.raises(Retry):
+            await _run(worker_ctx, batch)
+        # The snapshot insert ran before the failure, yet the transaction left no trace.
+        assert await _snapshot_count(session, [p.id for p in posts]) == 0
+        await session.refresh(posts[0])
+        assert posts[0].last_refreshed_at is None
+        monkeypatch.setattr(IngestRepository, "update_latest", original)
+        assert await _run(worker_ctx, batch) == "refreshed 2, gone 0"
+        assert await _snapshot_count(session, [p.id for p in posts]) == 2
+
+    async def test_kpis_marked_once_per_campaign_window(self, worker_ctx, session, redis, world):
+        _, _, account, campaign = world
+        await _due_posts(session, account, 2, campaign_id=campaign.id)
+        [batch] = await _schedule(worker_ctx, session)
+        await _run(worker_ctx, batch)
+        keys = await redis.keys("arq:job:campaign.recompute_kpis:*")
+        assert [k.decode() for k in keys] == [
+            f"arq:job:campaign.recompute_kpis:{campaign.id}:"
+            f"{int(datetime.now(UTC).timestamp() // 60)}"]
+
+
+class TestThrottling:
+    async def test_pauses_then_resumes_with_nothing_lost(self, worker_ctx, session, redis, world):
+        _, _, account, _ = world
+        posts = await _due_posts(session, account, 3)
+        clock = [1_000_000.0]
+        worker_ctx["budget"] = Budget(redis, worker_ctx["settings"], clock=lambda: clock[0])
+        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[
+            RateLimited("slow down", retry_after_s=120, platform="demo"), _stats])
+        [batch] = await _schedule(worker_ctx, session)
+        assert (await _run(worker_ctx, batch)).startswith("postponed 120")
+        assert await worker_ctx["budget"].paused_for("demo", "app") == 120
+        await session.refresh(posts[0])
+        assert timedelta(seconds=110) < posts[0].next_refresh_at - datetime.now(UTC) <= timedelta(seconds=120)
+        assert await _snapshot_count(session, [p.id for p in posts]) == 0
+        # Two minutes later the bucket is open again and the same posts are refreshed.
+        clock[0] += 121
+        await session.execute(Post.__table__.update().where(Post.id.in_([p.id for p in posts]))
+                              .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.commit()
+        [again] = await _schedule(worker_ctx, session)
+        assert set(again.post_ids) == {p.id for p in posts}
+        assert await _run(worker_ctx, again) == "refreshed 3, gone 0"
+        assert await _snapshot_count(session, [p.id for p in posts]) == 3
+
+    async def test_empty_bucket_postpones_without_calling(self, worker_ctx, session, redis, world):
+        _, _, account, _ = world
+        await _due_posts(session, account, 1)
+        adapter = ScriptedAdapter(stats=[_stats])
+        worker_ctx["adapters"][Platform.demo] = adapter
+        await worker_ctx["budget"].pause("demo", "app", 30)
+        [batch] = await _schedule(worker_ctx, session)
+        assert (await _run(worker_ctx, batch)).startswith("postponed")
+        assert adapter.calls == []
+
+
+class TestExpiredCredential:
+    async def test_stops_only_its_own_work(self, worker_ctx, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        dead = await create_account(session, tenant.org_id, creator.id, platform="x",
+                                    handle="dead", credential_key="dead-key")
+        alive = await create_account(session, tenant.org_id, creator.id, platform="x",
+                                     handle="alive", credential_key="live-key")
+        dead_posts = await _due_posts(session, dead, 2, platform="x")
+        alive_posts = await _due_posts(session, alive, 2, platform="x")
+        worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
+            Platform.x, max_batch=100,
+            stats=[AuthExpired("x: token revoked", platform="x"), _stats])
+        batches = {b.credential_key: b for b in await _schedule(worker_ctx, session)}
+        assert await _run(worker_ctx, batches["dead-key"]) == "auth_expired"
+        assert await _run(worker_ctx, batches["live-key"]) == "refreshed 2, gone 0"
+        await session.refresh(dead)
+        await session.refresh(alive)
+        assert (dead.sync_status, alive.sync_status) == ("auth_expired", "pending")
+        assert await _snapshot_count(session, [p.id for p in dead_posts]) == 0
+        assert await _snapshot_count(session, [p.id for p in alive_posts]) == 2
+        # Once the lease runs out, the scheduler still skips the dead credential's posts.
+        await session.execute(Post.__table__.update().values(
+            next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.commit()
+        rescheduled = await _schedule(worker_ctx, session)
+        assert {b.credential_key for b in rescheduled} == {"live-key"}
+        account = await session.get(CreatorAccount, dead.id)
+        assert "revoked" in account.sync_error
+
+
+class TestWorkerEndToEnd:
+    async def test_burst_worker_refreshes_due_posts(self, worker_ctx, session, redis, world):
+        _, _, account, campaign = world
+        posts = await _due_posts(session, account, 60, campaign_id=campaign.id)
+        # The real clock: by today the demo account has published all 60 of these posts.
+        worker_ctx["adapters"][Platform.demo] = DemoAdapter()
+        ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
+        # One job at a time: every session here shares the test's single connection.
+        worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True,
+                        poll_delay=0, ctx=ctx, handle_signals=False, max_jobs=1)
+        ctx["redis"] = redis
+        from services.worker.jobs.posts import schedule_post_refreshes
+
+        assert await schedule_post_refreshes(ctx) == 2  # 60 demo posts, max_batch 50
+        await worker.main()
+        assert worker.jobs_failed == 0
+        assert await _snapshot_count(session, [p.id for p in posts]) == 60
+        refreshed = await session.scalar(select(func.count()).select_from(Post).where(
+            Post.account_id == account.id, Post.last_refreshed_at.is_not(None)))
+        assert refreshed == 60
