@@ -30,22 +30,27 @@ from shared.embedded import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".sway" / "test"
-TEST_DATABASE = "sway_test"
+# Per run, so two suites on one server (a developer and CI, say) never drop each other's database.
+TEST_DATABASE = f"sway_test_{os.getpid()}"
+
+
+async def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    admin_dsn = make_url(url).set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 async def _recreate_database(url: str) -> str:
     """Drop and create the test database on the server `url` points at; return its URL."""
-    import asyncpg
-
-    target = make_url(url).set(database=TEST_DATABASE)
-    admin_dsn = make_url(url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
-    finally:
-        await connection.close()
-    return target.render_as_string(hide_password=False)
+    await _admin(url, f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)',
+                 f'CREATE DATABASE "{TEST_DATABASE}"')
+    return make_url(url).set(database=TEST_DATABASE).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +65,7 @@ def database_url() -> Iterator[str]:
     url = asyncio.run(_recreate_database(base))
     migrate.upgrade(url)
     yield url
+    asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
     if server is not None:
         server.stop()
 

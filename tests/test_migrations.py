@@ -1,6 +1,7 @@
 """The schema exists only through migrations: upgrade → downgrade → upgrade on an empty DB."""
 
 import asyncio
+import os
 
 import asyncpg
 import pytest
@@ -34,9 +35,20 @@ async def _recreate(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+async def _drop(url: str, name: str) -> None:
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @pytest.fixture
-def empty_database(database_url: str) -> str:
-    return asyncio.run(_recreate(database_url, "sway_migrations_test"))
+def empty_database(database_url: str):
+    name = f"sway_migrations_test_{os.getpid()}"
+    yield asyncio.run(_recreate(database_url, name))
+    asyncio.run(_drop(database_url, name))
 
 
 class TestMigrations:
