@@ -77,7 +77,8 @@ class EmbeddedRedis:
         ]
         # Append-only persistence keeps queued jobs and rate-limit state across restarts.
         args += ["--appendonly", "yes" if self.persistent else "no"]
-        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # Its own session: a Ctrl-C meant for `sway run` must not stop Redis before the worker.
+        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         self._wait_until_up()
         return self
 

@@ -76,31 +76,46 @@ def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def run(settings: Settings, host: str, port: int, *, with_worker: bool, console: Console) -> int:
+    # Installed explicitly: a shell may start us with SIGINT ignored (e.g. in the background).
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     data_dir = settings.data_dir.resolve()
-    children: list[subprocess.Popen] = []
     try:
         with infra.infrastructure(settings) as servers:
             if servers.embedded:
                 console.print(f"embedded {', '.join(servers.embedded)} under {data_dir}")
             migrations.upgrade(servers.database_url)
-            key = _demo_key(data_dir, asyncio.run(_seed_if_empty(servers.database_url, servers.redis_url)))
+            seeded = asyncio.run(_seed_if_empty(servers.database_url, servers.redis_url))
+            key = _demo_key(data_dir, seeded)
             env = {**os.environ, "SWAY_DATABASE_URL": servers.database_url,
                    "SWAY_REDIS_URL": servers.redis_url or "", "SWAY_DATA_DIR": str(data_dir)}
-            children.append(_spawn([sys.executable, "-m", "uvicorn", "services.api.main:create_app",
-                                    "--factory", "--host", host, "--port", str(port)], env))
-            if with_worker:
-                children.append(_spawn([sys.executable, "-m", "arq",
-                                        "services.worker.main.WorkerSettings"], env))
-            _announce(console, host, port, key)
-            return _supervise(children, console)
+            return _serve(env, host, port, with_worker, key, console)
+    except (KeyboardInterrupt, _Stop):
+        return 0
+    finally:
+        console.print("stopped")
+
+
+def _serve(env: dict[str, str], host: str, port: int, with_worker: bool, key: str | None,
+           console: Console) -> int:
+    """Run API and worker until Ctrl-C or until one dies; always stop both before returning,
+    so Redis and Postgres (stopped by the caller) outlive every client."""
+    children = [_spawn([sys.executable, "-m", "uvicorn", "services.api.main:create_app",
+                        "--factory", "--host", host, "--port", str(port)], env)]
+    if with_worker:
+        children.append(_spawn([sys.executable, "-m", "arq", "services.worker.main.WorkerSettings"],
+                               env))
+    try:
+        _announce(console, host, port, key)
+        return _supervise(children, console)
     except (KeyboardInterrupt, _Stop):
         console.print("stopping…")
         return 0
     finally:
+        # Ignore further Ctrl-C while shutting down, so a second press cannot orphan anything.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for child in children:  # API first: stop taking requests before the worker goes
             _stop(child, signal.SIGINT)
-        console.print("stopped")
 
 
 def _announce(console: Console, host: str, port: int, key: str | None) -> None:
