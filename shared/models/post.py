@@ -2,14 +2,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.models.post_snapshot import EngagementCounts
 
 
-class Post(IdMixin, OrgMixin, TimestampMixin, Base):
+class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     """A tracked post. The latest snapshot's counts are denormalized onto the row, so KPIs and
     lists never scan snapshot history."""
 
@@ -41,14 +42,6 @@ class Post(IdMixin, OrgMixin, TimestampMixin, Base):
     # How it was attached: api | url | capture
     source: Mapped[str] = mapped_column(String(10), default="api")
 
-    views: Mapped[int | None] = mapped_column(BigInteger)
-    impressions: Mapped[int | None] = mapped_column(BigInteger)
-    reach: Mapped[int | None] = mapped_column(BigInteger)
-    likes: Mapped[int | None] = mapped_column(BigInteger)
-    comments: Mapped[int | None] = mapped_column(BigInteger)
-    shares: Mapped[int | None] = mapped_column(BigInteger)
-    saves: Mapped[int | None] = mapped_column(BigInteger)
-    clicks: Mapped[int | None] = mapped_column(BigInteger)
-    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+    # The latest snapshot's counts (EngagementCounts), denormalized.
     last_refreshed_at: Mapped[datetime | None]
     next_refresh_at: Mapped[datetime | None]

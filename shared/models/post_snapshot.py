@@ -10,16 +10,9 @@ COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves
           "watch_time_seconds")
 
 
-class PostSnapshot(OrgMixin, Base):
-    """Append-only engagement history, as the platform reported it (None where it reports
-    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op."""
+class EngagementCounts:
+    """The counts a platform reports for a post; None where it reports nothing."""
 
-    __tablename__ = "post_snapshot"
-
-    post_id: Mapped[UUID] = mapped_column(
-        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
-    )
-    captured_at: Mapped[datetime] = mapped_column(primary_key=True)
     views: Mapped[int | None] = mapped_column(BigInteger)
     impressions: Mapped[int | None] = mapped_column(BigInteger)
     reach: Mapped[int | None] = mapped_column(BigInteger)
@@ -29,3 +22,15 @@ class PostSnapshot(OrgMixin, Base):
     saves: Mapped[int | None] = mapped_column(BigInteger)
     clicks: Mapped[int | None] = mapped_column(BigInteger)
     watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class PostSnapshot(EngagementCounts, OrgMixin, Base):
+    """Append-only engagement history, as the platform reported it (None where it reports
+    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op."""
+
+    __tablename__ = "post_snapshot"
+
+    post_id: Mapped[UUID] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    captured_at: Mapped[datetime] = mapped_column(primary_key=True)
