@@ -5,6 +5,7 @@ import json
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from services.cli import infra, runner
@@ -21,6 +22,18 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
 console = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def _validate_settings() -> None:
+    """Refuse to start on invalid SWAY_* settings, naming each bad variable."""
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "SWAY_" + "_".join(str(part) for part in error["loc"]).upper()
+            console.print(f"[red]invalid setting[/] {name or 'settings'}: {error['msg']}")
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -43,3 +43,20 @@ class TestDemoAdapter:
     async def test_unknown_and_future_ids_are_gone(self):
         result = await adapter().fetch_post_stats(["ada-999999", "nonsense", "ada-1"], None)
         assert list(result) == ["ada-1"]
+
+
+class TestGetAdapter:
+    EXPECTED_BATCH = {"instagram": 50, "facebook": 50, "youtube": 50, "tiktok": 20, "x": 100,
+                      "linkedin": 20, "pinterest": 100, "demo": 50}
+
+    def test_every_platform_has_an_adapter_keeping_the_protocol(self, http, settings):
+        for platform, batch in self.EXPECTED_BATCH.items():
+            adapter = get_adapter(platform, http, settings)
+            assert isinstance(adapter, PlatformAdapter)
+            assert (adapter.platform, adapter.max_batch) == (Platform(platform), batch)
+
+    def test_unknown_platform(self, http, settings):
+        import pytest
+
+        with pytest.raises(ValueError, match="unknown platform"):
+            get_adapter("myspace", http, settings)
