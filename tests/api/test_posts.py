@@ -173,12 +173,14 @@ class TestAccountCredentials:
         await session.commit()
         response = await client.put(
             f"/v1/accounts/{account.id}/credentials",
-            json={"access_token": "secret-token-123", "extra": {"organization_urn": "urn:li:organization:1"}},
+            json={"access_token": "secret-token-123", "external_id": "2244994945",
+                  "extra": {"organization_urn": "urn:li:organization:1"}},
             headers=bearer(tenant.write))
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["has_credentials"] is True
         assert body["sync_status"] == "pending"
+        assert body["external_id"] == "2244994945"
         assert "secret-token-123" not in response.text
         await session.refresh(account)
         assert "secret-token-123" not in account.credentials_encrypted

@@ -16,8 +16,9 @@ from shared.jobs import backoff
 from shared.platforms.base import AuthExpired, Platform, PlatformUnavailable, RateLimited
 
 log = structlog.get_logger()
-# Meta's batch API counts every sub-request as one call against the quota.
-PER_ID_COST = {Platform.instagram, Platform.facebook}
+# Meta's batch API counts every sub-request as one call against the quota, and its adapters send
+# two rounds per batch (fields, then insights).
+PER_ID_COST = {Platform.instagram: 2, Platform.facebook: 2}
 
 
 async def schedule_post_refreshes(ctx: WorkerContext) -> int:
@@ -79,7 +80,7 @@ async def _write(ctx: WorkerContext, org: UUID, platform: str, posts, results) -
 def _cost(settings, platform: str, count: int) -> int:
     if platform not in PER_ID_COST:
         return 1
-    return min(count, limit_for(settings, platform).capacity)
+    return min(count * PER_ID_COST[platform], limit_for(settings, platform).capacity)
 
 
 async def _postpone(ctx: WorkerContext, org: UUID, ids: list[UUID], lease: datetime,

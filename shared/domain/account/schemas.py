@@ -91,6 +91,10 @@ class CredentialsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     access_token: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
+    # The platform's id for the account (Instagram user id, Facebook Page id, ...), when the
+    # account was added by handle alone and the platform's API needs the id.
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=200)] | None = None
     api_key: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
     extra: dict[Annotated[str, StringConstraints(max_length=100)],
                 Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=dict,

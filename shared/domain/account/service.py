@@ -88,6 +88,7 @@ async def set_credentials(
     credentials = Credentials(access_token=data.access_token, api_key=data.api_key, extra=data.extra)
     account.credentials_encrypted = encrypt_credentials(credentials, secret_key)
     account.credential_key = credentials.key
+    account.external_id = data.external_id or account.external_id
     account.sync_status = "pending"
     account.sync_error = None
     account.next_sync_at = now
