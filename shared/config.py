@@ -84,8 +84,14 @@ class Settings(BaseSettings):
     budget_demo: str = "6000/60"  # simulated: fast, but still exercises the budget
 
     @field_validator(
-        "budget_youtube", "budget_x", "budget_tiktok", "budget_instagram", "budget_facebook",
-        "budget_linkedin", "budget_pinterest", "budget_demo",
+        "budget_youtube",
+        "budget_x",
+        "budget_tiktok",
+        "budget_instagram",
+        "budget_facebook",
+        "budget_linkedin",
+        "budget_pinterest",
+        "budget_demo",
     )
     @classmethod
     def _calls_per_seconds(cls, value: str) -> str:

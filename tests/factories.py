@@ -27,8 +27,12 @@ def bearer(key: str) -> dict[str, str]:
 async def create_tenant(session: AsyncSession, name: str = "Acme Agency") -> Tenant:
     organization = await organization_service.create_organization(session, name=name)
     keys = {}
-    for label, scopes in {"admin": ["admin"], "read": ["read"], "write": ["write"],
-                          "read_write": ["read", "write"]}.items():
+    for label, scopes in {
+        "admin": ["admin"],
+        "read": ["read"],
+        "write": ["write"],
+        "read_write": ["read", "write"],
+    }.items():
         _, keys[label] = await organization_service.create_api_key(
             session, organization.id, name=label, scopes=scopes
         )
@@ -58,8 +62,12 @@ async def create_account_snapshot(
     session: AsyncSession, account: CreatorAccount, captured_at: datetime, followers: int
 ) -> AccountSnapshot:
     snapshot = AccountSnapshot(
-        org_id=account.org_id, account_id=account.id, captured_at=captured_at,
-        followers=followers, following=10, posts_count=5,
+        org_id=account.org_id,
+        account_id=account.id,
+        captured_at=captured_at,
+        followers=followers,
+        following=10,
+        posts_count=5,
     )
     session.add(snapshot)
     await session.commit()
@@ -68,8 +76,14 @@ async def create_account_snapshot(
 
 async def create_campaign(session: AsyncSession, org_id: UUID, **overrides: Any) -> Campaign:
     goals = overrides.pop("goals", [])
-    fields = {"name": "Launch", "objective": "awareness", "currency": "USD", "hashtags": [],
-              "mentions": [], "platforms": []} | overrides
+    fields = {
+        "name": "Launch",
+        "objective": "awareness",
+        "currency": "USD",
+        "hashtags": [],
+        "mentions": [],
+        "platforms": [],
+    } | overrides
     campaign = Campaign(org_id=org_id, **fields)
     campaign.goals = [CampaignGoal(org_id=org_id, **goal) for goal in goals]
     session.add(campaign)
@@ -84,10 +98,16 @@ def utc(*args: int) -> datetime:
 async def create_post(session: AsyncSession, account: CreatorAccount, **overrides: Any):
     from shared.models import Post
 
-    fields = {"platform": account.platform, "external_id": f"{account.handle}-1",
-              "status": "tracking", "missing_count": 0, "source": "api"} | overrides
-    post = Post(org_id=account.org_id, account_id=account.id, creator_id=account.creator_id,
-                **fields)
+    fields = {
+        "platform": account.platform,
+        "external_id": f"{account.handle}-1",
+        "status": "tracking",
+        "missing_count": 0,
+        "source": "api",
+    } | overrides
+    post = Post(
+        org_id=account.org_id, account_id=account.id, creator_id=account.creator_id, **fields
+    )
     session.add(post)
     await session.commit()
     return post

@@ -18,9 +18,15 @@ from shared.platforms.base import (
 class ScriptedAdapter:
     """Answers from a script: each call pops the next outcome (a value or an AdapterError)."""
 
-    def __init__(self, platform: Platform = Platform.demo, *, max_batch: int = 50,
-                 accounts: list | None = None, stats: list | None = None,
-                 posts: list | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform = Platform.demo,
+        *,
+        max_batch: int = 50,
+        accounts: list | None = None,
+        stats: list | None = None,
+        posts: list | None = None,
+    ) -> None:
         self.platform = platform
         self.max_batch = max_batch
         self._accounts = list(accounts or [])
@@ -39,13 +45,15 @@ class ScriptedAdapter:
         self.calls.append(("fetch_account", account.handle))
         return self._next(self._accounts)
 
-    async def list_posts(self, account: AccountRef, creds: Credentials | None, *,
-                         since: datetime | None) -> list[PostInfo]:
+    async def list_posts(
+        self, account: AccountRef, creds: Credentials | None, *, since: datetime | None
+    ) -> list[PostInfo]:
         self.calls.append(("list_posts", account.handle))
         return self._next(self._posts) if self._posts else []
 
-    async def fetch_post_stats(self, post_ids: Sequence[str],
-                               creds: Credentials | None) -> dict[str, PostStats]:
+    async def fetch_post_stats(
+        self, post_ids: Sequence[str], creds: Credentials | None
+    ) -> dict[str, PostStats]:
         self.calls.append(("fetch_post_stats", tuple(post_ids)))
         result = self._next(self._stats)
         return result(post_ids) if callable(result) else result

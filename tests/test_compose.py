@@ -74,8 +74,11 @@ def _published(service: str) -> list[tuple[str, int, int]]:
 
 def _dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
-    lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines()
-             if not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if not line.lstrip().startswith("#")
+    ]
     joined = re.sub(r"\\\n", " ", "\n".join(lines))
     instructions = []
     for line in joined.splitlines():
@@ -188,8 +191,9 @@ class TestComposeCommands:
         assert command.name == "api"
         assert {"host", "port"} <= {p.name for p in command.params}
         assert params["host"] == "0.0.0.0"
-        assert (8000, params["port"]) in {(host, container) for _, host, container
-                                          in _published("api")}
+        assert (8000, params["port"]) in {
+            (host, container) for _, host, container in _published("api")
+        }
 
     def test_worker_runs_sway_worker(self):
         command, _ = _parse_sway(_argv(SERVICES["worker"]["command"]))
@@ -250,8 +254,11 @@ class TestComposeEnvironment:
 
 class TestDockerfile:
     def test_builds_on_python_311_slim(self):
-        bases = [_expand_args(arguments).split()[0]
-                 for keyword, arguments in _dockerfile() if keyword == "FROM"]
+        bases = [
+            _expand_args(arguments).split()[0]
+            for keyword, arguments in _dockerfile()
+            if keyword == "FROM"
+        ]
         assert bases
         assert all(base == "python:3.11-slim" for base in bases)
 
@@ -274,14 +281,26 @@ class TestDockerfile:
         assert all("--frozen" in run and "--no-dev" in run for run in syncs)
 
     def test_copies_migrations_and_the_code_into_the_image(self):
-        sources = {source.rstrip("/") for keyword, arguments in _dockerfile()
-                   if keyword == "COPY" and not arguments.startswith("--from")
-                   for source in arguments.split()[:-1] if not source.startswith("--")}
-        assert {"pyproject.toml", "uv.lock", "alembic.ini", "migrations", "services",
-                "shared"} <= sources
-        ignored = {line.strip().rstrip("/")
-                   for line in (ROOT / ".dockerignore").read_text().splitlines()
-                   if line.strip() and not line.startswith("#")}
+        sources = {
+            source.rstrip("/")
+            for keyword, arguments in _dockerfile()
+            if keyword == "COPY" and not arguments.startswith("--from")
+            for source in arguments.split()[:-1]
+            if not source.startswith("--")
+        }
+        assert {
+            "pyproject.toml",
+            "uv.lock",
+            "alembic.ini",
+            "migrations",
+            "services",
+            "shared",
+        } <= sources
+        ignored = {
+            line.strip().rstrip("/")
+            for line in (ROOT / ".dockerignore").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        }
         assert sources.isdisjoint(ignored)
 
     def test_sway_is_on_path_for_the_non_root_user(self):

@@ -13,15 +13,23 @@ def settings(**values) -> Settings:
 class TestSettings:
     def test_postgres_urls_get_the_async_driver(self):
         assert settings(database_url="postgresql://u:p@db/sway").database_url == (
-            "postgresql+asyncpg://u:p@db/sway")
+            "postgresql+asyncpg://u:p@db/sway"
+        )
         assert settings(database_url="postgres://db/sway").database_url == (
-            "postgresql+asyncpg://db/sway")
+            "postgresql+asyncpg://db/sway"
+        )
 
-    @pytest.mark.parametrize(("field", "value"), [
-        ("database_url", "mysql://db/sway"), ("redis_url", "http://cache"),
-        ("api_port", 70000), ("log_level", "LOUD"), ("linkedin_version", "2026-10"),
-        ("cadence_hourly_every_s", 5),
-    ])
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("database_url", "mysql://db/sway"),
+            ("redis_url", "http://cache"),
+            ("api_port", 70000),
+            ("log_level", "LOUD"),
+            ("linkedin_version", "2026-10"),
+            ("cadence_hourly_every_s", 5),
+        ],
+    )
     def test_bad_values_name_the_field(self, field, value):
         with pytest.raises(ValidationError) as error:
             settings(**{field: value})
@@ -29,8 +37,12 @@ class TestSettings:
 
     def test_production_refuses_the_development_key(self):
         with pytest.raises(ValidationError, match="development key"):
-            settings(env="prod", secret_key=DEV_SECRET_KEY, database_url="postgresql://db/s",
-                     redis_url="redis://r")
+            settings(
+                env="prod",
+                secret_key=DEV_SECRET_KEY,
+                database_url="postgresql://db/s",
+                redis_url="redis://r",
+            )
 
     def test_production_needs_server_urls(self):
         from shared.crypto import generate_key
@@ -39,7 +51,9 @@ class TestSettings:
             settings(env="prod", secret_key=generate_key())
 
     def test_base_url_per_platform(self):
-        assert settings(x_base_url="http://127.0.0.1:9/x/2/").base_url("x") == "http://127.0.0.1:9/x/2"
+        assert (
+            settings(x_base_url="http://127.0.0.1:9/x/2/").base_url("x") == "http://127.0.0.1:9/x/2"
+        )
 
 
 class TestCliRefusesBadSettings:

@@ -15,7 +15,12 @@ PROBLEM = "application/problem+json"
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
@@ -43,19 +48,28 @@ async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
 
 def _clean(error: dict[str, Any]) -> dict[str, Any]:
     # Echoing `input` back could leak secrets a client sent by mistake; loc/msg/type suffice.
-    return {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+    return {
+        "loc": list(error.get("loc", ())),
+        "msg": error.get("msg", ""),
+        "type": error.get("type", ""),
+    }
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [_clean(e) for e in exc.errors()]
     fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors)
-    return problem(422, "validation_error", "Validation failed", f"invalid: {fields}", errors=errors)
+    return problem(
+        422, "validation_error", "Validation failed", f"invalid: {fields}", errors=errors
+    )
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return problem(
-        exc.status_code, code, code.replace("_", " ").capitalize(), str(exc.detail),
+        exc.status_code,
+        code,
+        code.replace("_", " ").capitalize(),
+        str(exc.detail),
         headers=getattr(exc, "headers", None),
     )
 

@@ -15,8 +15,9 @@ from shared.crypto import generate_key
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.domain.organization import service as organization_service
 
-app = typer.Typer(help="Sway: open, self-hostable backend for influencer marketing.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Sway: open, self-hostable backend for influencer marketing.", no_args_is_help=True
+)
 org_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
@@ -45,8 +46,15 @@ def run(
     """Start Postgres and Redis (embedded unless configured), migrate, seed on first run,
     then serve the API and the worker until Ctrl-C."""
     settings = get_settings()
-    raise typer.Exit(runner.run(settings, host or settings.api_host, port or settings.api_port,
-                                with_worker=worker, console=console))
+    raise typer.Exit(
+        runner.run(
+            settings,
+            host or settings.api_host,
+            port or settings.api_port,
+            with_worker=worker,
+            console=console,
+        )
+    )
 
 
 @app.command()
@@ -121,8 +129,10 @@ def keys_create(
     except Exception as exc:  # domain errors carry a readable message
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
-    _print({"org_id": str(org_id), "key_id": key_id, "api_key": secret, "scopes": sorted(chosen)},
-           as_json)
+    _print(
+        {"org_id": str(org_id), "key_id": key_id, "api_key": secret, "scopes": sorted(chosen)},
+        as_json,
+    )
 
 
 @app.command()
@@ -131,8 +141,14 @@ def api(host: str = "", port: int = 0, workers: int = 1) -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("services.api.main:create_app", factory=True, host=host or settings.api_host,
-                port=port or settings.api_port, workers=workers, proxy_headers=True)
+    uvicorn.run(
+        "services.api.main:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        proxy_headers=True,
+    )
 
 
 @app.command(name="worker")

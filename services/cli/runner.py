@@ -87,8 +87,12 @@ def run(settings: Settings, host: str, port: int, *, with_worker: bool, console:
             migrations.upgrade(servers.database_url)
             seeded = asyncio.run(_seed_if_empty(servers.database_url, servers.redis_url))
             key = _demo_key(data_dir, seeded)
-            env = {**os.environ, "SWAY_DATABASE_URL": servers.database_url,
-                   "SWAY_REDIS_URL": servers.redis_url or "", "SWAY_DATA_DIR": str(data_dir)}
+            env = {
+                **os.environ,
+                "SWAY_DATABASE_URL": servers.database_url,
+                "SWAY_REDIS_URL": servers.redis_url or "",
+                "SWAY_DATA_DIR": str(data_dir),
+            }
             return _serve(env, host, port, with_worker, key, console)
     except (KeyboardInterrupt, _Stop):
         return 0
@@ -96,15 +100,31 @@ def run(settings: Settings, host: str, port: int, *, with_worker: bool, console:
         console.print("stopped")
 
 
-def _serve(env: dict[str, str], host: str, port: int, with_worker: bool, key: str | None,
-           console: Console) -> int:
+def _serve(
+    env: dict[str, str], host: str, port: int, with_worker: bool, key: str | None, console: Console
+) -> int:
     """Run API and worker until Ctrl-C or until one dies; always stop both before returning,
     so Redis and Postgres (stopped by the caller) outlive every client."""
-    children = [_spawn([sys.executable, "-m", "uvicorn", "services.api.main:create_app",
-                        "--factory", "--host", host, "--port", str(port)], env)]
+    children = [
+        _spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "services.api.main:create_app",
+                "--factory",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
+            env,
+        )
+    ]
     if with_worker:
-        children.append(_spawn([sys.executable, "-m", "arq", "services.worker.main.WorkerSettings"],
-                               env))
+        children.append(
+            _spawn([sys.executable, "-m", "arq", "services.worker.main.WorkerSettings"], env)
+        )
     try:
         _announce(console, host, port, key)
         return _supervise(children, console)

@@ -40,11 +40,16 @@ async def seed_demo(session: AsyncSession) -> tuple[str, str]:
         creator = await creator_service.create(
             session,
             organization.id,
-            CreatorCreate(name=name, niches=niches, country=country, language=language, tags=["demo"]),
+            CreatorCreate(
+                name=name, niches=niches, country=country, language=language, tags=["demo"]
+            ),
         )
         await account_service.create(
-            session, organization.id, creator.id,
-            AccountCreate(platform=Platform.demo, handle=handle), jobs=jobs,
+            session,
+            organization.id,
+            creator.id,
+            AccountCreate(platform=Platform.demo, handle=handle),
+            jobs=jobs,
         )
     today = datetime.now(UTC).date()
     await campaign_service.create(session, organization.id, _demo_campaign(today))

@@ -23,11 +23,16 @@ class WorkerSettings:
         func(campaigns.recompute_kpis, name=jobs.RECOMPUTE_KPIS, max_tries=3),
     ]
     cron_jobs = [
-        cron(accounts.schedule_account_syncs, name="account.schedule", second=0,
-             run_at_startup=True),
+        cron(
+            accounts.schedule_account_syncs, name="account.schedule", second=0, run_at_startup=True
+        ),
         # Every 10 s, so a newly tracked or refreshed post gets its snapshot within seconds.
-        cron(posts.schedule_post_refreshes, name="post.schedule", second=set(range(0, 60, 10)),
-             run_at_startup=True),
+        cron(
+            posts.schedule_post_refreshes,
+            name="post.schedule",
+            second=set(range(0, 60, 10)),
+            run_at_startup=True,
+        ),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

@@ -17,16 +17,21 @@ def _upper(value: str) -> str:
 
 
 CountryCode = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{2}$"), AfterValidator(_upper),
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(_upper),
     Field(description="ISO 3166-1 alpha-2", examples=["US"]),
 ]
 CurrencyCode = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), AfterValidator(_upper),
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{3}$"),
+    AfterValidator(_upper),
     Field(description="ISO 4217", examples=["EUR"]),
 ]
 # BCP 47: a primary language subtag and optional subtags (en, en-US, zh-Hant-TW).
 LanguageTag = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", max_length=35),
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", max_length=35),
     Field(description="BCP 47", examples=["en-US"]),
 ]
 Money = Annotated[

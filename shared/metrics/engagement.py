@@ -1,8 +1,9 @@
 """Post-level formulas of METRICS.md, from raw counts. None means undefined, never 0."""
 
 
-def engagements(likes: int | None, comments: int | None, shares: int | None,
-                saves: int | None) -> int | None:
+def engagements(
+    likes: int | None, comments: int | None, shares: int | None, saves: int | None
+) -> int | None:
     """likes + comments + shares + saves; missing parts count as 0, None only if all are."""
     parts = (likes, comments, shares, saves)
     if all(part is None for part in parts):

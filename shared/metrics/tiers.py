@@ -25,7 +25,9 @@ PRESETS: dict[str, list[tuple[Tier, int]]] = {
 }
 
 
-def tier_for(followers: int | None, boundaries: list[tuple[Tier, int]] | None = None) -> Tier | None:
+def tier_for(
+    followers: int | None, boundaries: list[tuple[Tier, int]] | None = None
+) -> Tier | None:
     if followers is None:
         return None
     for tier, lower in boundaries or PRESETS["default"]:

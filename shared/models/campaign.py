@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 class Campaign(IdMixin, OrgMixin, TimestampMixin, Base):
     __tablename__ = "campaign"
     __table_args__ = (
-        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),
+        CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"
+        ),
         CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
         Index("ix_campaign_org_id_created_at", "org_id", "created_at", "id"),
     )

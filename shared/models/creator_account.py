@@ -28,7 +28,9 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
         Index("ix_creator_account_next_sync_at", "next_sync_at"),
     )
 
-    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"), index=True)
+    creator_id: Mapped[UUID] = mapped_column(
+        ForeignKey("creator.id", ondelete="CASCADE"), index=True
+    )
     platform: Mapped[str] = mapped_column(String(20))
     handle: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(200))

@@ -6,8 +6,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, OrgMixin
 
-COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks",
-          "watch_time_seconds")
+COUNTS = (
+    "views",
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "watch_time_seconds",
+)
 
 
 class EngagementCounts:

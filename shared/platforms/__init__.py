@@ -1,4 +1,4 @@
-"""Platform adapters behind one Protocol; `get_adapter` is the only way the rest of Sway gets one."""
+"""Platform adapters behind one Protocol; `get_adapter` is how the rest of Sway gets one."""
 
 import httpx
 

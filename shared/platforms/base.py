@@ -93,9 +93,7 @@ class AdapterError(Exception):
 
 
 class RateLimited(AdapterError):
-    def __init__(
-        self, message: str, *, retry_after_s: float, platform: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, retry_after_s: float, platform: str | None = None) -> None:
         super().__init__(message, platform=platform)
         self.retry_after_s = retry_after_s
 

@@ -14,11 +14,16 @@ class TestCreateAccount:
         creator = await create_creator(session, tenant.org_id)
         response = await client.post(
             f"/v1/creators/{creator.id}/accounts",
-            json={"platform": "youtube", "handle": "@AdaBrews"}, headers=bearer(tenant.write),
+            json={"platform": "youtube", "handle": "@AdaBrews"},
+            headers=bearer(tenant.write),
         )
         assert response.status_code == 201, response.text
         body = response.json()
-        assert (body["platform"], body["handle"], body["sync_status"]) == ("youtube", "AdaBrews", "pending")
+        assert (body["platform"], body["handle"], body["sync_status"]) == (
+            "youtube",
+            "AdaBrews",
+            "pending",
+        )
         assert body["url"] == "https://www.youtube.com/@AdaBrews"
         assert body["authenticity"] == {"score": None, "signals": []}
         assert await redis.exists(f"arq:job:account.sync:{body['id']}")
@@ -29,7 +34,8 @@ class TestCreateAccount:
         other = await create_creator(session, tenant.org_id, name="Other")
         await create_account(session, tenant.org_id, ada.id, platform="tiktok", handle="ada")
         response = await client.post(
-            f"/v1/creators/{other.id}/accounts", json={"platform": "tiktok", "handle": "ADA"},
+            f"/v1/creators/{other.id}/accounts",
+            json={"platform": "tiktok", "handle": "ADA"},
             headers=bearer(tenant.write),
         )
         assert response.status_code == 409
@@ -40,7 +46,8 @@ class TestCreateAccount:
         ada = await create_creator(session, tenant.org_id)
         await create_account(session, tenant.org_id, ada.id, platform="tiktok", handle="ada")
         response = await client.post(
-            f"/v1/creators/{ada.id}/accounts", json={"platform": "x", "handle": "ada"},
+            f"/v1/creators/{ada.id}/accounts",
+            json={"platform": "x", "handle": "ada"},
             headers=bearer(tenant.write),
         )
         assert response.status_code == 201
@@ -49,7 +56,8 @@ class TestCreateAccount:
         tenant = await create_tenant(session)
         response = await client.post(
             "/v1/creators/0190f000-0000-7000-8000-000000000000/accounts",
-            json={"platform": "x", "handle": "ada"}, headers=bearer(tenant.write),
+            json={"platform": "x", "handle": "ada"},
+            headers=bearer(tenant.write),
         )
         assert response.status_code == 404
 
@@ -61,13 +69,19 @@ class TestAccountSnapshots:
         account = await create_account(session, tenant.org_id, creator.id)
         for day, followers in [(1, 100), (2, 110), (3, 125)]:
             await create_account_snapshot(session, account, utc(2026, 11, day), followers)
-        first = (await client.get(f"/v1/accounts/{account.id}/snapshots?limit=2",
-                                  headers=bearer(tenant.read))).json()
+        first = (
+            await client.get(
+                f"/v1/accounts/{account.id}/snapshots?limit=2", headers=bearer(tenant.read)
+            )
+        ).json()
         assert [s["followers"] for s in first["items"]] == [125, 110]
         assert first["items"][0]["captured_at"] == "2026-11-03T00:00:00Z"
-        rest = (await client.get(
-            f"/v1/accounts/{account.id}/snapshots?limit=2&cursor={first['next_cursor']}",
-            headers=bearer(tenant.read))).json()
+        rest = (
+            await client.get(
+                f"/v1/accounts/{account.id}/snapshots?limit=2&cursor={first['next_cursor']}",
+                headers=bearer(tenant.read),
+            )
+        ).json()
         assert [s["followers"] for s in rest["items"]] == [100]
         assert rest["next_cursor"] is None
 
@@ -77,8 +91,9 @@ class TestRefreshAccount:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id)
-        response = await client.post(f"/v1/accounts/{account.id}/refresh",
-                                     headers=bearer(tenant.write))
+        response = await client.post(
+            f"/v1/accounts/{account.id}/refresh", headers=bearer(tenant.write)
+        )
         assert response.status_code == 202
         assert response.json() == {"job_id": f"account.sync:{account.id}", "status": "queued"}
         assert await redis.exists(f"arq:job:account.sync:{account.id}")
@@ -87,6 +102,7 @@ class TestRefreshAccount:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id)
-        response = await client.post(f"/v1/accounts/{account.id}/refresh",
-                                     headers=bearer(tenant.read))
+        response = await client.post(
+            f"/v1/accounts/{account.id}/refresh", headers=bearer(tenant.read)
+        )
         assert response.status_code == 403

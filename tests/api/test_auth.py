@@ -4,10 +4,15 @@ from tests.factories import bearer, create_creator, create_tenant
 
 
 class TestAuthentication:
-    @pytest.mark.parametrize("headers", [
-        {}, {"Authorization": "Bearer"}, {"Authorization": "Basic Zm9vOmJhcg=="},
-        {"Authorization": "Bearer sway_not-a-real-key"},
-    ])
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {},
+            {"Authorization": "Bearer"},
+            {"Authorization": "Basic Zm9vOmJhcg=="},
+            {"Authorization": "Bearer sway_not-a-real-key"},
+        ],
+    )
     async def test_missing_or_bad_key_is_401(self, client, headers):
         response = await client.get("/v1/creators", headers=headers)
         assert response.status_code == 401
@@ -18,8 +23,9 @@ class TestAuthentication:
         tenant = await create_tenant(session)
         keys = (await client.get("/v1/api-keys", headers=bearer(tenant.admin))).json()
         read_key = next(k for k in keys if k["name"] == "read")
-        assert (await client.delete(f"/v1/api-keys/{read_key['id']}",
-                                    headers=bearer(tenant.admin))).status_code == 204
+        assert (
+            await client.delete(f"/v1/api-keys/{read_key['id']}", headers=bearer(tenant.admin))
+        ).status_code == 204
         assert (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code == 401
 
     async def test_unauthenticated_probes(self, client):
@@ -30,7 +36,9 @@ class TestAuthentication:
 class TestScopes:
     async def test_read_key_cannot_write(self, client, session):
         tenant = await create_tenant(session)
-        response = await client.post("/v1/creators", json={"name": "x"}, headers=bearer(tenant.read))
+        response = await client.post(
+            "/v1/creators", json={"name": "x"}, headers=bearer(tenant.read)
+        )
         assert response.status_code == 403
         assert "write" in response.json()["detail"]
 
@@ -48,8 +56,9 @@ class TestScopes:
 
     async def test_admin_creates_key_shown_once(self, client, session):
         tenant = await create_tenant(session)
-        created = await client.post("/v1/api-keys", json={"name": "ci", "scopes": ["read"]},
-                                    headers=bearer(tenant.admin))
+        created = await client.post(
+            "/v1/api-keys", json={"name": "ci", "scopes": ["read"]}, headers=bearer(tenant.admin)
+        )
         assert created.status_code == 201
         secret = created.json()["key"]
         assert secret.startswith("sway_")
@@ -63,11 +72,15 @@ class TestRateLimit:
     async def test_over_budget_is_429_with_retry_after(self, client, session, app):
         tenant = await create_tenant(session)
         app.state.settings = app.state.settings.model_copy(update={"api_rate_limit_per_minute": 3})
-        statuses = [(await client.get("/v1/creators", headers=bearer(tenant.read))).status_code
-                    for _ in range(4)]
+        statuses = [
+            (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code
+            for _ in range(4)
+        ]
         assert statuses[:3] == [200, 200, 200]
         assert statuses[3] == 429
         response = await client.get("/v1/creators", headers=bearer(tenant.read))
         assert 1 <= int(response.headers["retry-after"]) <= 60
         # Budgets are per key: another key of the same organization is unaffected.
-        assert (await client.get("/v1/creators", headers=bearer(tenant.read_write))).status_code == 200
+        assert (
+            await client.get("/v1/creators", headers=bearer(tenant.read_write))
+        ).status_code == 200

@@ -33,8 +33,11 @@ CREATE_CASES = [
     ("/v1/campaigns", CAMPAIGN | {"starts_on": "2026-13-45"}, "starts_on"),
     ("/v1/campaigns", CAMPAIGN | {"goals": [{"metric": "vibes", "target": 1}]}, "metric"),
     ("/v1/campaigns", CAMPAIGN | {"goals": [{"metric": "views", "target": -1}]}, "target"),
-    ("/v1/campaigns", CAMPAIGN | {"goals": [{"metric": "views", "target": 1,
-                                             "direction": "sideways"}]}, "direction"),
+    (
+        "/v1/campaigns",
+        CAMPAIGN | {"goals": [{"metric": "views", "target": 1, "direction": "sideways"}]},
+        "direction",
+    ),
     ("/v1/api-keys", {"name": "k", "scopes": ["superuser"]}, "scopes"),
     ("/v1/api-keys", {"name": "k", "scopes": []}, "scopes"),
 ]
@@ -71,7 +74,8 @@ class TestCreateBadInput:
         tenant = await create_tenant(session)
         before = await _rows(session)
         response = await client.post(
-            "/v1/creators", content=raw,
+            "/v1/creators",
+            content=raw,
             headers=bearer(tenant.admin) | {"Content-Type": "application/json"},
         )
         assert response.status_code == 422
@@ -80,8 +84,9 @@ class TestCreateBadInput:
 
     async def test_json_array_instead_of_object(self, client, session):
         tenant = await create_tenant(session)
-        response = await client.post("/v1/creators", json=[{"name": "Ada"}],
-                                     headers=bearer(tenant.admin))
+        response = await client.post(
+            "/v1/creators", json=[{"name": "Ada"}], headers=bearer(tenant.admin)
+        )
         _assert_problem(response, "body")
 
 
@@ -89,9 +94,11 @@ class TestPatchBadInput:
     async def test_unknown_field_on_creator_patch(self, client, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id, name="Ada")
-        response = await client.patch(f"/v1/creators/{creator.id}",
-                                      json={"name": "Bob", "shoe_size": 44},
-                                      headers=bearer(tenant.admin))
+        response = await client.patch(
+            f"/v1/creators/{creator.id}",
+            json={"name": "Bob", "shoe_size": 44},
+            headers=bearer(tenant.admin),
+        )
         _assert_problem(response, "shoe_size")
         await session.refresh(creator)
         assert creator.name == "Ada"
@@ -99,34 +106,54 @@ class TestPatchBadInput:
     async def test_unknown_field_on_campaign_patch(self, client, session):
         tenant = await create_tenant(session)
         campaign = await create_campaign(session, tenant.org_id, name="Launch")
-        response = await client.patch(f"/v1/campaigns/{campaign.id}",
-                                      json={"name": "New", "owner": "me"}, headers=bearer(tenant.admin))
+        response = await client.patch(
+            f"/v1/campaigns/{campaign.id}",
+            json={"name": "New", "owner": "me"},
+            headers=bearer(tenant.admin),
+        )
         _assert_problem(response, "owner")
         await session.refresh(campaign)
         assert campaign.name == "Launch"
 
-    @pytest.mark.parametrize(("body", "field"), [
-        ({"name": None}, "name"), ({"objective": None}, "objective"),
-        ({"currency": None}, "currency"), ({"budget": "-1"}, "budget"),
-    ])
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"name": None}, "name"),
+            ({"objective": None}, "objective"),
+            ({"currency": None}, "currency"),
+            ({"budget": "-1"}, "budget"),
+        ],
+    )
     async def test_invalid_campaign_patch(self, client, session, body, field):
         tenant = await create_tenant(session)
         campaign = await create_campaign(session, tenant.org_id, name="Launch")
-        response = await client.patch(f"/v1/campaigns/{campaign.id}", json=body,
-                                      headers=bearer(tenant.admin))
+        response = await client.patch(
+            f"/v1/campaigns/{campaign.id}", json=body, headers=bearer(tenant.admin)
+        )
         _assert_problem(response, field)
 
 
 class TestQueryBadInput:
-    @pytest.mark.parametrize(("query", "field"), [
-        ("cursor=garbage!", "cursor"),
-        ("cursor=WzEsMl0", "cursor"),  # valid base64, wrong content
-        ("cursor=WyJub3QtYS1kYXRlIiwiMDE5MGYwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwIl0", "cursor"),
-        ("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"),
-        ("sort=height", "sort"), ("platform=myspace", "platform"), ("tier=giga", "tier"),
-        ("min_followers=-1", "min_followers"), ("min_followers=10&max_followers=5", "max_followers"),
-        ("colour=red", "colour"),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "field"),
+        [
+            ("cursor=garbage!", "cursor"),
+            ("cursor=WzEsMl0", "cursor"),  # valid base64, wrong content
+            (
+                "cursor=WyJub3QtYS1kYXRlIiwiMDE5MGYwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwIl0",
+                "cursor",
+            ),
+            ("limit=0", "limit"),
+            ("limit=201", "limit"),
+            ("limit=ten", "limit"),
+            ("sort=height", "sort"),
+            ("platform=myspace", "platform"),
+            ("tier=giga", "tier"),
+            ("min_followers=-1", "min_followers"),
+            ("min_followers=10&max_followers=5", "max_followers"),
+            ("colour=red", "colour"),
+        ],
+    )
     async def test_list_creators(self, client, session, query, field):
         tenant = await create_tenant(session)
         response = await client.get(f"/v1/creators?{query}", headers=bearer(tenant.read))
@@ -139,7 +166,9 @@ class TestQueryBadInput:
             await create_creator(session, tenant.org_id, name=f"c{i}")
         page = (await client.get("/v1/creators?limit=1", headers=bearer(tenant.read))).json()
         response = await client.get(
-            f"/v1/creators?sort=-followers&cursor={page['next_cursor']}", headers=bearer(tenant.read))
+            f"/v1/creators?sort=-followers&cursor={page['next_cursor']}",
+            headers=bearer(tenant.read),
+        )
         _assert_problem(response, "cursor")
 
     async def test_snapshot_bad_cursor(self, client, session):
@@ -148,6 +177,7 @@ class TestQueryBadInput:
         from tests.factories import create_account
 
         account = await create_account(session, tenant.org_id, creator.id)
-        response = await client.get(f"/v1/accounts/{account.id}/snapshots?cursor=%%%",
-                                    headers=bearer(tenant.read))
+        response = await client.get(
+            f"/v1/accounts/{account.id}/snapshots?cursor=%%%", headers=bearer(tenant.read)
+        )
         _assert_problem(response, "cursor")

@@ -1,11 +1,21 @@
 from tests.factories import bearer, create_campaign, create_tenant
 
 CAMPAIGN = {
-    "name": "Autumn Roast", "objective": "awareness", "status": "active",
-    "starts_on": "2026-11-01", "ends_on": "2026-11-30", "currency": "eur", "budget": "1250.5",
-    "hashtags": ["#AutumnRoast"], "mentions": ["@acme.coffee"], "platforms": ["instagram", "tiktok"],
-    "brief": "Two reels each", "goals": [{"metric": "views", "target": 100000},
-                                         {"metric": "cpm", "target": "12.5", "direction": "at_most"}],
+    "name": "Autumn Roast",
+    "objective": "awareness",
+    "status": "active",
+    "starts_on": "2026-11-01",
+    "ends_on": "2026-11-30",
+    "currency": "eur",
+    "budget": "1250.5",
+    "hashtags": ["#AutumnRoast"],
+    "mentions": ["@acme.coffee"],
+    "platforms": ["instagram", "tiktok"],
+    "brief": "Two reels each",
+    "goals": [
+        {"metric": "views", "target": 100000},
+        {"metric": "cpm", "target": "12.5", "direction": "at_most"},
+    ],
 }
 
 
@@ -20,46 +30,62 @@ class TestCreateCampaign:
         assert body["hashtags"] == ["autumnroast"]
         assert body["mentions"] == ["acme.coffee"]
         assert [(g["metric"], g["direction"]) for g in body["goals"]] == [
-            ("views", "at_least"), ("cpm", "at_most")]
+            ("views", "at_least"),
+            ("cpm", "at_most"),
+        ]
         assert [g["target"] for g in body["goals"]] == ["100000", "12.5"]
 
 
 class TestUpdateCampaign:
     async def test_patch_replaces_goals_and_checks_dates_against_stored(self, client, session):
         tenant = await create_tenant(session)
-        created = (await client.post("/v1/campaigns", json=CAMPAIGN,
-                                     headers=bearer(tenant.write))).json()
+        created = (
+            await client.post("/v1/campaigns", json=CAMPAIGN, headers=bearer(tenant.write))
+        ).json()
         response = await client.patch(
-            f"/v1/campaigns/{created['id']}", json={"goals": [{"metric": "engagements", "target": 5}]},
-            headers=bearer(tenant.write))
+            f"/v1/campaigns/{created['id']}",
+            json={"goals": [{"metric": "engagements", "target": 5}]},
+            headers=bearer(tenant.write),
+        )
         assert [g["metric"] for g in response.json()["goals"]] == ["engagements"]
-        bad = await client.patch(f"/v1/campaigns/{created['id']}", json={"ends_on": "2026-10-01"},
-                                 headers=bearer(tenant.write))
+        bad = await client.patch(
+            f"/v1/campaigns/{created['id']}",
+            json={"ends_on": "2026-10-01"},
+            headers=bearer(tenant.write),
+        )
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["loc"] == ["body", "ends_on"]
-        got = (await client.get(f"/v1/campaigns/{created['id']}", headers=bearer(tenant.read))).json()
+        got = (
+            await client.get(f"/v1/campaigns/{created['id']}", headers=bearer(tenant.read))
+        ).json()
         assert got["ends_on"] == "2026-11-30"
 
     async def test_clear_budget(self, client, session):
         tenant = await create_tenant(session)
         campaign = await create_campaign(session, tenant.org_id, budget=100)
-        response = await client.patch(f"/v1/campaigns/{campaign.id}", json={"budget": None},
-                                      headers=bearer(tenant.write))
+        response = await client.patch(
+            f"/v1/campaigns/{campaign.id}", json={"budget": None}, headers=bearer(tenant.write)
+        )
         assert response.json()["budget"] is None
 
 
 class TestListAndArchiveCampaigns:
     async def test_archived_hidden_unless_asked(self, client, session):
         tenant = await create_tenant(session)
-        kept = await create_campaign(session, tenant.org_id, name="Kept", status="active",
-                                     platforms=["x"])
+        kept = await create_campaign(
+            session, tenant.org_id, name="Kept", status="active", platforms=["x"]
+        )
         gone = await create_campaign(session, tenant.org_id, name="Gone")
-        assert (await client.delete(f"/v1/campaigns/{gone.id}",
-                                    headers=bearer(tenant.write))).status_code == 204
+        assert (
+            await client.delete(f"/v1/campaigns/{gone.id}", headers=bearer(tenant.write))
+        ).status_code == 204
         listed = (await client.get("/v1/campaigns", headers=bearer(tenant.read))).json()
         assert [c["id"] for c in listed["items"]] == [str(kept.id)]
-        archived = (await client.get("/v1/campaigns?status=archived",
-                                     headers=bearer(tenant.read))).json()
+        archived = (
+            await client.get("/v1/campaigns?status=archived", headers=bearer(tenant.read))
+        ).json()
         assert [c["id"] for c in archived["items"]] == [str(gone.id)]
-        by_platform = (await client.get("/v1/campaigns?platform=x", headers=bearer(tenant.read))).json()
+        by_platform = (
+            await client.get("/v1/campaigns?platform=x", headers=bearer(tenant.read))
+        ).json()
         assert [c["name"] for c in by_platform["items"]] == ["Kept"]

@@ -6,8 +6,15 @@ class TestCreateCreator:
         tenant = await create_tenant(session)
         response = await client.post(
             "/v1/creators",
-            json={"name": " Ada Brews ", "email": "ada@example.com", "niches": ["Coffee", "coffee"],
-                  "country": "us", "language": "en-US", "tags": ["VIP"], "notes": "met at expo"},
+            json={
+                "name": " Ada Brews ",
+                "email": "ada@example.com",
+                "niches": ["Coffee", "coffee"],
+                "country": "us",
+                "language": "en-US",
+                "tags": ["VIP"],
+                "notes": "met at expo",
+            },
             headers=bearer(tenant.write),
         )
         assert response.status_code == 201, response.text
@@ -25,12 +32,17 @@ class TestGetCreator:
     async def test_includes_accounts(self, client, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        await create_account(session, tenant.org_id, creator.id, handle="ada", followers=1200,
-                             tier="nano")
+        await create_account(
+            session, tenant.org_id, creator.id, handle="ada", followers=1200, tier="nano"
+        )
         response = await client.get(f"/v1/creators/{creator.id}", headers=bearer(tenant.read))
         assert response.status_code == 200
         [account] = response.json()["accounts"]
-        assert (account["platform"], account["handle"], account["followers"]) == ("demo", "ada", 1200)
+        assert (account["platform"], account["handle"], account["followers"]) == (
+            "demo",
+            "ada",
+            1200,
+        )
 
     async def test_unknown_and_malformed_ids_are_404(self, client, session):
         tenant = await create_tenant(session)
@@ -46,7 +58,8 @@ class TestUpdateCreator:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id, notes="keep me")
         response = await client.patch(
-            f"/v1/creators/{creator.id}", json={"name": "Ada B.", "tags": ["Gold"]},
+            f"/v1/creators/{creator.id}",
+            json={"name": "Ada B.", "tags": ["Gold"]},
             headers=bearer(tenant.write),
         )
         assert response.status_code == 200, response.text
@@ -67,8 +80,9 @@ class TestArchiveCreator:
     async def test_delete_archives_and_hides_from_list(self, client, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        assert (await client.delete(f"/v1/creators/{creator.id}",
-                                    headers=bearer(tenant.write))).status_code == 204
+        assert (
+            await client.delete(f"/v1/creators/{creator.id}", headers=bearer(tenant.write))
+        ).status_code == 204
         listed = await client.get("/v1/creators", headers=bearer(tenant.read))
         assert listed.json()["items"] == []
         archived = await client.get("/v1/creators?archived=true", headers=bearer(tenant.read))
@@ -87,15 +101,37 @@ class TestListCreators:
 
     async def test_filters(self, client, session):
         tenant = await create_tenant(session)
-        ada = await create_creator(session, tenant.org_id, name="Ada", niches=["coffee"],
-                                   country="US", language="en-US", tags=["vip"],
-                                   engagement_rate=0.05)
-        luca = await create_creator(session, tenant.org_id, name="Luca", niches=["travel"],
-                                    country="IT", language="it", engagement_rate=0.01)
-        await create_account(session, tenant.org_id, ada.id, handle="ada.brews",
-                             platform="youtube", followers=60_000, tier="mid")
-        await create_account(session, tenant.org_id, luca.id, handle="luca", followers=2_000,
-                             tier="nano")
+        ada = await create_creator(
+            session,
+            tenant.org_id,
+            name="Ada",
+            niches=["coffee"],
+            country="US",
+            language="en-US",
+            tags=["vip"],
+            engagement_rate=0.05,
+        )
+        luca = await create_creator(
+            session,
+            tenant.org_id,
+            name="Luca",
+            niches=["travel"],
+            country="IT",
+            language="it",
+            engagement_rate=0.01,
+        )
+        await create_account(
+            session,
+            tenant.org_id,
+            ada.id,
+            handle="ada.brews",
+            platform="youtube",
+            followers=60_000,
+            tier="mid",
+        )
+        await create_account(
+            session, tenant.org_id, luca.id, handle="luca", followers=2_000, tier="nano"
+        )
         assert await self._ids(client, tenant, "?q=brews") == ["Ada"]
         assert await self._ids(client, tenant, "?q=travel") == ["Luca"]
         assert await self._ids(client, tenant, "?q=VIP") == ["Ada"]
@@ -135,7 +171,10 @@ class TestListCreators:
         page = (await client.get("/v1/creators?limit=2", headers=bearer(tenant.read))).json()
         assert [c["name"] for c in page["items"]] == ["c2", "c1"]
         assert page["next_cursor"]
-        rest = (await client.get(f"/v1/creators?limit=2&cursor={page['next_cursor']}",
-                                 headers=bearer(tenant.read))).json()
+        rest = (
+            await client.get(
+                f"/v1/creators?limit=2&cursor={page['next_cursor']}", headers=bearer(tenant.read)
+            )
+        ).json()
         assert [c["name"] for c in rest["items"]] == ["c0"]
         assert rest["next_cursor"] is None

@@ -21,9 +21,16 @@ class TestDocs:
 
     async def test_openapi_lists_the_contract(self, client):
         paths = (await client.get("/openapi.json")).json()["paths"]
-        for path in ("/v1/creators", "/v1/creators/{id}", "/v1/creators/{id}/accounts",
-                     "/v1/accounts/{id}", "/v1/accounts/{id}/snapshots",
-                     "/v1/accounts/{id}/refresh", "/v1/campaigns", "/v1/campaigns/{id}"):
+        for path in (
+            "/v1/creators",
+            "/v1/creators/{id}",
+            "/v1/creators/{id}/accounts",
+            "/v1/accounts/{id}",
+            "/v1/accounts/{id}/snapshots",
+            "/v1/accounts/{id}/refresh",
+            "/v1/campaigns",
+            "/v1/campaigns/{id}",
+        ):
             assert path in paths
 
     async def test_unknown_route_is_problem_json(self, client):

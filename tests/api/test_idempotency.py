@@ -5,7 +5,9 @@ from tests.factories import bearer, create_tenant
 
 
 async def _count(session, org_id):
-    return await session.scalar(select(func.count()).select_from(Creator).where(Creator.org_id == org_id))
+    return await session.scalar(
+        select(func.count()).select_from(Creator).where(Creator.org_id == org_id)
+    )
 
 
 class TestIdempotencyKey:
@@ -31,16 +33,24 @@ class TestIdempotencyKey:
     async def test_keys_are_per_api_key(self, client, session):
         tenant = await create_tenant(session)
         for key in (tenant.write, tenant.read_write):
-            response = await client.post("/v1/creators", json={"name": "Ada"},
-                                         headers=bearer(key) | {"Idempotency-Key": "same"})
+            response = await client.post(
+                "/v1/creators",
+                json={"name": "Ada"},
+                headers=bearer(key) | {"Idempotency-Key": "same"},
+            )
             assert response.status_code == 201
         assert await _count(session, tenant.org_id) == 2
 
     async def test_failed_auth_is_not_remembered(self, client, session):
         tenant = await create_tenant(session)
         headers = {"Idempotency-Key": "k2"}
-        assert (await client.post("/v1/creators", json={"name": "A"},
-                                  headers=bearer(tenant.read) | headers)).status_code == 403
-        ok = await client.post("/v1/creators", json={"name": "A"}, headers=bearer(tenant.read) | headers)
+        assert (
+            await client.post(
+                "/v1/creators", json={"name": "A"}, headers=bearer(tenant.read) | headers
+            )
+        ).status_code == 403
+        ok = await client.post(
+            "/v1/creators", json={"name": "A"}, headers=bearer(tenant.read) | headers
+        )
         assert ok.status_code == 403  # evaluated again, not replayed
         assert "idempotent-replayed" not in ok.headers

@@ -17,8 +17,9 @@ from tests.factories import (
 async def _setup(session):
     tenant = await create_tenant(session)
     creator = await create_creator(session, tenant.org_id, name="Ada")
-    account = await create_account(session, tenant.org_id, creator.id, platform="x",
-                                   handle="ada_brews", followers=2_000)
+    account = await create_account(
+        session, tenant.org_id, creator.id, platform="x", handle="ada_brews", followers=2_000
+    )
     campaign = await create_campaign(session, tenant.org_id)
     return tenant, creator, account, campaign
 
@@ -29,7 +30,8 @@ class TestTrackPost:
         response = await client.post(
             f"/v1/campaigns/{campaign.id}/posts",
             json={"url": "https://twitter.com/Ada_Brews/status/1364275610764201984?s=20"},
-            headers=bearer(tenant.write))
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 201, response.text
         body = response.json()
         assert (body["platform"], body["external_id"]) == ("x", "1364275610764201984")
@@ -42,10 +44,12 @@ class TestTrackPost:
     async def test_same_post_again_is_a_no_op(self, client, session):
         tenant, _, _, campaign = await _setup(session)
         url = "https://x.com/ada_brews/status/1"
-        first = await client.post(f"/v1/campaigns/{campaign.id}/posts", json={"url": url},
-                                  headers=bearer(tenant.write))
-        again = await client.post(f"/v1/campaigns/{campaign.id}/posts", json={"url": url},
-                                  headers=bearer(tenant.write))
+        first = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts", json={"url": url}, headers=bearer(tenant.write)
+        )
+        again = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts", json={"url": url}, headers=bearer(tenant.write)
+        )
         assert (first.status_code, again.status_code) == (201, 200)
         assert first.json()["id"] == again.json()["id"]
 
@@ -53,10 +57,12 @@ class TestTrackPost:
         tenant, _, _, campaign = await _setup(session)
         other = await create_campaign(session, tenant.org_id, name="Other")
         url = "https://x.com/ada_brews/status/1"
-        await client.post(f"/v1/campaigns/{campaign.id}/posts", json={"url": url},
-                          headers=bearer(tenant.write))
-        response = await client.post(f"/v1/campaigns/{other.id}/posts", json={"url": url},
-                                     headers=bearer(tenant.write))
+        await client.post(
+            f"/v1/campaigns/{campaign.id}/posts", json={"url": url}, headers=bearer(tenant.write)
+        )
+        response = await client.post(
+            f"/v1/campaigns/{other.id}/posts", json={"url": url}, headers=bearer(tenant.write)
+        )
         assert response.status_code == 409
 
     async def test_handle_known_on_another_platform_creates_account(self, client, session):
@@ -64,10 +70,14 @@ class TestTrackPost:
         response = await client.post(
             f"/v1/campaigns/{campaign.id}/posts",
             json={"url": "https://www.tiktok.com/@ada_brews/video/7390001112223334445"},
-            headers=bearer(tenant.write))
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 201, response.text
-        account = await session.scalar(select(CreatorAccount).where(
-            CreatorAccount.platform == "tiktok", CreatorAccount.org_id == tenant.org_id))
+        account = await session.scalar(
+            select(CreatorAccount).where(
+                CreatorAccount.platform == "tiktok", CreatorAccount.org_id == tenant.org_id
+            )
+        )
         assert (account.handle, account.creator_id) == ("ada_brews", creator.id)
         assert response.json()["account_id"] == str(account.id)
 
@@ -75,7 +85,9 @@ class TestTrackPost:
         tenant, _, _, campaign = await _setup(session)
         response = await client.post(
             f"/v1/campaigns/{campaign.id}/posts",
-            json={"url": "https://x.com/somebody_else/status/42"}, headers=bearer(tenant.write))
+            json={"url": "https://x.com/somebody_else/status/42"},
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 422
         detail = response.json()["errors"][0]
         assert detail["loc"] == ["body", "url"]
@@ -84,17 +96,22 @@ class TestTrackPost:
 
     async def test_url_without_handle_needs_account(self, client, session):
         tenant, _, _, campaign = await _setup(session)
-        response = await client.post(f"/v1/campaigns/{campaign.id}/posts",
-                                     json={"url": "https://youtu.be/D-lhorsDlUQ"},
-                                     headers=bearer(tenant.write))
+        response = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts",
+            json={"url": "https://youtu.be/D-lhorsDlUQ"},
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 422
         assert "account_id" in response.json()["errors"][0]["msg"]
 
     async def test_unrecognized_url_is_422_with_reason(self, client, session):
         tenant, _, _, campaign = await _setup(session)
         for url in ("https://example.com/post/1", "https://vm.tiktok.com/ZMabc/"):
-            response = await client.post(f"/v1/campaigns/{campaign.id}/posts", json={"url": url},
-                                         headers=bearer(tenant.write))
+            response = await client.post(
+                f"/v1/campaigns/{campaign.id}/posts",
+                json={"url": url},
+                headers=bearer(tenant.write),
+            )
             assert response.status_code == 422
             assert response.json()["errors"][0]["loc"] == ["body", "url"]
 
@@ -102,46 +119,67 @@ class TestTrackPost:
         tenant, _, account, campaign = await _setup(session)
         response = await client.post(
             f"/v1/campaigns/{campaign.id}/posts",
-            json={"account_id": str(account.id), "external_id": "99"}, headers=bearer(tenant.write))
+            json={"account_id": str(account.id), "external_id": "99"},
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 201
         assert response.json()["source"] == "api"
 
     async def test_body_must_choose_one_way(self, client, session):
         tenant, _, account, campaign = await _setup(session)
-        for body in ({}, {"url": "https://x.com/a/status/1", "account_id": str(account.id)},
-                     {"account_id": str(account.id)}):
-            response = await client.post(f"/v1/campaigns/{campaign.id}/posts", json=body,
-                                         headers=bearer(tenant.write))
+        for body in (
+            {},
+            {"url": "https://x.com/a/status/1", "account_id": str(account.id)},
+            {"account_id": str(account.id)},
+        ):
+            response = await client.post(
+                f"/v1/campaigns/{campaign.id}/posts", json=body, headers=bearer(tenant.write)
+            )
             assert response.status_code == 422
 
     async def test_instagram_url_waits_for_sync_to_resolve(self, client, session, redis):
         tenant, creator, _, campaign = await _setup(session)
-        ig = await create_account(session, tenant.org_id, creator.id, platform="instagram",
-                                  handle="ada.brews")
+        ig = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
         response = await client.post(
             f"/v1/campaigns/{campaign.id}/posts",
             json={"url": "https://www.instagram.com/ada.brews/p/C8xYzAbCdEf/"},
-            headers=bearer(tenant.write))
+            headers=bearer(tenant.write),
+        )
         body = response.json()
         assert (body["status"], body["external_id"], body["next_refresh_at"]) == (
-            "pending", "C8xYzAbCdEf", None)
+            "pending",
+            "C8xYzAbCdEf",
+            None,
+        )
         assert await redis.exists(f"arq:job:account.sync:{ig.id}")
 
 
 class TestReadPosts:
     async def test_latest_counts_and_rates(self, client, session):
         tenant, _, account, campaign = await _setup(session)
-        post = await create_post(session, account, campaign_id=campaign.id, likes=90, comments=6,
-                                 shares=4, saves=None, views=5000, followers_at_post=2000,
-                                 last_refreshed_at=utc(2026, 11, 2))
+        post = await create_post(
+            session,
+            account,
+            campaign_id=campaign.id,
+            likes=90,
+            comments=6,
+            shares=4,
+            saves=None,
+            views=5000,
+            followers_at_post=2000,
+            last_refreshed_at=utc(2026, 11, 2),
+        )
         body = (await client.get(f"/v1/posts/{post.id}", headers=bearer(tenant.read))).json()
         latest = body["latest"]
         assert latest["captured_at"] == "2026-11-02T00:00:00Z"
         assert latest["engagements"] == 100
         assert latest["engagement_rate"] == 0.05
         assert latest["saves"] is None and latest["reach"] is None
-        listed = (await client.get(f"/v1/campaigns/{campaign.id}/posts",
-                                   headers=bearer(tenant.read))).json()
+        listed = (
+            await client.get(f"/v1/campaigns/{campaign.id}/posts", headers=bearer(tenant.read))
+        ).json()
         assert [p["id"] for p in listed["items"]] == [str(post.id)]
 
 
@@ -168,14 +206,21 @@ class TestRefreshPost:
 class TestAccountCredentials:
     async def test_stored_encrypted_and_never_returned(self, client, session, redis):
         tenant, _, account, _ = await _setup(session)
-        await session.execute(CreatorAccount.__table__.update().where(
-            CreatorAccount.id == account.id).values(sync_status="auth_expired"))
+        await session.execute(
+            CreatorAccount.__table__.update()
+            .where(CreatorAccount.id == account.id)
+            .values(sync_status="auth_expired")
+        )
         await session.commit()
         response = await client.put(
             f"/v1/accounts/{account.id}/credentials",
-            json={"access_token": "secret-token-123", "external_id": "2244994945",
-                  "extra": {"organization_urn": "urn:li:organization:1"}},
-            headers=bearer(tenant.write))
+            json={
+                "access_token": "secret-token-123",
+                "external_id": "2244994945",
+                "extra": {"organization_urn": "urn:li:organization:1"},
+            },
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["has_credentials"] is True
@@ -189,6 +234,9 @@ class TestAccountCredentials:
 
     async def test_needs_a_secret(self, client, session):
         tenant, _, account, _ = await _setup(session)
-        response = await client.put(f"/v1/accounts/{account.id}/credentials", json={"extra": {}},
-                                    headers=bearer(tenant.write))
+        response = await client.put(
+            f"/v1/accounts/{account.id}/credentials",
+            json={"extra": {}},
+            headers=bearer(tenant.write),
+        )
         assert response.status_code == 422

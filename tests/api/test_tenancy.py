@@ -40,8 +40,11 @@ BY_ID = [
     ("DELETE", "/v1/campaigns/{campaign}", None),
     ("DELETE", "/v1/api-keys/{key}", None),
     ("PUT", "/v1/accounts/{account}/credentials", {"access_token": "stolen"}),
-    ("POST", "/v1/campaigns/{campaign}/posts",
-     {"url": "https://demo.sway.test/@a.handle/posts/a.handle-7"}),
+    (
+        "POST",
+        "/v1/campaigns/{campaign}/posts",
+        {"url": "https://demo.sway.test/@a.handle/posts/a.handle-7"},
+    ),
     ("GET", "/v1/campaigns/{campaign}/posts", None),
     ("GET", "/v1/posts/{post}", None),
     ("GET", "/v1/posts/{post}/snapshots", None),
@@ -65,9 +68,16 @@ async def world(session):
     await create_account_snapshot(session, account, utc(2026, 11, 1), 100)
     campaign = await create_campaign(session, a.org_id, name="A's campaign")
     post = await create_post(session, account, campaign_id=campaign.id)
-    key = await session.scalar(select(ApiKey).where(ApiKey.org_id == a.org_id, ApiKey.name == "read"))
-    ids = {"creator": creator.id, "account": account.id, "campaign": campaign.id, "key": key.id,
-           "post": post.id}
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.org_id == a.org_id, ApiKey.name == "read")
+    )
+    ids = {
+        "creator": creator.id,
+        "account": account.id,
+        "campaign": campaign.id,
+        "key": key.id,
+        "post": post.id,
+    }
     return a, b, ids
 
 
@@ -94,9 +104,14 @@ class TestTenancy:
         assert foreign.status_code == 404, foreign.text
         # Same body as an id that exists nowhere: no existence leak.
         missing = await client.request(
-            method, url.replace(str(next(v for v in ids.values() if str(v) in url)),
-                                "0190f000-0000-7000-8000-000000000000"),
-            json=body, headers=bearer(b.admin))
+            method,
+            url.replace(
+                str(next(v for v in ids.values() if str(v) in url)),
+                "0190f000-0000-7000-8000-000000000000",
+            ),
+            json=body,
+            headers=bearer(b.admin),
+        )
         assert foreign.json()["code"] == missing.json()["code"] == "not_found"
         assert await _state_of(session, a.org_id) == before
         assert await redis.keys("arq:job:*") == []
@@ -126,12 +141,15 @@ class TestTenancy:
         own_campaign = await create_campaign(session, b.org_id, name="B's campaign")
         response = await client.post(
             f"/v1/campaigns/{own_campaign.id}/posts",
-            json={"account_id": str(ids["account"]), "external_id": "x-1"}, headers=bearer(b.admin))
+            json={"account_id": str(ids["account"]), "external_id": "x-1"},
+            headers=bearer(b.admin),
+        )
         assert response.status_code == 404
         by_url = await client.post(
             f"/v1/campaigns/{own_campaign.id}/posts",
             json={"url": "https://demo.sway.test/@a.handle/posts/a.handle-3"},
-            headers=bearer(b.admin))
+            headers=bearer(b.admin),
+        )
         assert by_url.status_code == 422  # B has no such account: A's handle is invisible
 
     async def test_filters_cannot_reach_across(self, client, world):
@@ -141,11 +159,22 @@ class TestTenancy:
             assert body["items"] == []
 
     def test_every_route_is_walked(self, app):
-        covered = {(m, p.replace("{creator}", "{id}").replace("{account}", "{id}")
-                    .replace("{campaign}", "{id}").replace("{key}", "{id}")
-                    .replace("{post}", "{id}"))
-                   for m, p, _ in BY_ID + CREATES} | {("GET", p) for p in LISTS}
-        routes = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
-                  if path.startswith("/v1") for method in operations}
+        covered = {
+            (
+                m,
+                p.replace("{creator}", "{id}")
+                .replace("{account}", "{id}")
+                .replace("{campaign}", "{id}")
+                .replace("{key}", "{id}")
+                .replace("{post}", "{id}"),
+            )
+            for m, p, _ in BY_ID + CREATES
+        } | {("GET", p) for p in LISTS}
+        routes = {
+            (method.upper(), path)
+            for path, operations in app.openapi()["paths"].items()
+            if path.startswith("/v1")
+            for method in operations
+        }
         assert len(routes) >= 20
         assert routes - covered == set()

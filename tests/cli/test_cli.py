@@ -61,17 +61,21 @@ class TestKeysCreate:
         org = json.loads(CliRunner().invoke(app, ["org", "create", "Acme", "--json"]).stdout)
         cli_env.append(org["org_id"])
         result = CliRunner().invoke(
-            app, ["keys", "create", "--org", org["org_id"], "--scopes", "read,write", "--json"])
+            app, ["keys", "create", "--org", org["org_id"], "--scopes", "read,write", "--json"]
+        )
         assert result.exit_code == 0, result.output
         payload = json.loads(result.stdout)
         assert payload["scopes"] == ["read", "write"]
         principal = asyncio.run(_authenticate(database_url, payload["api_key"]))
         assert principal.scopes == {"read", "write"}
 
-    @pytest.mark.parametrize(("org", "scopes", "message"), [
-        ("nope", "read", "not an organization id"),
-        ("0190f000-0000-7000-8000-000000000000", "read", "not found"),
-    ])
+    @pytest.mark.parametrize(
+        ("org", "scopes", "message"),
+        [
+            ("nope", "read", "not an organization id"),
+            ("0190f000-0000-7000-8000-000000000000", "read", "not found"),
+        ],
+    )
     def test_bad_arguments(self, cli_env, org, scopes, message):
         result = CliRunner().invoke(app, ["keys", "create", "--org", org, "--scopes", scopes])
         assert result.exit_code != 0
@@ -80,6 +84,8 @@ class TestKeysCreate:
     def test_unknown_scope(self, cli_env):
         org = json.loads(CliRunner().invoke(app, ["org", "create", "Acme", "--json"]).stdout)
         cli_env.append(org["org_id"])
-        result = CliRunner().invoke(app, ["keys", "create", "--org", org["org_id"], "--scopes", "root"])
+        result = CliRunner().invoke(
+            app, ["keys", "create", "--org", org["org_id"], "--scopes", "root"]
+        )
         assert result.exit_code == 1
         assert "scopes must be among" in result.output

@@ -11,16 +11,19 @@ SETTINGS = Settings(_env_file=None, env="test")
 
 
 class TestNextRefreshAt:
-    @pytest.mark.parametrize(("age", "every"), [
-        (timedelta(minutes=5), timedelta(hours=1)),
-        (timedelta(hours=23, minutes=59), timedelta(hours=1)),
-        (timedelta(hours=24), timedelta(hours=6)),
-        (timedelta(days=6), timedelta(hours=6)),
-        (timedelta(days=7), timedelta(days=1)),
-        (timedelta(days=29), timedelta(days=1)),
-        (timedelta(days=30), timedelta(days=7)),
-        (timedelta(days=89), timedelta(days=7)),
-    ])
+    @pytest.mark.parametrize(
+        ("age", "every"),
+        [
+            (timedelta(minutes=5), timedelta(hours=1)),
+            (timedelta(hours=23, minutes=59), timedelta(hours=1)),
+            (timedelta(hours=24), timedelta(hours=6)),
+            (timedelta(days=6), timedelta(hours=6)),
+            (timedelta(days=7), timedelta(days=1)),
+            (timedelta(days=29), timedelta(days=1)),
+            (timedelta(days=30), timedelta(days=7)),
+            (timedelta(days=89), timedelta(days=7)),
+        ],
+    )
     def test_dense_while_young_sparse_later(self, age, every):
         assert next_refresh_at(SETTINGS, "youtube", NOW - age, NOW) == NOW + every
 
@@ -32,7 +35,8 @@ class TestNextRefreshAt:
 
     def test_demo_refreshes_on_its_short_fixed_cadence(self):
         assert next_refresh_at(SETTINGS, "demo", NOW - timedelta(days=60), NOW) == NOW + timedelta(
-            seconds=180)
+            seconds=180
+        )
 
     def test_numbers_come_from_settings(self):
         custom = SETTINGS.model_copy(update={"cadence_hourly_every_s": 600})

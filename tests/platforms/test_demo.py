@@ -27,7 +27,9 @@ class TestDemoAdapter:
         posts = await adapter().list_posts(AccountRef(Platform.demo, "ada"), None, since=since)
         assert posts, "a post every two days must land in a nine-day window"
         assert all(p.published_at >= since for p in posts)
-        assert [p.published_at for p in posts] == sorted((p.published_at for p in posts), reverse=True)
+        assert [p.published_at for p in posts] == sorted(
+            (p.published_at for p in posts), reverse=True
+        )
 
     async def test_post_stats_by_hand(self):
         handle, number = "ada", 10
@@ -46,8 +48,16 @@ class TestDemoAdapter:
 
 
 class TestGetAdapter:
-    EXPECTED_BATCH = {"instagram": 50, "facebook": 50, "youtube": 50, "tiktok": 20, "x": 100,
-                      "linkedin": 20, "pinterest": 100, "demo": 50}
+    EXPECTED_BATCH = {
+        "instagram": 50,
+        "facebook": 50,
+        "youtube": 50,
+        "tiktok": 20,
+        "x": 100,
+        "linkedin": 20,
+        "pinterest": 100,
+        "demo": 50,
+    }
 
     def test_every_platform_has_an_adapter_keeping_the_protocol(self, http, settings):
         for platform, batch in self.EXPECTED_BATCH.items():

@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.budget import Budget
-
 from shared.platforms.base import Platform
 from shared.platforms.demo import DemoAdapter
 

@@ -14,8 +14,11 @@ from tests.worker.conftest import NOW
 
 
 async def _snapshots(session, account_id):
-    return (await session.scalars(
-        select(AccountSnapshot).where(AccountSnapshot.account_id == account_id))).all()
+    return (
+        await session.scalars(
+            select(AccountSnapshot).where(AccountSnapshot.account_id == account_id)
+        )
+    ).all()
 
 
 class TestSyncAccount:
@@ -30,7 +33,9 @@ class TestSyncAccount:
         assert snapshot.followers == expected
         await session.refresh(account)
         assert (account.followers, account.sync_status) == (expected, "ok")
-        assert account.tier == ("mid" if expected >= 50_000 else "micro" if expected >= 5_000 else "nano")
+        assert account.tier == (
+            "mid" if expected >= 50_000 else "micro" if expected >= 5_000 else "nano"
+        )
         assert account.next_sync_at - account.last_synced_at == timedelta(seconds=300)
         await session.refresh(creator)
         assert creator.total_followers == expected
@@ -38,11 +43,16 @@ class TestSyncAccount:
     async def test_auth_expired_stops_only_that_account(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        broken = await create_account(session, tenant.org_id, creator.id, handle="broken",
-                                      platform="x")
+        broken = await create_account(
+            session, tenant.org_id, creator.id, handle="broken", platform="x"
+        )
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
-            Platform.x, accounts=[AuthExpired("x: token revoked", platform="x")])
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(broken.id)) == "auth_expired"
+            Platform.x, accounts=[AuthExpired("x: token revoked", platform="x")]
+        )
+        assert (
+            await accounts.sync_account(worker_ctx, str(tenant.org_id), str(broken.id))
+            == "auth_expired"
+        )
         await session.refresh(broken)
         assert (broken.sync_status, broken.next_sync_at) == ("auth_expired", None)
         assert "revoked" in broken.sync_error
@@ -54,7 +64,8 @@ class TestSyncAccount:
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id, platform="x", handle="a")
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
-            Platform.x, accounts=[RateLimited("slow down", retry_after_s=900, platform="x")])
+            Platform.x, accounts=[RateLimited("slow down", retry_after_s=900, platform="x")]
+        )
         before = datetime.now(UTC)
         await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
         await session.refresh(account)
@@ -76,10 +87,20 @@ class TestScheduleAccountSyncs:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         now = datetime.now(UTC)
-        due = await create_account(session, tenant.org_id, creator.id, handle="due",
-                                   next_sync_at=now - timedelta(minutes=1))
-        later = await create_account(session, tenant.org_id, creator.id, handle="later",
-                                     next_sync_at=now + timedelta(hours=1))
+        due = await create_account(
+            session,
+            tenant.org_id,
+            creator.id,
+            handle="due",
+            next_sync_at=now - timedelta(minutes=1),
+        )
+        later = await create_account(
+            session,
+            tenant.org_id,
+            creator.id,
+            handle="later",
+            next_sync_at=now + timedelta(hours=1),
+        )
         assert await accounts.schedule_account_syncs(worker_ctx) >= 1
         assert await redis.exists(f"arq:job:account.sync:{due.id}")
         assert not await redis.exists(f"arq:job:account.sync:{later.id}")
@@ -94,11 +115,21 @@ class TestWorkerEndToEnd:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id, handle="mina.makes")
-        await redis.enqueue_job("account.sync", str(tenant.org_id), str(account.id),
-                                _job_id=f"account.sync:{account.id}")
+        await redis.enqueue_job(
+            "account.sync",
+            str(tenant.org_id),
+            str(account.id),
+            _job_id=f"account.sync:{account.id}",
+        )
         ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
-        worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True,
-                        poll_delay=0, ctx=ctx, handle_signals=False)
+        worker = Worker(
+            functions=WorkerSettings.functions,
+            redis_pool=redis,
+            burst=True,
+            poll_delay=0,
+            ctx=ctx,
+            handle_signals=False,
+        )
         await worker.main()
         assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
         [snapshot] = await _snapshots(session, account.id)

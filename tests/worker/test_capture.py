@@ -12,17 +12,29 @@ from tests.fakes import ScriptedAdapter
 
 
 def info(id: str, caption: str, day: int = 10) -> PostInfo:
-    return PostInfo(external_id=id, url=f"https://www.instagram.com/p/{id}/", kind="post",
-                    caption=caption, published_at=utc(2026, 11, day, 9))
+    return PostInfo(
+        external_id=id,
+        url=f"https://www.instagram.com/p/{id}/",
+        kind="post",
+        caption=caption,
+        published_at=utc(2026, 11, day, 9),
+    )
 
 
-STATS = AccountStats(external_id="17841405822304914", handle="ada.brews", display_name="Ada",
-                     followers=12_000, following=100, posts_count=40)
+STATS = AccountStats(
+    external_id="17841405822304914",
+    handle="ada.brews",
+    display_name="Ada",
+    followers=12_000,
+    following=100,
+    posts_count=40,
+)
 
 
 async def _sync(worker_ctx, tenant, account, listed):
     worker_ctx["adapters"][Platform.instagram] = ScriptedAdapter(
-        Platform.instagram, accounts=[STATS], posts=[listed])
+        Platform.instagram, accounts=[STATS], posts=[listed]
+    )
     assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == "ok"
 
 
@@ -30,22 +42,42 @@ class TestContentCapture:
     async def test_attaches_matching_posts_only(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        account = await create_account(session, tenant.org_id, creator.id, platform="instagram",
-                                       handle="ada.brews")
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
         roast = await create_campaign(
-            session, tenant.org_id, name="Roast", status="active", hashtags=["autumnroast"],
-            mentions=["acme.coffee"], platforms=["instagram"],
-            starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30))
-        await create_campaign(session, tenant.org_id, name="TikTok only", status="active",
-                              hashtags=["tiktokonly"], platforms=["tiktok"])
-        await create_campaign(session, tenant.org_id, name="Draft", status="draft",
-                              hashtags=["drafttag"])
+            session,
+            tenant.org_id,
+            name="Roast",
+            status="active",
+            hashtags=["autumnroast"],
+            mentions=["acme.coffee"],
+            platforms=["instagram"],
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 11, 30),
+        )
+        await create_campaign(
+            session,
+            tenant.org_id,
+            name="TikTok only",
+            status="active",
+            hashtags=["tiktokonly"],
+            platforms=["tiktok"],
+        )
+        await create_campaign(
+            session, tenant.org_id, name="Draft", status="draft", hashtags=["drafttag"]
+        )
         listed = [
             info("Hashtag01", "New beans! #AutumnRoast #ad"),
             info("Mention01", "Thanks @Acme.Coffee for the beans"),
             info("Nothing01", "Just my morning cup #coffee"),
-            PostInfo(external_id="TooEarly1", url=None, kind="post", caption="#autumnroast teaser",
-                     published_at=utc(2026, 10, 20)),
+            PostInfo(
+                external_id="TooEarly1",
+                url=None,
+                kind="post",
+                caption="#autumnroast teaser",
+                published_at=utc(2026, 10, 20),
+            ),
             info("OtherPlat", "#tiktokonly on the wrong platform"),
             info("DraftTag1", "#drafttag is not running yet"),
         ]
@@ -64,8 +96,9 @@ class TestContentCapture:
     async def test_second_sync_does_not_duplicate(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        account = await create_account(session, tenant.org_id, creator.id, platform="instagram",
-                                       handle="ada.brews")
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
         await create_campaign(session, tenant.org_id, status="active", hashtags=["autumnroast"])
         listed = [info("Hashtag01", "#autumnroast")]
         await _sync(worker_ctx, tenant, account, listed)
@@ -76,20 +109,38 @@ class TestContentCapture:
     async def test_resolves_url_tracked_instagram_post(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        account = await create_account(session, tenant.org_id, creator.id, platform="instagram",
-                                       handle="ada.brews")
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
         campaign = await create_campaign(session, tenant.org_id)
-        pending = Post(org_id=tenant.org_id, account_id=account.id, creator_id=creator.id,
-                       campaign_id=campaign.id, platform="instagram", external_id="C8xYzAbCdEf",
-                       status="pending", missing_count=0, source="url")
+        pending = Post(
+            org_id=tenant.org_id,
+            account_id=account.id,
+            creator_id=creator.id,
+            campaign_id=campaign.id,
+            platform="instagram",
+            external_id="C8xYzAbCdEf",
+            status="pending",
+            missing_count=0,
+            source="url",
+        )
         session.add(pending)
         await session.commit()
-        listed = [PostInfo(external_id="17900000000000001",
-                           url="https://www.instagram.com/reel/C8xYzAbCdEf/", kind="reel",
-                           caption="New roast", published_at=utc(2026, 11, 10))]
+        listed = [
+            PostInfo(
+                external_id="17900000000000001",
+                url="https://www.instagram.com/reel/C8xYzAbCdEf/",
+                kind="reel",
+                caption="New roast",
+                published_at=utc(2026, 11, 10),
+            )
+        ]
         await _sync(worker_ctx, tenant, account, listed)
         await session.refresh(pending)
         assert (pending.external_id, pending.status, pending.kind) == (
-            "17900000000000001", "tracking", "reel")
+            "17900000000000001",
+            "tracking",
+            "reel",
+        )
         assert pending.next_refresh_at is not None
         assert pending.published_at == utc(2026, 11, 10)

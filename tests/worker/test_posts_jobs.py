@@ -14,7 +14,13 @@ from shared.domain.post.ingest_repository import IngestRepository
 from shared.models import CreatorAccount, Post, PostSnapshot
 from shared.platforms.base import AuthExpired, Platform, PostStats, RateLimited
 from shared.platforms.demo import DemoAdapter, post_stats_at
-from tests.factories import create_account, create_campaign, create_creator, create_post, create_tenant
+from tests.factories import (
+    create_account,
+    create_campaign,
+    create_creator,
+    create_post,
+    create_tenant,
+)
 from tests.fakes import ScriptedAdapter
 from tests.worker.conftest import NOW
 
@@ -25,29 +31,44 @@ def _stats(ids, views=100):
 
 async def _snapshot_count(session, post_ids) -> int:
     return await session.scalar(
-        select(func.count()).select_from(PostSnapshot).where(PostSnapshot.post_id.in_(post_ids)))
+        select(func.count()).select_from(PostSnapshot).where(PostSnapshot.post_id.in_(post_ids))
+    )
 
 
 async def _due_posts(session, account, count, *, platform="demo", campaign_id=None):
     posts = []
     for n in range(count):
-        posts.append(await create_post(
-            session, account, external_id=f"{account.handle}-{n}", platform=platform,
-            campaign_id=campaign_id, next_refresh_at=datetime.now(UTC) - timedelta(minutes=1),
-            published_at=datetime.now(UTC) - timedelta(hours=3)))
+        posts.append(
+            await create_post(
+                session,
+                account,
+                external_id=f"{account.handle}-{n}",
+                platform=platform,
+                campaign_id=campaign_id,
+                next_refresh_at=datetime.now(UTC) - timedelta(minutes=1),
+                published_at=datetime.now(UTC) - timedelta(hours=3),
+            )
+        )
     return posts
 
 
 async def _schedule(worker_ctx, session) -> list[ingest.Batch]:
-    batches = await ingest.schedule_due(session, now=datetime.now(UTC), settings=worker_ctx["settings"])
+    batches = await ingest.schedule_due(
+        session, now=datetime.now(UTC), settings=worker_ctx["settings"]
+    )
     await session.commit()
     return batches
 
 
 async def _run(worker_ctx, batch: ingest.Batch) -> str:
     return await post_jobs.refresh_posts(
-        worker_ctx, str(batch.org_id), batch.platform, batch.credential_key,
-        [str(id) for id in batch.post_ids], batch.lease_until.isoformat())
+        worker_ctx,
+        str(batch.org_id),
+        batch.platform,
+        batch.credential_key,
+        [str(id) for id in batch.post_ids],
+        batch.lease_until.isoformat(),
+    )
 
 
 @pytest.fixture
@@ -63,10 +84,12 @@ class TestScheduling:
     async def test_groups_by_platform_and_credential_in_max_batch_chunks(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        x1 = await create_account(session, tenant.org_id, creator.id, platform="x", handle="one",
-                                  credential_key="k1")
-        x2 = await create_account(session, tenant.org_id, creator.id, platform="x", handle="two",
-                                  credential_key="k2")
+        x1 = await create_account(
+            session, tenant.org_id, creator.id, platform="x", handle="one", credential_key="k1"
+        )
+        x2 = await create_account(
+            session, tenant.org_id, creator.id, platform="x", handle="two", credential_key="k2"
+        )
         await _due_posts(session, x1, 130, platform="x")
         await _due_posts(session, x2, 3, platform="x")
         batches = await _schedule(worker_ctx, session)
@@ -98,7 +121,11 @@ class TestRefreshPosts:
         post = posts[1]
         await session.refresh(post)
         expected = post_stats_at("ada", 1, NOW)
-        assert (post.views, post.likes, post.saves) == (expected.views, expected.likes, expected.saves)
+        assert (post.views, post.likes, post.saves) == (
+            expected.views,
+            expected.likes,
+            expected.saves,
+        )
         assert post.next_refresh_at - post.last_refreshed_at == timedelta(seconds=180)
 
     async def test_same_job_twice_writes_no_duplicates(self, worker_ctx, session, world):
@@ -114,8 +141,11 @@ class TestRefreshPosts:
         [post] = await _due_posts(session, account, 1)
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[{}, {}])
         for expected_status, expected_missing in (("tracking", 1), ("gone", 2)):
-            await session.execute(Post.__table__.update().where(Post.id == post.id)
-                                  .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+            await session.execute(
+                Post.__table__.update()
+                .where(Post.id == post.id)
+                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
             await session.commit()
             [batch] = await _schedule(worker_ctx, session)
             await _run(worker_ctx, batch)
@@ -153,7 +183,8 @@ class TestRefreshPosts:
         keys = await redis.keys("arq:job:campaign.recompute_kpis:*")
         assert [k.decode() for k in keys] == [
             f"arq:job:campaign.recompute_kpis:{campaign.id}:"
-            f"{int(datetime.now(UTC).timestamp() // 60)}"]
+            f"{int(datetime.now(UTC).timestamp() // 60)}"
+        ]
 
 
 class TestThrottling:
@@ -162,18 +193,26 @@ class TestThrottling:
         posts = await _due_posts(session, account, 3)
         clock = [1_000_000.0]
         worker_ctx["budget"] = Budget(redis, worker_ctx["settings"], clock=lambda: clock[0])
-        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[
-            RateLimited("slow down", retry_after_s=120, platform="demo"), _stats])
+        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(
+            stats=[RateLimited("slow down", retry_after_s=120, platform="demo"), _stats]
+        )
         [batch] = await _schedule(worker_ctx, session)
         assert (await _run(worker_ctx, batch)).startswith("postponed 120")
         assert await worker_ctx["budget"].paused_for("demo", "app") == 120
         await session.refresh(posts[0])
-        assert timedelta(seconds=110) < posts[0].next_refresh_at - datetime.now(UTC) <= timedelta(seconds=120)
+        assert (
+            timedelta(seconds=110)
+            < posts[0].next_refresh_at - datetime.now(UTC)
+            <= timedelta(seconds=120)
+        )
         assert await _snapshot_count(session, [p.id for p in posts]) == 0
         # Two minutes later the bucket is open again and the same posts are refreshed.
         clock[0] += 121
-        await session.execute(Post.__table__.update().where(Post.id.in_([p.id for p in posts]))
-                              .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.execute(
+            Post.__table__.update()
+            .where(Post.id.in_([p.id for p in posts]))
+            .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         await session.commit()
         [again] = await _schedule(worker_ctx, session)
         assert set(again.post_ids) == {p.id for p in posts}
@@ -195,15 +234,27 @@ class TestExpiredCredential:
     async def test_stops_only_its_own_work(self, worker_ctx, session):
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
-        dead = await create_account(session, tenant.org_id, creator.id, platform="x",
-                                    handle="dead", credential_key="dead-key")
-        alive = await create_account(session, tenant.org_id, creator.id, platform="x",
-                                     handle="alive", credential_key="live-key")
+        dead = await create_account(
+            session,
+            tenant.org_id,
+            creator.id,
+            platform="x",
+            handle="dead",
+            credential_key="dead-key",
+        )
+        alive = await create_account(
+            session,
+            tenant.org_id,
+            creator.id,
+            platform="x",
+            handle="alive",
+            credential_key="live-key",
+        )
         dead_posts = await _due_posts(session, dead, 2, platform="x")
         alive_posts = await _due_posts(session, alive, 2, platform="x")
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
-            Platform.x, max_batch=100,
-            stats=[AuthExpired("x: token revoked", platform="x"), _stats])
+            Platform.x, max_batch=100, stats=[AuthExpired("x: token revoked", platform="x"), _stats]
+        )
         batches = {b.credential_key: b for b in await _schedule(worker_ctx, session)}
         assert await _run(worker_ctx, batches["dead-key"]) == "auth_expired"
         assert await _run(worker_ctx, batches["live-key"]) == "refreshed 2, gone 0"
@@ -213,8 +264,9 @@ class TestExpiredCredential:
         assert await _snapshot_count(session, [p.id for p in dead_posts]) == 0
         assert await _snapshot_count(session, [p.id for p in alive_posts]) == 2
         # Once the lease runs out, the scheduler still skips the dead credential's posts.
-        await session.execute(Post.__table__.update().values(
-            next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.execute(
+            Post.__table__.update().values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         await session.commit()
         rescheduled = await _schedule(worker_ctx, session)
         assert {b.credential_key for b in rescheduled} == {"live-key"}
@@ -230,8 +282,15 @@ class TestWorkerEndToEnd:
         worker_ctx["adapters"][Platform.demo] = DemoAdapter()
         ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
         # One job at a time: every session here shares the test's single connection.
-        worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True,
-                        poll_delay=0, ctx=ctx, handle_signals=False, max_jobs=1)
+        worker = Worker(
+            functions=WorkerSettings.functions,
+            redis_pool=redis,
+            burst=True,
+            poll_delay=0,
+            ctx=ctx,
+            handle_signals=False,
+            max_jobs=1,
+        )
         ctx["redis"] = redis
         from services.worker.jobs.posts import schedule_post_refreshes
 
@@ -239,6 +298,9 @@ class TestWorkerEndToEnd:
         await worker.main()
         assert worker.jobs_failed == 0
         assert await _snapshot_count(session, [p.id for p in posts]) == 60
-        refreshed = await session.scalar(select(func.count()).select_from(Post).where(
-            Post.account_id == account.id, Post.last_refreshed_at.is_not(None)))
+        refreshed = await session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(Post.account_id == account.id, Post.last_refreshed_at.is_not(None))
+        )
         assert refreshed == 60

@@ -10,5 +10,12 @@ from services.api.routers import (
 
 # Each router carries its full path (prefix "/v1/<domain>"), so the matched route's path is the
 # public template: metrics label requests by it.
-ROUTERS = [health.router, creators.router, accounts.router, campaigns.router, api_keys.router,
-           organization.router, posts.router]
+ROUTERS = [
+    health.router,
+    creators.router,
+    accounts.router,
+    campaigns.router,
+    api_keys.router,
+    organization.router,
+    posts.router,
+]

@@ -10,7 +10,9 @@ from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountRead, AccountSnapshotRead, CredentialsUpdate
 from shared.domain.pagination import PageRead
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429))
+router = APIRouter(
+    prefix="/v1/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429)
+)
 
 
 class JobAccepted(BaseModel):
@@ -23,7 +25,9 @@ async def get_account(id: AccountId, session: SessionDep, principal: Reader):
     return await account_service.get(session, principal.org_id, id)
 
 
-@router.get("/{id}/snapshots", response_model=PageRead[AccountSnapshotRead], responses=responses(422))
+@router.get(
+    "/{id}/snapshots", response_model=PageRead[AccountSnapshotRead], responses=responses(422)
+)
 async def list_account_snapshots(
     id: AccountId,
     session: SessionDep,
@@ -44,12 +48,21 @@ async def refresh_account(id: AccountId, session: SessionDep, jobs: JobsDep, pri
 
 @router.put("/{id}/credentials", response_model=AccountRead, responses=responses(422))
 async def set_account_credentials(
-    id: AccountId, body: CredentialsUpdate, session: SessionDep, jobs: JobsDep,
-    settings: SettingsDep, principal: Writer,
+    id: AccountId,
+    body: CredentialsUpdate,
+    session: SessionDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    principal: Writer,
 ):
     """Connect (or reconnect) the platform account: the token is stored encrypted and a sync
     runs right away."""
     return await account_service.set_credentials(
-        session, principal.org_id, id, body, secret_key=settings.secret_key.get_secret_value(),
-        jobs=jobs, now=datetime.now(UTC),
+        session,
+        principal.org_id,
+        id,
+        body,
+        secret_key=settings.secret_key.get_secret_value(),
+        jobs=jobs,
+        now=datetime.now(UTC),
     )

@@ -13,7 +13,9 @@ from shared.domain.campaign.schemas import (
 )
 from shared.domain.pagination import PageRead
 
-router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], responses=responses(401, 403, 422, 429))
+router = APIRouter(
+    prefix="/v1/campaigns", tags=["campaigns"], responses=responses(401, 403, 422, 429)
+)
 
 
 @router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)

@@ -10,7 +10,9 @@ from shared.domain.creator import service as creator_service
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorRead, CreatorUpdate
 from shared.domain.pagination import PageRead
 
-router = APIRouter(prefix="/v1/creators", tags=["creators"], responses=responses(401, 403, 422, 429))
+router = APIRouter(
+    prefix="/v1/creators", tags=["creators"], responses=responses(401, 403, 422, 429)
+)
 
 
 @router.post("", response_model=CreatorRead, status_code=status.HTTP_201_CREATED)
@@ -31,7 +33,9 @@ async def get_creator(id: CreatorId, session: SessionDep, principal: Reader):
 
 
 @router.patch("/{id}", response_model=CreatorRead, responses=responses(404))
-async def update_creator(id: CreatorId, body: CreatorUpdate, session: SessionDep, principal: Writer):
+async def update_creator(
+    id: CreatorId, body: CreatorUpdate, session: SessionDep, principal: Writer
+):
     return await creator_service.update(session, principal.org_id, id, body)
 
 

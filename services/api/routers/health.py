@@ -27,7 +27,9 @@ async def readyz(request: Request) -> JSONResponse:
         revision = await _database_revision(request)
         expected = head_revision()
         checks["postgres"] = "ok"
-        checks["migrations"] = "ok" if revision == expected else f"at {revision}, head is {expected}"
+        checks["migrations"] = (
+            "ok" if revision == expected else f"at {revision}, head is {expected}"
+        )
     except Exception as exc:  # readiness reports any failure instead of raising it
         checks["postgres"] = f"error: {type(exc).__name__}"
     try:
@@ -36,8 +38,10 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
 
 
 @router.get("/metrics")

@@ -16,10 +16,18 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 
-@router.post("/campaigns/{id}/posts", response_model=PostRead, status_code=status.HTTP_201_CREATED,
-             responses=responses(409))
+@router.post(
+    "/campaigns/{id}/posts",
+    response_model=PostRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(409),
+)
 async def track_post(
-    id: CampaignId, body: PostCreate, session: SessionDep, jobs: JobsDep, principal: Writer,
+    id: CampaignId,
+    body: PostCreate,
+    session: SessionDep,
+    jobs: JobsDep,
+    principal: Writer,
     response: Response,
 ):
     """Track a post by its URL, or by `account_id` + `external_id`. A URL must name an account
@@ -59,8 +67,12 @@ async def list_post_snapshots(
     return PageRead(items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/posts/{id}/refresh", response_model=JobAccepted,
-             status_code=status.HTTP_202_ACCEPTED, responses=responses(409))
+@router.post(
+    "/posts/{id}/refresh",
+    response_model=JobAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(409),
+)
 async def refresh_post(
     id: PostId, session: SessionDep, jobs: JobsDep, settings: SettingsDep, principal: Writer
 ):

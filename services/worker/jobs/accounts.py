@@ -33,7 +33,9 @@ async def sync_account(ctx: WorkerContext, org_id: str, account_id: str) -> str:
     wait = await ctx["budget"].take(platform, bucket)
     if wait:
         async with unit_of_work(ctx["sessionmaker"]) as session:
-            await sync.defer_sync(session, org, account, datetime.now(UTC) + timedelta(seconds=wait))
+            await sync.defer_sync(
+                session, org, account, datetime.now(UTC) + timedelta(seconds=wait)
+            )
         return f"postponed {round(wait, 1)}s (budget)"
     adapter = ctx["adapters"][platform]
     try:
@@ -61,8 +63,11 @@ async def _list_posts(adapter, target: sync.SyncTarget):
     try:
         return await adapter.list_posts(target.ref, target.credentials, since=target.since)
     except AdapterError as exc:
-        log.warning("listing posts failed; capture skipped this round",
-                    account_id=str(target.account_id), error=str(exc))
+        log.warning(
+            "listing posts failed; capture skipped this round",
+            account_id=str(target.account_id),
+            error=str(exc),
+        )
         return None
 
 

@@ -27,8 +27,11 @@ class AccountRepository(OrgRepository[CreatorAccount]):
     async def creators_with_handle(self, handle: str) -> list[UUID]:
         """Creators who use this handle on any platform (to place a new account by URL)."""
         rows = await self.session.scalars(
-            select(CreatorAccount.creator_id).distinct().where(
-                CreatorAccount.org_id == self.org_id, func.lower(CreatorAccount.handle) == handle.lower()
+            select(CreatorAccount.creator_id)
+            .distinct()
+            .where(
+                CreatorAccount.org_id == self.org_id,
+                func.lower(CreatorAccount.handle) == handle.lower(),
             )
         )
         return list(rows.all())
@@ -62,7 +65,9 @@ class AccountRepository(OrgRepository[CreatorAccount]):
         )
 
     async def set_sync_state(self, account_id: UUID, **values: Any) -> None:
-        await self.session.execute(self.update().where(CreatorAccount.id == account_id).values(**values))
+        await self.session.execute(
+            self.update().where(CreatorAccount.id == account_id).values(**values)
+        )
 
     async def refresh_creator_totals(self, creator_id: UUID) -> None:
         """Keep the creator's denormalized reach and best engagement rate in step with accounts."""

@@ -22,7 +22,9 @@ class AccountCreate(BaseModel):
 
     platform: Platform
     handle: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    external_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+        None
+    )
 
     @field_validator("handle")
     @classmethod
@@ -93,12 +95,15 @@ class CredentialsUpdate(BaseModel):
     access_token: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
     # The platform's id for the account (Instagram user id, Facebook Page id, ...), when the
     # account was added by handle alone and the platform's API needs the id.
-    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=200)] | None = None
+    external_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     api_key: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
-    extra: dict[Annotated[str, StringConstraints(max_length=100)],
-                Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=dict,
-                                                                            max_length=20)
+    extra: dict[
+        Annotated[str, StringConstraints(max_length=100)],
+        Annotated[str, StringConstraints(max_length=1000)],
+    ] = Field(default_factory=dict, max_length=20)
 
     def has_secret(self) -> bool:
         return self.access_token is not None or self.api_key is not None

@@ -5,11 +5,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs as job_names
+from shared.crypto import encrypt_credentials
 from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate, CredentialsUpdate
 from shared.domain.creator import service as creator_service
 from shared.domain.pagination import Page, page_of
-from shared.crypto import encrypt_credentials
 from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import AccountSnapshot, CreatorAccount
@@ -47,7 +47,9 @@ async def create(
 
 def _duplicate(existing: CreatorAccount, creator_id: UUID) -> Conflict:
     if existing.creator_id == creator_id:
-        return Conflict(f"this creator already has the {existing.platform} account @{existing.handle}")
+        return Conflict(
+            f"this creator already has the {existing.platform} account @{existing.handle}"
+        )
     return Conflict(
         f"{existing.platform} account @{existing.handle} belongs to another creator "
         f"({existing.creator_id}) in this organization"
@@ -77,15 +79,23 @@ def request_sync(jobs: JobQueue, org_id: UUID, account_id: UUID) -> str:
 
 
 async def set_credentials(
-    session: AsyncSession, org_id: UUID, account_id: UUID, data: CredentialsUpdate, *,
-    secret_key: str, jobs: JobQueue, now: datetime,
+    session: AsyncSession,
+    org_id: UUID,
+    account_id: UUID,
+    data: CredentialsUpdate,
+    *,
+    secret_key: str,
+    jobs: JobQueue,
+    now: datetime,
 ) -> CreatorAccount:
     """Store (or renew) the account's platform credentials; an account stopped by an expired
     token resumes, and a sync runs now to prove the new credentials."""
     if not data.has_secret():
         raise Invalid.field(("body", "access_token"), "send an access_token or an api_key")
     account = await get(session, org_id, account_id)
-    credentials = Credentials(access_token=data.access_token, api_key=data.api_key, extra=data.extra)
+    credentials = Credentials(
+        access_token=data.access_token, api_key=data.api_key, extra=data.extra
+    )
     account.credentials_encrypted = encrypt_credentials(credentials, secret_key)
     account.credential_key = credentials.key
     account.external_id = data.external_id or account.external_id
@@ -97,8 +107,6 @@ async def set_credentials(
     return account
 
 
-async def refresh(
-    session: AsyncSession, org_id: UUID, account_id: UUID, *, jobs: JobQueue
-) -> str:
+async def refresh(session: AsyncSession, org_id: UUID, account_id: UUID, *, jobs: JobQueue) -> str:
     account = await get(session, org_id, account_id)
     return request_sync(jobs, org_id, account.id)

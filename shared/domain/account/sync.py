@@ -11,10 +11,10 @@ from shared import jobs as job_names
 from shared.config import Settings
 from shared.crypto import decrypt_credentials
 from shared.domain.account.repository import AccountRepository, due_accounts
-from shared.jobs import JobQueue
-from shared.metrics.tiers import tier_for
 from shared.domain.post import capture
 from shared.domain.post.repository import PostRepository
+from shared.jobs import JobQueue
+from shared.metrics.tiers import tier_for
 from shared.platforms.base import AccountRef, AccountStats, Credentials, Platform, PostInfo
 
 # A claimed account is pushed this far ahead, so the next scheduler tick does not claim it again
@@ -59,8 +59,14 @@ async def load_target(
 
 
 async def record_stats(
-    session: AsyncSession, org_id: UUID, account_id: UUID, stats: AccountStats, *,
-    listed: list[PostInfo] | None, now: datetime, settings: Settings,
+    session: AsyncSession,
+    org_id: UUID,
+    account_id: UUID,
+    stats: AccountStats,
+    *,
+    listed: list[PostInfo] | None,
+    now: datetime,
+    settings: Settings,
 ) -> int:
     """Write the follower snapshot and latest counts; with a post listing, capture campaign
     posts and resolve URL-tracked ones. Returns how many posts were newly captured."""
@@ -89,12 +95,19 @@ async def record_stats(
     return len(await capture.capture(session, account, listed, now=now))
 
 
-async def defer_sync(session: AsyncSession, org_id: UUID, account_id: UUID, until: datetime) -> None:
+async def defer_sync(
+    session: AsyncSession, org_id: UUID, account_id: UUID, until: datetime
+) -> None:
     await AccountRepository(session, org_id).set_sync_state(account_id, next_sync_at=until)
 
 
 async def record_failure(
-    session: AsyncSession, org_id: UUID, account_id: UUID, *, status: str, error: str,
+    session: AsyncSession,
+    org_id: UUID,
+    account_id: UUID,
+    *,
+    status: str,
+    error: str,
     retry_at: datetime | None,
 ) -> None:
     """`retry_at` None stops syncing until a person fixes the cause (e.g. reconnects a token)."""

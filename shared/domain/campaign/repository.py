@@ -33,11 +33,15 @@ class CampaignRepository(OrgRepository[Campaign]):
 
     async def capturing(self, platform: str) -> list[Campaign]:
         """Active campaigns that name hashtags or mentions and run on this platform."""
-        statement = self.select().where(
-            Campaign.status == CampaignStatus.active,
-            or_(Campaign.hashtags != [], Campaign.mentions != []),
-            or_(Campaign.platforms == [], Campaign.platforms.contains([platform])),
-        ).order_by(Campaign.created_at)
+        statement = (
+            self.select()
+            .where(
+                Campaign.status == CampaignStatus.active,
+                or_(Campaign.hashtags != [], Campaign.mentions != []),
+                or_(Campaign.platforms == [], Campaign.platforms.contains([platform])),
+            )
+            .order_by(Campaign.created_at)
+        )
         return list(await self.scalars(statement))
 
     async def list(self, filters: CampaignFilters) -> list[Campaign]:

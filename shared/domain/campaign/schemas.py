@@ -55,7 +55,9 @@ class Goal(BaseModel):
     @classmethod
     def _known_kpi(cls, value: str) -> str:
         if value not in KPI_NAMES:
-            raise ValueError(f"unknown KPI {value!r}; goals target one of: {', '.join(sorted(KPI_NAMES))}")
+            raise ValueError(
+                f"unknown KPI {value!r}; goals target one of: {', '.join(sorted(KPI_NAMES))}"
+            )
         return value
 
 

@@ -50,7 +50,11 @@ class CreatorRepository(OrgRepository[Creator]):
 
     async def list(self, filters: CreatorFilters) -> list[Creator]:
         statement = apply_keyset(
-            self.filtered(filters), sort_key(filters.sort), Creator.id, filters.cursor, filters.limit
+            self.filtered(filters),
+            sort_key(filters.sort),
+            Creator.id,
+            filters.cursor,
+            filters.limit,
         )
         return list(await self.scalars(statement))
 

@@ -76,8 +76,11 @@ class CreatorFilters(BaseModel):
     max_followers: int | None = Field(None, ge=0)
     min_engagement_rate: float | None = Field(None, ge=0)
     archived: bool = False
-    sort: str = Field("-created_at", description="influence_score, engagement_rate, followers or "
-                      "created_at; prefix '-' for descending")
+    sort: str = Field(
+        "-created_at",
+        description="influence_score, engagement_rate, followers or "
+        "created_at; prefix '-' for descending",
+    )
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=500)
 

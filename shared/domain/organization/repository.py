@@ -30,7 +30,9 @@ class OrganizationRepository:
         )
 
     async def touch_key(self, key_id: UUID, at: datetime) -> None:
-        await self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+        await self.session.execute(
+            update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at)
+        )
 
 
 class ApiKeyRepository(OrgRepository[ApiKey]):

@@ -12,7 +12,7 @@ from shared.errors import Invalid, NotFound, Unauthorized
 from shared.models import ApiKey, Organization
 
 KEY_PREFIX = "sway_"
-# last_used_at is for humans auditing keys; writing it on every request would turn reads into writes.
+# last_used_at is for people auditing keys; writing it on every request would make reads writes.
 TOUCH_EVERY = timedelta(minutes=1)
 
 

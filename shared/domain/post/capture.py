@@ -50,19 +50,31 @@ async def capture(
 
 
 async def _row(
-    session: AsyncSession, account: CreatorAccount, campaign_id: UUID, info: PostInfo,
+    session: AsyncSession,
+    account: CreatorAccount,
+    campaign_id: UUID,
+    info: PostInfo,
     now: datetime,
 ) -> dict[str, Any]:
     followers = await PostRepository(session, account.org_id).followers_at(
         account.id, info.published_at
     )
     return {
-        "account_id": account.id, "creator_id": account.creator_id, "campaign_id": campaign_id,
-        "platform": account.platform, "external_id": info.external_id, "url": info.url,
-        "kind": info.kind, "caption": info.caption, "published_at": info.published_at,
-        "status": "tracking", "missing_count": 0, "source": "capture",
+        "account_id": account.id,
+        "creator_id": account.creator_id,
+        "campaign_id": campaign_id,
+        "platform": account.platform,
+        "external_id": info.external_id,
+        "url": info.url,
+        "kind": info.kind,
+        "caption": info.caption,
+        "published_at": info.published_at,
+        "status": "tracking",
+        "missing_count": 0,
+        "source": "capture",
         "disclosure": disclosure.check(info.caption, required=True),
-        "followers_at_post": followers, "next_refresh_at": now,
+        "followers_at_post": followers,
+        "next_refresh_at": now,
     }
 
 

@@ -4,11 +4,27 @@ visible through their statistics APIs, so this is the check Sway can make."""
 
 import re
 
-DISCLOSURE_TAGS = frozenset({
-    "ad", "ads", "advert", "advertisement", "sponsored", "sponsor", "partner", "paidpartnership",
-    "paidpartner", "brandpartner", "collab", "gifted", "werbung", "anzeige", "publicite",
-    "sponsorise", "partenariat",
-})
+DISCLOSURE_TAGS = frozenset(
+    {
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "sponsored",
+        "sponsor",
+        "partner",
+        "paidpartnership",
+        "paidpartner",
+        "brandpartner",
+        "collab",
+        "gifted",
+        "werbung",
+        "anzeige",
+        "publicite",
+        "sponsorise",
+        "partenariat",
+    }
+)
 HASHTAG = re.compile(r"#([\w.]+)", re.UNICODE)
 MENTION = re.compile(r"@([\w.]+)", re.UNICODE)
 

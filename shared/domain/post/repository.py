@@ -22,11 +22,15 @@ class PostRepository(OrgRepository[Post]):
             self.select().where(Post.platform == platform, Post.external_id == external_id)
         )
 
-    async def for_campaign(self, campaign_id: UUID, cursor: str | None, limit: int) -> Sequence[Post]:
+    async def for_campaign(
+        self, campaign_id: UUID, cursor: str | None, limit: int
+    ) -> Sequence[Post]:
         statement = self.select().where(Post.campaign_id == campaign_id)
         return await self.scalars(apply_keyset(statement, NEWEST_FIRST, Post.id, cursor, limit))
 
-    async def snapshots(self, post_id: UUID, cursor: str | None, limit: int) -> Sequence[PostSnapshot]:
+    async def snapshots(
+        self, post_id: UUID, cursor: str | None, limit: int
+    ) -> Sequence[PostSnapshot]:
         statement = select(PostSnapshot).where(
             PostSnapshot.org_id == self.org_id, PostSnapshot.post_id == post_id
         )
@@ -38,13 +42,15 @@ class PostRepository(OrgRepository[Post]):
         """METRICS.md followers_at_post: the latest account snapshot at or before publication,
         else the earliest one after it."""
         base = select(AccountSnapshot.followers).where(
-            AccountSnapshot.org_id == self.org_id, AccountSnapshot.account_id == account_id,
+            AccountSnapshot.org_id == self.org_id,
+            AccountSnapshot.account_id == account_id,
             AccountSnapshot.followers.is_not(None),
         )
         if published_at is not None:
             before = await self.session.scalar(
                 base.where(AccountSnapshot.captured_at <= published_at)
-                .order_by(AccountSnapshot.captured_at.desc()).limit(1)
+                .order_by(AccountSnapshot.captured_at.desc())
+                .limit(1)
             )
             if before is not None:
                 return before
@@ -73,7 +79,9 @@ class PostRepository(OrgRepository[Post]):
         )
         return list((await self.session.scalars(statement)).all())
 
-    async def resolve_pending(self, account_id: UUID, listed: dict[str, Any], *, now: datetime) -> int:
+    async def resolve_pending(
+        self, account_id: UUID, listed: dict[str, Any], *, now: datetime
+    ) -> int:
         pending = await self.scalars(
             self.select().where(Post.account_id == account_id, Post.status == "pending")
         )

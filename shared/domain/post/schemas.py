@@ -13,9 +13,15 @@ class PostCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    url: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+        | None
+    ) = None
     account_id: UUID | None = None
-    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    external_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
@@ -53,8 +59,12 @@ class SnapshotRead(BaseModel):
     def of(cls, row: Any, captured_at: datetime, followers_at_post: int | None) -> "SnapshotRead":
         counts = {name: getattr(row, name) for name in COUNTS}
         total = engagements(counts["likes"], counts["comments"], counts["shares"], counts["saves"])
-        return cls(captured_at=captured_at, **counts, engagements=total,
-                   engagement_rate=ratio(total, followers_at_post))
+        return cls(
+            captured_at=captured_at,
+            **counts,
+            engagements=total,
+            engagement_rate=ratio(total, followers_at_post),
+        )
 
 
 class PostRead(BaseModel):

@@ -27,8 +27,13 @@ RESOLVED_BY_SYNC = {Platform.instagram, Platform.facebook}
 
 
 async def track(
-    session: AsyncSession, org_id: UUID, campaign_id: UUID, data: PostCreate, *,
-    jobs: JobQueue, now: datetime,
+    session: AsyncSession,
+    org_id: UUID,
+    campaign_id: UUID,
+    data: PostCreate,
+    *,
+    jobs: JobQueue,
+    now: datetime,
 ) -> tuple[Post, bool]:
     """Returns the post and whether it is new (tracking it again is a no-op)."""
     campaign = await campaign_service.get(session, org_id, campaign_id)
@@ -44,14 +49,23 @@ async def track(
     if existing is not None:
         return _already_tracked(existing, campaign.id), False
     pending = data.url is not None and account.platform in RESOLVED_BY_SYNC
-    post = repository.add(Post(
-        account_id=account.id, creator_id=account.creator_id, campaign_id=campaign.id,
-        platform=account.platform, external_id=external_id, url=url, kind=kind,
-        status="pending" if pending else "tracking", missing_count=0,
-        source="url" if data.url else "api", disclosure=disclosure.check(None, required=True),
-        followers_at_post=await repository.followers_at(account.id, None),
-        next_refresh_at=None if pending else now,
-    ))
+    post = repository.add(
+        Post(
+            account_id=account.id,
+            creator_id=account.creator_id,
+            campaign_id=campaign.id,
+            platform=account.platform,
+            external_id=external_id,
+            url=url,
+            kind=kind,
+            status="pending" if pending else "tracking",
+            missing_count=0,
+            source="url" if data.url else "api",
+            disclosure=disclosure.check(None, required=True),
+            followers_at_post=await repository.followers_at(account.id, None),
+            next_refresh_at=None if pending else now,
+        )
+    )
     try:
         async with session.begin_nested():
             await repository.flush()
@@ -84,8 +98,11 @@ async def _account_for_url(
     under the one creator who has that handle on another platform. Otherwise a 422 that says
     what to send instead."""
     if parsed.handle is None:
-        raise Invalid.field(("body", "url"), f"this {parsed.platform} URL does not name the "
-                            "account; send account_id and external_id instead")
+        raise Invalid.field(
+            ("body", "url"),
+            f"this {parsed.platform} URL does not name the "
+            "account; send account_id and external_id instead",
+        )
     handle = parsed.handle.lstrip("@")
     repository = AccountRepository(session, org_id)
     account = await repository.by_handle(parsed.platform, handle)
@@ -93,9 +110,13 @@ async def _account_for_url(
         return account
     creator_ids = await repository.creators_with_handle(handle)
     if len(creator_ids) != 1:
-        raise Invalid.field(("body", "url"), (
-            f"no creator in this organization has the {parsed.platform} account @{handle}; "
-            "add it with POST /v1/creators/{id}/accounts, or send account_id and external_id"))
+        raise Invalid.field(
+            ("body", "url"),
+            (
+                f"no creator in this organization has the {parsed.platform} account @{handle}; "
+                "add it with POST /v1/creators/{id}/accounts, or send account_id and external_id"
+            ),
+        )
     data = AccountCreate(platform=parsed.platform, handle=handle)
     return await account_service.create(session, org_id, creator_ids[0], data, jobs=jobs)
 
@@ -124,7 +145,12 @@ async def list_snapshots(
 
 
 async def refresh(
-    session: AsyncSession, org_id: UUID, post_id: UUID, *, jobs: JobQueue, now: datetime,
+    session: AsyncSession,
+    org_id: UUID,
+    post_id: UUID,
+    *,
+    jobs: JobQueue,
+    now: datetime,
     settings: Settings,
 ) -> str:
     """Lease the post to a one-post batch now, whatever its cadence says."""
