@@ -6,6 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError, TooManyRequests, Unauthorized
@@ -74,6 +75,21 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     )
 
 
+async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """Postgres refusing a value (SQLSTATE class 22: a NUL byte in text, a number out of range)
+    is bad input the schemas did not catch, not a server fault. Nothing was written: the
+    session rolled back."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", "") or "")
+    if not sqlstate.startswith("22"):
+        return await unexpected_error(request, exc)
+    return problem(
+        422,
+        "validation_error",
+        "Validation failed",
+        "a value in the request cannot be stored (e.g. a NUL character or a number out of range)",
+    )
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path)
     return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
@@ -83,6 +99,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected_error)
 
 

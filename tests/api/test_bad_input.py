@@ -181,3 +181,53 @@ class TestQueryBadInput:
             f"/v1/accounts/{account.id}/snapshots?cursor=%%%", headers=bearer(tenant.read)
         )
         _assert_problem(response, "cursor")
+
+
+HOSTILE = [
+    ("GET", "/v1/creators?min_followers=99999999999999999999999", None),
+    ("GET", "/v1/creators?min_engagement_rate=nan", None),
+    ("GET", "/v1/creators?q=a%00b", None),
+    ("POST", "/v1/creators", {"name": "a\u0000b"}),
+    ("POST", "/v1/campaigns", {"name": "x", "objective": "sales", "budget": "1e13"}),
+    (
+        "POST",
+        "/v1/campaigns",
+        {"name": "x", "objective": "sales", "goals": [{"metric": "views", "target": "1e19"}]},
+    ),
+    (
+        "POST",
+        "/v1/campaigns",
+        {"name": "x", "objective": "sales", "goals": [{"metric": "views", "target": 1e300}]},
+    ),
+    ("POST", "/v1/campaigns/{campaign}/posts", {"url": "https://x.com/ada/status/" + "1" * 300}),
+    ("POST", "/v1/campaigns/{campaign}/posts", {"url": "https://x.com/" + "a" * 300 + "/status/1"}),
+    (
+        "POST",
+        "/v1/campaigns/{campaign}/posts",
+        {"url": "https://www.tiktok.com/@" + "b" * 250 + "/video/1"},
+    ),
+    ("POST", "/v1/campaigns/{campaign}/posts", {"url": "\u0000"}),
+    ("POST", "/v1/creators/{creator}/accounts", {"platform": "x", "handle": "a\u0000"}),
+    ("PUT", "/v1/accounts/{account}/credentials", {"access_token": "t\u0000"}),
+]
+
+
+class TestHostileInput:
+    """Inputs the schemas let through to Postgres still end as 4xx problems, never a 500."""
+
+    @pytest.mark.parametrize(("method", "path", "body"), HOSTILE)
+    async def test_never_a_server_error(self, client, session, method, path, body):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        from tests.factories import create_account
+
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="x", handle="ada"
+        )
+        campaign = await create_campaign(session, tenant.org_id)
+        before = await _rows(session)
+        url = path.format(campaign=campaign.id, creator=creator.id, account=account.id)
+        response = await client.request(method, url, json=body, headers=bearer(tenant.admin))
+        assert 400 <= response.status_code < 500, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert await _rows(session) == before

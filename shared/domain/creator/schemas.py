@@ -56,6 +56,10 @@ class CreatorRead(BaseModel):
     archived_at: datetime | None
 
 
+# Comfortably above any real follower count, and inside Postgres bigint.
+MAX_COUNT = 10**15
+
+
 class CreatorSort(StrEnum):
     influence_score = "influence_score"
     engagement_rate = "engagement_rate"
@@ -72,9 +76,9 @@ class CreatorFilters(BaseModel):
     niche: str | None = Field(None, max_length=60)
     country: CountryCode | None = None
     language: LanguageTag | None = None
-    min_followers: int | None = Field(None, ge=0)
-    max_followers: int | None = Field(None, ge=0)
-    min_engagement_rate: float | None = Field(None, ge=0)
+    min_followers: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_followers: int | None = Field(None, ge=0, le=MAX_COUNT)
+    min_engagement_rate: float | None = Field(None, ge=0, le=1000, allow_inf_nan=False)
     archived: bool = False
     sort: str = Field(
         "-created_at",
