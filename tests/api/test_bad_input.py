@@ -208,7 +208,6 @@ HOSTILE = [
     ),
     ("POST", "/v1/campaigns/{campaign}/posts", {"url": "\u0000"}),
     ("POST", "/v1/creators/{creator}/accounts", {"platform": "x", "handle": "a\u0000"}),
-    ("PUT", "/v1/accounts/{account}/credentials", {"access_token": "t\u0000"}),
 ]
 
 
