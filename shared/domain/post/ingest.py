@@ -80,12 +80,11 @@ async def load_batch(
     session: AsyncSession, org_id: UUID, post_ids: Sequence[UUID], lease_until: datetime,
     settings: Settings,
 ) -> tuple[list[BatchPost], Credentials | None]:
-    repository = IngestRepository(session, org_id)
-    posts = await repository.leased(post_ids, lease_until)
+    posts, token = await IngestRepository(session, org_id).leased_with_credentials(
+        post_ids, lease_until
+    )
     if not posts:
         return [], None
-    # Every post of a batch shares one credential, so any of its accounts holds it.
-    token = await repository.credentials_of(posts[0].account_id)
     return posts, decrypt_credentials(token, settings.secret_key.get_secret_value())
 
 
