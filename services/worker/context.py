@@ -29,13 +29,24 @@ def build_adapters(http: httpx.AsyncClient, settings: Settings) -> dict[Platform
     return {platform: get_adapter(platform, http, settings) for platform in Platform}
 
 
+def create_worker_engine(settings: Settings) -> AsyncEngine:
+    """A connection per job slot, so jobs never queue for one; no pre-ping round trip on every
+    checkout, because a job that meets a dropped connection fails and is retried anyway."""
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.worker_max_jobs,
+        max_overflow=5,
+        pool_pre_ping=False,
+    )
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = ctx.get("settings") or get_settings()
     configure_logging(settings)
     if not settings.database_url:
         raise RuntimeError("SWAY_DATABASE_URL must be set (`sway run` sets it for you)")
     ctx["settings"] = settings
-    ctx["engine"] = create_engine(settings.database_url, pool_size=10, max_overflow=5)
+    ctx["engine"] = create_worker_engine(settings)
     ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
     ctx["http"] = httpx.AsyncClient(
         timeout=settings.platform_timeout_s,

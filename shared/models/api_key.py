@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -9,6 +9,7 @@ from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
 
 class ApiKey(IdMixin, OrgMixin, TimestampMixin, Base):
     __tablename__ = "api_key"
+    __table_args__ = (Index("ix_api_key_org_id", "org_id"),)
 
     name: Mapped[str] = mapped_column(String(200))
     # The first characters of the key, to recognise it in lists; the secret itself is never kept.
