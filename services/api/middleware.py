@@ -41,7 +41,8 @@ class MetricsMiddleware:
             method, code = scope["method"], status["code"]
             counter = self._requests.get((method, route, code))
             if counter is None:
-                counter = self._requests[(method, route, code)] = REQUESTS.labels(method, route, code)
+                counter = REQUESTS.labels(method, route, code)
+                self._requests[(method, route, code)] = counter
             histogram = self._latency.get((method, route))
             if histogram is None:
                 histogram = self._latency[(method, route)] = LATENCY.labels(method, route)
