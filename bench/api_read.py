@@ -70,25 +70,40 @@ async def _seed(database_url: str, creators: int) -> Seeded:
             for n in range(creators):
                 creator_id = new_id()
                 followers = [rng.randint(1_000, 2_000_000) for _ in range(2)]
-                creator_rows.append({
-                    "id": creator_id, "org_id": org_id, "name": f"Creator {n:04d}",
-                    "email": f"creator{n}@example.com",
-                    "niches": sorted(rng.sample(NICHES, 2)), "country": "US", "language": "en",
-                    "tags": ["bench"], "notes": "Seeded for the API read benchmark.",
-                    "influence_score": round(rng.uniform(0, 100), 2),
-                    "total_followers": sum(followers),
-                    "engagement_rate": round(rng.uniform(0.005, 0.08), 4),
-                })
+                creator_rows.append(
+                    {
+                        "id": creator_id,
+                        "org_id": org_id,
+                        "name": f"Creator {n:04d}",
+                        "email": f"creator{n}@example.com",
+                        "niches": sorted(rng.sample(NICHES, 2)),
+                        "country": "US",
+                        "language": "en",
+                        "tags": ["bench"],
+                        "notes": "Seeded for the API read benchmark.",
+                        "influence_score": round(rng.uniform(0, 100), 2),
+                        "total_followers": sum(followers),
+                        "engagement_rate": round(rng.uniform(0.005, 0.08), 4),
+                    }
+                )
                 for platform, count in zip(rng.sample(PLATFORMS, 2), followers, strict=True):
                     handle = f"creator{n:04d}.{platform}"
-                    account_rows.append({
-                        "id": new_id(), "org_id": org_id, "creator_id": creator_id,
-                        "platform": platform, "handle": handle,
-                        "url": f"https://{platform}.example.com/{handle}", "followers": count,
-                        "tier": "mid", "engagement_rate": round(rng.uniform(0.005, 0.08), 4),
-                        "sync_status": "ok", "last_synced_at": started,
-                        "created_at": started + timedelta(seconds=len(account_rows)),
-                    })
+                    account_rows.append(
+                        {
+                            "id": new_id(),
+                            "org_id": org_id,
+                            "creator_id": creator_id,
+                            "platform": platform,
+                            "handle": handle,
+                            "url": f"https://{platform}.example.com/{handle}",
+                            "followers": count,
+                            "tier": "mid",
+                            "engagement_rate": round(rng.uniform(0.005, 0.08), 4),
+                            "sync_status": "ok",
+                            "last_synced_at": started,
+                            "created_at": started + timedelta(seconds=len(account_rows)),
+                        }
+                    )
             await session.execute(insert(Creator), creator_rows)
             await session.execute(insert(CreatorAccount), account_rows)
     finally:
@@ -104,10 +119,26 @@ class Server:
         self.port = free_port()
         self.log = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", "1", "--log-level", "warning",
-             "--no-access-log"],
-            cwd=ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=self.log,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                factory,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         self.ps = psutil.Process(self.process.pid)
@@ -184,17 +215,30 @@ class PostgresCpu:
         return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
-def _load(server: Server, paths: list[str], headers: dict[str, str], args,
-          postgres: PostgresCpu) -> dict:
-    spec = {"host": "127.0.0.1", "port": server.port, "paths": paths, "headers": headers,
-            "connections": args.connections, "warmup_s": args.warmup,
-            "duration_s": args.duration, "seed": 7}
+def _load(
+    server: Server, paths: list[str], headers: dict[str, str], args, postgres: PostgresCpu
+) -> dict:
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "paths": paths,
+        "headers": headers,
+        "connections": args.connections,
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "seed": 7,
+    }
     cpu_before, pg_before = server.cpu_s(), postgres.snapshot()
     sessions_before = postgres.sessions()
     machine_before, children_before = psutil.cpu_times(), os.times()
     finished = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen"], cwd=ROOT, input=json.dumps(spec),
-        capture_output=True, text=True, timeout=args.warmup + args.duration + 60, check=False,
+        [sys.executable, "-m", "bench.loadgen"],
+        cwd=ROOT,
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=args.warmup + args.duration + 60,
+        check=False,
     )
     cpu_used = server.cpu_s() - cpu_before
     machine_after, children_after = psutil.cpu_times(), os.times()
@@ -213,24 +257,31 @@ def _load(server: Server, paths: list[str], headers: dict[str, str], args,
     result["server_cpu_us_per_req"] = 1e6 * cpu_used / served
     result["postgres_cpu_pct"] = 100 * pg_used / total_s
     result["postgres_cpu_us_per_req"] = 1e6 * pg_used / served
-    result["loadgen_cpu_pct"] = 100 * (
-        (children_after.children_user - children_before.children_user)
-        + (children_after.children_system - children_before.children_system)
-    ) / total_s
+    result["loadgen_cpu_pct"] = (
+        100
+        * (
+            (children_after.children_user - children_before.children_user)
+            + (children_after.children_system - children_before.children_system)
+        )
+        / total_s
+    )
     # The whole machine: near 100% while the apps are well below their share means something
     # else was running (the machine is shared); such rounds are worth re-running.
     result["machine_busy_pct"] = _busy_pct(machine_before, machine_after)
     # Connections opened to the bench database during the run: pool churn shows here.
     result["postgres_connections_opened"] = (
-        None if sessions_before is None or sessions_after is None
+        None
+        if sessions_before is None or sessions_after is None
         else sessions_after - sessions_before
     )
     return result
 
 
 def _busy_pct(before, after) -> float:
-    busy = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "nice", "irq",
-                                                                  "softirq", "steal"))
+    busy = sum(
+        getattr(after, f) - getattr(before, f)
+        for f in ("user", "system", "nice", "irq", "softirq", "steal")
+    )
     idle = (after.idle - before.idle) + (after.iowait - before.iowait)
     return 100 * busy / max(1e-9, busy + idle)
 
@@ -257,24 +308,40 @@ def _median(results: list[dict], key: str) -> float:
 # servers' /healthz: no database, no auth; what the framework and middleware alone cost.
 PAIRS = {
     "read": ("bare", "sway", "bare Starlette + asyncpg", "Sway `GET /v1/creators/{id}`"),
-    "floor": ("bare_floor", "sway_floor", "bare Starlette `/healthz` (floor)",
-              "Sway `/healthz` (floor)"),
+    "floor": (
+        "bare_floor",
+        "sway_floor",
+        "bare Starlette `/healthz` (floor)",
+        "Sway `/healthz` (floor)",
+    ),
 }
 
 
 def summarize(runs: dict[str, list[dict]]) -> dict:
     summary: dict = {"pairs": {}}
     for name, results in runs.items():
-        summary[name] = {key: _median(results, key) for key in
-                         ("rps", "p50_ms", "p99_ms", "server_cpu_pct", "server_cpu_us_per_req",
-                          "postgres_cpu_pct", "postgres_cpu_us_per_req", "loadgen_cpu_pct",
-                          "machine_busy_pct")}
+        summary[name] = {
+            key: _median(results, key)
+            for key in (
+                "rps",
+                "p50_ms",
+                "p99_ms",
+                "server_cpu_pct",
+                "server_cpu_us_per_req",
+                "postgres_cpu_pct",
+                "postgres_cpu_us_per_req",
+                "loadgen_cpu_pct",
+                "machine_busy_pct",
+            )
+        }
     for pair, (base, ours, _, _) in PAIRS.items():
         if base in runs:
             summary["pairs"][pair] = {
                 "ratio": summary[ours]["rps"] / summary[base]["rps"],
-                "round_ratios": [o["rps"] / max(b["rps"], 1e-9)
-                                 for b, o in zip(runs[base], runs[ours], strict=True)],
+                "round_ratios": [
+                    o["rps"] / max(b["rps"], 1e-9)
+                    for b, o in zip(runs[base], runs[ours], strict=True)
+                ],
             }
     summary["ratio"] = summary["pairs"]["read"]["ratio"]
     summary["loadgen_cpu_pct"] = statistics.median(
@@ -329,10 +396,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="bare+sway pairs, interleaved")
     parser.add_argument("--creators", type=int, default=1000)
-    parser.add_argument("--floor", action="store_true",
-                        help="also compare both servers' /healthz (framework + middleware only)")
-    parser.add_argument("--write-docs", action="store_true",
-                        help="replace the API read section of docs/benchmarks.md")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also compare both servers' /healthz (framework + middleware only)",
+    )
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="replace the API read section of docs/benchmarks.md",
+    )
     return parser.parse_args(argv)
 
 
@@ -353,17 +426,27 @@ def main(argv: list[str] | None = None) -> dict:
         seeded = asyncio.run(_seed(database_url, args.creators))
         postgres_cpu = PostgresCpu(DATA / "pg", postgres)
 
-        sway = Server("sway", "services.api.main:create_app", {
-            "SWAY_DATABASE_URL": database_url,
-            "SWAY_REDIS_URL": redis.url,
-            "SWAY_API_RATE_LIMIT_PER_MINUTE": str(10**12),
-            "SWAY_LOG_LEVEL": "WARNING",
-        }, OUT / "api_read.sway.log")
+        sway = Server(
+            "sway",
+            "services.api.main:create_app",
+            {
+                "SWAY_DATABASE_URL": database_url,
+                "SWAY_REDIS_URL": redis.url,
+                "SWAY_API_RATE_LIMIT_PER_MINUTE": str(10**12),
+                "SWAY_LOG_LEVEL": "WARNING",
+            },
+            OUT / "api_read.sway.log",
+        )
         stack.callback(sway.stop)
-        bare = Server("bare", "bench.bare_app:create_app", {
-            "BENCH_PG_DSN": "postgresql://" + database_url.split("://", 1)[1],
-            "BENCH_ORG_ID": str(seeded.org_id),
-        }, OUT / "api_read.bare.log")
+        bare = Server(
+            "bare",
+            "bench.bare_app:create_app",
+            {
+                "BENCH_PG_DSN": "postgresql://" + database_url.split("://", 1)[1],
+                "BENCH_ORG_ID": str(seeded.org_id),
+            },
+            OUT / "api_read.bare.log",
+        )
         stack.callback(bare.stop)
         sway.wait_ready()
         bare.wait_ready()
@@ -382,18 +465,22 @@ def main(argv: list[str] | None = None) -> dict:
             for name, (server, paths, extra) in targets.items():
                 result = _load(server, paths, extra, args, postgres_cpu)
                 runs[name].append(result)
-                print(f"api_read: round {round_no} {name}: {result['rps']:.0f} req/s, "
-                      f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                      f"server CPU {result['server_cpu_pct']:.0f}%, Postgres CPU "
-                      f"{result['postgres_cpu_pct']:.0f}%, load generator CPU "
-                      f"{result['loadgen_cpu_pct']:.0f}%, machine busy "
-                      f"{result['machine_busy_pct']:.0f}%, Postgres connections opened "
-                      f"{result['postgres_connections_opened']}", flush=True)
+                print(
+                    f"api_read: round {round_no} {name}: {result['rps']:.0f} req/s, "
+                    f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                    f"server CPU {result['server_cpu_pct']:.0f}%, Postgres CPU "
+                    f"{result['postgres_cpu_pct']:.0f}%, load generator CPU "
+                    f"{result['loadgen_cpu_pct']:.0f}%, machine busy "
+                    f"{result['machine_busy_pct']:.0f}%, Postgres connections opened "
+                    f"{result['postgres_connections_opened']}",
+                    flush=True,
+                )
 
     summary = summarize(runs)
     table = markdown(summary, args)
-    (OUT / "api_read.json").write_text(json.dumps({"args": vars(args), "runs": runs,
-                                                   "summary": summary}, indent=2))
+    (OUT / "api_read.json").write_text(
+        json.dumps({"args": vars(args), "runs": runs, "summary": summary}, indent=2)
+    )
     print(f"\n{table}\n")
     print(f"api_read: Sway / bare = {summary['ratio']:.2f} (target >= 0.6)", flush=True)
     if args.write_docs:

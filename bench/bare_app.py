@@ -66,8 +66,9 @@ def create_app() -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Sized like Sway's engine (pool_size=10, max_overflow=10).
-        app.state.pool = await asyncpg.create_pool(os.environ["BENCH_PG_DSN"], min_size=10,
-                                                   max_size=20)
+        app.state.pool = await asyncpg.create_pool(
+            os.environ["BENCH_PG_DSN"], min_size=10, max_size=20
+        )
         app.state.org_id = UUID(os.environ["BENCH_ORG_ID"])
         try:
             yield

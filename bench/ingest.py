@@ -108,9 +108,9 @@ def _external_ids(posts_per_account: int, now: int) -> dict[str, list[list[tuple
             key = f"bench-{platform}-{account}"
             # Spread within the day so accounts do not all publish at the same second.
             first = now - DAY - account * 37
-            per_account.append([
-                (make(key, first - n * DAY), first - n * DAY) for n in range(posts_per_account)
-            ])
+            per_account.append(
+                [(make(key, first - n * DAY), first - n * DAY) for n in range(posts_per_account)]
+            )
         flat = [external_id for account in per_account for external_id, _ in account]
         if len(set(flat)) != len(flat) or any("gone" in external_id for external_id in flat):
             raise RuntimeError(f"{platform}: seeded external ids collide or look deleted")
@@ -144,33 +144,85 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
         for platform in ("youtube", "x"):
             account_id = new_id()
             creds, key = sealed[n % X_TOKENS] if platform == "x" else (None, None)
-            accounts.append((account_id, org_id, creator_id, platform, f"bench{n:04d}",
-                             f"bench-{platform}-{n}", "ok", creds, key))
+            accounts.append(
+                (
+                    account_id,
+                    org_id,
+                    creator_id,
+                    platform,
+                    f"bench{n:04d}",
+                    f"bench-{platform}-{n}",
+                    "ok",
+                    creds,
+                    key,
+                )
+            )
             for external_id, stamp in external[platform][n]:
-                post = SeededPost(new_id(), platform, external_id, account_id,
-                                  datetime.fromtimestamp(stamp, UTC))
+                post = SeededPost(
+                    new_id(), platform, external_id, account_id, datetime.fromtimestamp(stamp, UTC)
+                )
                 seeded.append(post)
-                post_rows.append((post.id, org_id, account_id, creator_id, platform, external_id,
-                                  "video" if platform == "youtube" else "tweet",
-                                  post.published_at, "tracking", 0, "api", due))
+                post_rows.append(
+                    (
+                        post.id,
+                        org_id,
+                        account_id,
+                        creator_id,
+                        platform,
+                        external_id,
+                        "video" if platform == "youtube" else "tweet",
+                        post.published_at,
+                        "tracking",
+                        0,
+                        "api",
+                        due,
+                    )
+                )
 
     connection = await asyncpg.connect(plain_dsn(database_url))
     try:
         async with connection.transaction():
             await connection.execute(
                 "INSERT INTO organization (id, name, default_currency, settings) "
-                "VALUES ($1, 'Ingest Bench', 'USD', '{}'::jsonb)", org_id)
+                "VALUES ($1, 'Ingest Bench', 'USD', '{}'::jsonb)",
+                org_id,
+            )
             await connection.copy_records_to_table(
-                "creator", records=creators, columns=["id", "org_id", "name", "niches", "tags"])
+                "creator", records=creators, columns=["id", "org_id", "name", "niches", "tags"]
+            )
             await connection.copy_records_to_table(
-                "creator_account", records=accounts,
-                columns=["id", "org_id", "creator_id", "platform", "handle", "external_id",
-                         "sync_status", "credentials_encrypted", "credential_key"])
+                "creator_account",
+                records=accounts,
+                columns=[
+                    "id",
+                    "org_id",
+                    "creator_id",
+                    "platform",
+                    "handle",
+                    "external_id",
+                    "sync_status",
+                    "credentials_encrypted",
+                    "credential_key",
+                ],
+            )
             await connection.copy_records_to_table(
-                "post", records=post_rows,
-                columns=["id", "org_id", "account_id", "creator_id", "platform", "external_id",
-                         "kind", "published_at", "status", "missing_count", "source",
-                         "next_refresh_at"])
+                "post",
+                records=post_rows,
+                columns=[
+                    "id",
+                    "org_id",
+                    "account_id",
+                    "creator_id",
+                    "platform",
+                    "external_id",
+                    "kind",
+                    "published_at",
+                    "status",
+                    "missing_count",
+                    "source",
+                    "next_refresh_at",
+                ],
+            )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
@@ -188,8 +240,12 @@ class Child:
         self.log_path = log
         self.log = log.open("w")
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            args,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.ps = psutil.Process(self.process.pid)
 
@@ -263,8 +319,14 @@ def wait_for_fake(root: str, fake: Child, timeout_s: float = 30) -> None:
 
 def git_head() -> str:
     try:
-        found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10, check=True)
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return found.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return report.commit()
@@ -284,7 +346,8 @@ async def _poll_until_refreshed(
     try:
         while True:
             rows = await connection.fetch(
-                "SELECT platform, count(last_refreshed_at) AS done FROM post GROUP BY platform")
+                "SELECT platform, count(last_refreshed_at) AS done FROM post GROUP BY platform"
+            )
             done = {row["platform"]: row["done"] for row in rows}
             progress.append((time.time(), sum(done.values())))
             on_tick()
@@ -293,8 +356,10 @@ async def _poll_until_refreshed(
             if not worker.alive():
                 raise RuntimeError(f"the worker exited early; see {worker.log_path}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {sum(done.values())} of {total} posts refreshed "
-                                   f"within {timeout_s:g}s; see {worker.log_path}")
+                raise RuntimeError(
+                    f"only {sum(done.values())} of {total} posts refreshed "
+                    f"within {timeout_s:g}s; see {worker.log_path}"
+                )
             await asyncio.sleep(0.5)
     finally:
         await connection.close()
@@ -307,7 +372,8 @@ async def _sessions(database_url: str) -> int:
     connection = await asyncpg.connect(plain_dsn(database_url))
     try:
         return await connection.fetchval(
-            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        )
     finally:
         await connection.close()
 
@@ -319,13 +385,17 @@ async def _db_times(database_url: str) -> dict[str, Any]:
     try:
         row = await connection.fetchrow(
             "SELECT count(*) AS snapshots, min(captured_at) AS first, max(captured_at) AS last "
-            "FROM post_snapshot")
+            "FROM post_snapshot"
+        )
         statuses = await connection.fetch("SELECT status, count(*) FROM post GROUP BY status")
     finally:
         await connection.close()
-    return {"snapshots": row["snapshots"], "first_snapshot": row["first"].timestamp(),
-            "last_snapshot": row["last"].timestamp(),
-            "statuses": {r["status"]: r["count"] for r in statuses}}
+    return {
+        "snapshots": row["snapshots"],
+        "first_snapshot": row["first"].timestamp(),
+        "last_snapshot": row["last"].timestamp(),
+        "statuses": {r["status"]: r["count"] for r in statuses},
+    }
 
 
 async def _job_results(redis_url: str) -> dict[str, Any]:
@@ -359,16 +429,27 @@ async def _job_results(redis_url: str) -> dict[str, Any]:
     }
 
 
-def end_to_end(args, seeded: Seeded, database_url: str, redis_url: str,
-               postgres_pid: int, redis_pid: int, secret_key: str) -> dict[str, Any]:
+def end_to_end(
+    args,
+    seeded: Seeded,
+    database_url: str,
+    redis_url: str,
+    postgres_pid: int,
+    redis_pid: int,
+    secret_key: str,
+) -> dict[str, Any]:
     from bench.fake_platforms import base_urls
 
     total = len(seeded.posts)
     port = free_port()
     root = f"http://127.0.0.1:{port}"
     with ExitStack() as stack:
-        fake = Child("fake", [sys.executable, "-m", "bench.fake_platforms", "--port", str(port)],
-                     {}, OUT / "ingest.fake.log")
+        fake = Child(
+            "fake",
+            [sys.executable, "-m", "bench.fake_platforms", "--port", str(port)],
+            {},
+            OUT / "ingest.fake.log",
+        )
         stack.callback(fake.stop)
         wait_for_fake(root, fake)
         http_json(root + "/_control", {"reset_stats": True})
@@ -386,20 +467,39 @@ def end_to_end(args, seeded: Seeded, database_url: str, redis_url: str,
         }
         if args.max_jobs:
             env["SWAY_WORKER_MAX_JOBS"] = str(args.max_jobs)
-        cpu_before = {"fake": fake.cpu_s(), "postgres": tree_cpu_s(postgres_pid),
-                      "redis": process_cpu_s(redis_pid)}
+        cpu_before = {
+            "fake": fake.cpu_s(),
+            "postgres": tree_cpu_s(postgres_pid),
+            "redis": process_cpu_s(redis_pid),
+        }
         sessions_before = asyncio.run(_sessions(database_url))
         started = time.time()
-        worker = Child("worker",
-                       [sys.executable, "-m", "arq", args.worker_settings],
-                       env, OUT / "ingest.worker.log")
+        worker = Child(
+            "worker",
+            [sys.executable, "-m", "arq", args.worker_settings],
+            env,
+            OUT / "ingest.worker.log",
+        )
         stack.callback(worker.stop)
         profiler = None
         if args.py_spy:
             profiler = subprocess.Popen(
-                [args.py_spy, "record", "--pid", str(worker.pid), "--rate", "200",
-                 "--format", "speedscope", "--output", str(OUT / "ingest.worker.speedscope.json")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                [
+                    args.py_spy,
+                    "record",
+                    "--pid",
+                    str(worker.pid),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "speedscope",
+                    "--output",
+                    str(OUT / "ingest.worker.speedscope.json"),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
         rss_samples: list[float] = []
 
         def sample() -> None:
@@ -408,12 +508,16 @@ def end_to_end(args, seeded: Seeded, database_url: str, redis_url: str,
 
         print(f"ingest: worker {worker.pid} started; waiting for {total:,} posts", flush=True)
         done, progress = asyncio.run(
-            _poll_until_refreshed(database_url, total, worker, args.timeout, sample))
+            _poll_until_refreshed(database_url, total, worker, args.timeout, sample)
+        )
         polled_done = time.time()
         peak_mb = peak_rss_mb(worker.pid)
-        cpu = {"worker": worker.cpu_s(), "fake": fake.cpu_s() - cpu_before["fake"],
-               "postgres": tree_cpu_s(postgres_pid) - cpu_before["postgres"],
-               "redis": process_cpu_s(redis_pid) - cpu_before["redis"]}
+        cpu = {
+            "worker": worker.cpu_s(),
+            "fake": fake.cpu_s() - cpu_before["fake"],
+            "postgres": tree_cpu_s(postgres_pid) - cpu_before["postgres"],
+            "redis": process_cpu_s(redis_pid) - cpu_before["redis"],
+        }
         stats = http_json(root + "/_stats")
         # Connections opened meanwhile, less the poller and this reading: pool overflow churns.
         sessions = asyncio.run(_sessions(database_url)) - sessions_before - 2
@@ -435,23 +539,33 @@ def end_to_end(args, seeded: Seeded, database_url: str, redis_url: str,
         calls = entry["paths"].get(path, 0)
         posts = done.get(platform, 0)
         per_platform[platform] = {
-            "posts": posts, "calls": calls, "other_requests": entry["requests"] - calls,
+            "posts": posts,
+            "calls": calls,
+            "other_requests": entry["requests"] - calls,
             "calls_per_post": calls / posts if posts else None,
             "ids_per_call": entry["items"] / calls if calls else None,
         }
     return {
-        "posts": total, "refreshed": sum(done.values()), "wall_s": wall_s,
+        "posts": total,
+        "refreshed": sum(done.values()),
+        "wall_s": wall_s,
         "posts_per_s": total / wall_s,
-        "refresh_phase_s": refresh_s, "refresh_posts_per_s": total / refresh_s,
+        "refresh_phase_s": refresh_s,
+        "refresh_posts_per_s": total / refresh_s,
         # Process start, startup, the claim of every post and its commit: the cron keeps no
         # result, so its first enqueued batch marks the end of the claim.
         "spawn_to_first_enqueue_s": jobs["first_enqueue"] - started,
         "enqueue_span_s": jobs["last_enqueue"] - jobs["first_enqueue"],
         "polled_done_s": polled_done - started,
-        "platforms": per_platform, "fake_total_requests": stats["total_requests"],
-        "jobs": jobs, "db": times, "peak_rss_mb": peak_mb, "new_pg_connections": sessions,
+        "platforms": per_platform,
+        "fake_total_requests": stats["total_requests"],
+        "jobs": jobs,
+        "db": times,
+        "peak_rss_mb": peak_mb,
+        "new_pg_connections": sessions,
         "rss_sampled_max_mb": max(rss_samples, default=0.0),
-        "cpu_s": cpu, "cpu_pct_of_wall": {k: 100 * v / wall_s for k, v in cpu.items()},
+        "cpu_s": cpu,
+        "cpu_pct_of_wall": {k: 100 * v / wall_s for k, v in cpu.items()},
         "progress": progress,
     }
 
@@ -481,23 +595,37 @@ def write_batches(seeded: Seeded, rows: int) -> list[WriteBatch]:
     for platform, size in (("youtube", 50), ("x", 100)):
         posts = by_platform[platform]
         for start in range(0, len(posts), size):
-            chunk = posts[start:start + size]
+            chunk = posts[start : start + size]
             results = {}
             for post in chunk:
                 c = post_counts(post.external_id, now)
                 results[post.external_id] = (
                     PostStats(views=c.views, likes=c.likes, comments=c.comments)
-                    if platform == "youtube" else
-                    PostStats(impressions=c.impressions, likes=c.likes, comments=c.comments,
-                              shares=c.shares, saves=c.saves))
-            batches.append(WriteBatch(platform, [
-                BatchPost(p.id, p.external_id, p.account_id, None, p.published_at) for p in chunk
-            ], results))
+                    if platform == "youtube"
+                    else PostStats(
+                        impressions=c.impressions,
+                        likes=c.likes,
+                        comments=c.comments,
+                        shares=c.shares,
+                        saves=c.saves,
+                    )
+                )
+            batches.append(
+                WriteBatch(
+                    platform,
+                    [
+                        BatchPost(p.id, p.external_id, p.account_id, None, p.published_at)
+                        for p in chunk
+                    ],
+                    results,
+                )
+            )
     return batches
 
 
-async def _concurrently(batches: list[WriteBatch], concurrency: int,
-                        write: Callable[[WriteBatch], Awaitable[None]]) -> float:
+async def _concurrently(
+    batches: list[WriteBatch], concurrency: int, write: Callable[[WriteBatch], Awaitable[None]]
+) -> float:
     pending: Iterator[WriteBatch] = iter(batches)
 
     async def writer() -> None:
@@ -509,8 +637,9 @@ async def _concurrently(batches: list[WriteBatch], concurrency: int,
     return time.perf_counter() - started
 
 
-async def write_stage(database_url: str, org_id: UUID, batches: list[WriteBatch],
-                      rounds: int, postgres_pid: int) -> dict[str, Any]:
+async def write_stage(
+    database_url: str, org_id: UUID, batches: list[WriteBatch], rounds: int, postgres_pid: int
+) -> dict[str, Any]:
     import asyncpg
 
     from shared.config import Settings
@@ -531,43 +660,62 @@ async def write_stage(database_url: str, org_id: UUID, batches: list[WriteBatch]
 
     async def record(batch: WriteBatch) -> None:
         async with unit_of_work(sessionmaker) as session:
-            await ingest.record_batch(session, org_id, batch.platform, batch.posts,
-                                      batch.results, now=datetime.now(UTC), settings=settings)
+            await ingest.record_batch(
+                session,
+                org_id,
+                batch.platform,
+                batch.posts,
+                batch.results,
+                now=datetime.now(UTC),
+                settings=settings,
+            )
 
     async def insert_only(batch: WriteBatch) -> None:
-        present = [{"id": p.id, **{name: getattr(batch.results[p.external_id], name)
-                                   for name in COUNTS}} for p in batch.posts]
+        present = [
+            {"id": p.id, **{name: getattr(batch.results[p.external_id], name) for name in COUNTS}}
+            for p in batch.posts
+        ]
         async with unit_of_work(sessionmaker) as session:
             await IngestRepository(session, org_id).insert_snapshots(datetime.now(UTC), present)
 
     def records(batch: WriteBatch, captured: datetime) -> list[tuple]:
-        return [(org_id, captured, p.id,
-                 *(getattr(batch.results[p.external_id], name) for name in COUNTS))
-                for p in batch.posts]
+        return [
+            (
+                org_id,
+                captured,
+                p.id,
+                *(getattr(batch.results[p.external_id], name) for name in COUNTS),
+            )
+            for p in batch.posts
+        ]
 
     async def copy_all() -> float:
         started = time.perf_counter()
         captured = datetime.now(UTC)
         everything = [record for batch in batches for record in records(batch, captured)]
         async with connection.transaction():
-            await connection.copy_records_to_table("post_snapshot", records=everything,
-                                                   columns=columns)
+            await connection.copy_records_to_table(
+                "post_snapshot", records=everything, columns=columns
+            )
         return time.perf_counter() - started
 
     async def copy_batched(batch: WriteBatch) -> None:
         async with connection.transaction():
             await connection.copy_records_to_table(
-                "post_snapshot", records=records(batch, datetime.now(UTC)), columns=columns)
+                "post_snapshot", records=records(batch, datetime.now(UTC)), columns=columns
+            )
 
     variants: dict[str, Callable[[], Awaitable[float]]] = {
         "copy": copy_all,
         "copy_batched": lambda: _concurrently(batches, 1, copy_batched),
         "sway_insert_1": lambda: _concurrently(batches, 1, insert_only),
-        f"sway_insert_{WRITE_CONCURRENCY}":
-            lambda: _concurrently(batches, WRITE_CONCURRENCY, insert_only),
+        f"sway_insert_{WRITE_CONCURRENCY}": lambda: _concurrently(
+            batches, WRITE_CONCURRENCY, insert_only
+        ),
         "sway_write_1": lambda: _concurrently(batches, 1, record),
-        f"sway_write_{WRITE_CONCURRENCY}":
-            lambda: _concurrently(batches, WRITE_CONCURRENCY, record),
+        f"sway_write_{WRITE_CONCURRENCY}": lambda: _concurrently(
+            batches, WRITE_CONCURRENCY, record
+        ),
     }
     # Per variant and round: wall seconds, this process's CPU, Postgres's CPU (all of it: the
     # cluster is this benchmark's alone, and the worker has stopped).
@@ -583,15 +731,23 @@ async def write_stage(database_url: str, org_id: UUID, batches: list[WriteBatch]
                 seconds[name].append(elapsed)
                 client[name].append(time.process_time() - client_before)
                 server[name].append(tree_cpu_s(postgres_pid) - server_before)
-                print(f"ingest: write round {round_no} {name}: {rows / elapsed:,.0f} rows/s",
-                      flush=True)
+                print(
+                    f"ingest: write round {round_no} {name}: {rows / elapsed:,.0f} rows/s",
+                    flush=True,
+                )
     finally:
         await connection.close()
         await engine.dispose()
-    return {name: {"rows": rows, "seconds": s, "rows_per_s": rows / statistics.median(s),
-                   "client_cpu_us_per_row": 1e6 * statistics.median(client[name]) / rows,
-                   "postgres_cpu_us_per_row": 1e6 * statistics.median(server[name]) / rows}
-            for name, s in seconds.items()}
+    return {
+        name: {
+            "rows": rows,
+            "seconds": s,
+            "rows_per_s": rows / statistics.median(s),
+            "client_cpu_us_per_row": 1e6 * statistics.median(client[name]) / rows,
+            "postgres_cpu_us_per_row": 1e6 * statistics.median(server[name]) / rows,
+        }
+        for name, s in seconds.items()
+    }
 
 
 # Report ---------------------------------------------------------------------------------------
@@ -615,15 +771,15 @@ def markdown(result: dict[str, Any], args) -> str:
         f"| **posts refreshed per second, end to end** | **{e2e['posts_per_s']:,.0f}** |",
         f"| worker spawn → first batch enqueued (start-up + claim of every post) | "
         f"{e2e['spawn_to_first_enqueue_s']:.1f} s |",
-        f"| posts per second from the first batch enqueued | "
-        f"{e2e['refresh_posts_per_s']:,.0f} |",
+        f"| posts per second from the first batch enqueued | {e2e['refresh_posts_per_s']:,.0f} |",
     ]
     for platform, label in (("youtube", "YouTube (batch 50)"), ("x", "X (batch 100)")):
         figures = e2e["platforms"][platform]
         lines.append(
             f"| {label}: platform calls per refreshed post | **{figures['calls_per_post']:.4f}** "
             f"({figures['calls']:,} calls / {figures['posts']:,} posts; "
-            f"target {1 / (50 if platform == 'youtube' else 100):.2f}) |")
+            f"target {1 / (50 if platform == 'youtube' else 100):.2f}) |"
+        )
     lines += [
         f"| refresh jobs (failed, retried) | {jobs['refresh_jobs']:,} "
         f"({jobs['failed']}, {jobs['retried']}) |",
@@ -637,8 +793,11 @@ def markdown(result: dict[str, Any], args) -> str:
         f"| CPU during the run, % of one core: worker / fake server / Postgres / Redis | "
         f"{cpu['worker']:.0f} / {cpu['fake']:.0f} / {cpu['postgres']:.0f} / {cpu['redis']:.0f} |",
         "| CPU seconds per 1,000 posts: worker / fake server / Postgres / Redis | "
-        + " / ".join(f"{1000 * e2e['cpu_s'][k] / e2e['posts']:.2f}"
-                     for k in ("worker", "fake", "postgres", "redis")) + " |",
+        + " / ".join(
+            f"{1000 * e2e['cpu_s'][k] / e2e['posts']:.2f}"
+            for k in ("worker", "fake", "postgres", "redis")
+        )
+        + " |",
         "",
         f"**Snapshot write stage** ({write['copy']['rows']:,} rows, median of {args.rounds} "
         "interleaved rounds):",
@@ -653,16 +812,18 @@ def markdown(result: dict[str, Any], args) -> str:
         "sway_insert_1": "Sway `insert_snapshots` alone, a `unit_of_work` per batch, 1 connection",
         f"sway_insert_{n}": f"Sway `insert_snapshots` alone, per batch, {n} concurrent",
         "sway_write_1": "Sway write stage: `record_batch` (insert snapshots + update posts) per "
-                        "batch, 1 connection",
+        "batch, 1 connection",
         concurrent: f"Sway write stage: `record_batch` per batch, {n} concurrent (the worker's "
-                    "pool size)",
+        "pool size)",
     }
     for name, label in labels.items():
         rate = write[name]["rows_per_s"]
         bold = "**" if name in (concurrent, f"sway_insert_{n}") else ""
-        lines.append(f"| {label} | {bold}{rate:,.0f}{bold} | {bold}{rate / copy:.2f}{bold} | "
-                     f"{write[name]['client_cpu_us_per_row']:.1f} | "
-                     f"{write[name]['postgres_cpu_us_per_row']:.1f} |")
+        lines.append(
+            f"| {label} | {bold}{rate:,.0f}{bold} | {bold}{rate / copy:.2f}{bold} | "
+            f"{write[name]['client_cpu_us_per_row']:.1f} | "
+            f"{write[name]['postgres_cpu_us_per_row']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -670,28 +831,53 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench.run ingest",
         description="Posts refreshed by one arq worker against the fake platform server, and the "
-                    "snapshot write stage against raw asyncpg COPY.")
+        "snapshot write stage against raw asyncpg COPY.",
+    )
     parser.add_argument("--posts", type=int, default=100_000, help="half YouTube, half X")
-    parser.add_argument("--write-rows", type=int, default=100_000,
-                        help="snapshot rows per write-stage variant")
+    parser.add_argument(
+        "--write-rows", type=int, default=100_000, help="snapshot rows per write-stage variant"
+    )
     parser.add_argument("--rounds", type=int, default=2, help="write-stage rounds, interleaved")
-    parser.add_argument("--max-jobs", type=int, default=0,
-                        help="SWAY_WORKER_MAX_JOBS for the worker (0: its default)")
-    parser.add_argument("--batch-limit", type=int, default=0,
-                        help="SWAY_SCHEDULER_BATCH_LIMIT (0: all posts in one tick)")
-    parser.add_argument("--worker-settings", default=WORKER_SETTINGS,
-                        help="arq settings class to run (to try a variant; figures are for "
-                        "the default)")
+    parser.add_argument(
+        "--max-jobs",
+        type=int,
+        default=0,
+        help="SWAY_WORKER_MAX_JOBS for the worker (0: its default)",
+    )
+    parser.add_argument(
+        "--batch-limit",
+        type=int,
+        default=0,
+        help="SWAY_SCHEDULER_BATCH_LIMIT (0: all posts in one tick)",
+    )
+    parser.add_argument(
+        "--worker-settings",
+        default=WORKER_SETTINGS,
+        help="arq settings class to run (to try a variant; figures are for the default)",
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the worker")
-    parser.add_argument("--py-spy", default="", help="path to py-spy: profile the worker "
-                        "(bench/.out/ingest.worker.speedscope.json; skews the figures)")
+    parser.add_argument(
+        "--py-spy",
+        default="",
+        help="path to py-spy: profile the worker "
+        "(bench/.out/ingest.worker.speedscope.json; skews the figures)",
+    )
     parser.add_argument("--skip-write", action="store_true", help="end to end only")
-    parser.add_argument("--write-docs", action="store_true",
-                        help=f"replace the {TITLE!r} section of docs/benchmarks.md")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"replace the {TITLE!r} section of docs/benchmarks.md",
+    )
     args = parser.parse_args(argv)
-    customised = (args.posts != 100_000 or args.write_rows != 100_000 or args.max_jobs
-                  or args.batch_limit or args.worker_settings != WORKER_SETTINGS or args.py_spy
-                  or args.skip_write)
+    customised = (
+        args.posts != 100_000
+        or args.write_rows != 100_000
+        or args.max_jobs
+        or args.batch_limit
+        or args.worker_settings != WORKER_SETTINGS
+        or args.py_spy
+        or args.skip_write
+    )
     if args.write_docs and customised:
         parser.error("--write-docs describes the issue's run: use the default options")
     return args
@@ -716,25 +902,46 @@ def main(argv: list[str] | None = None) -> dict:
         migrate.upgrade(database_url)
         started = time.perf_counter()
         seeded = asyncio.run(seed(database_url, args.posts, secret_key))
-        print(f"ingest: seeded {len(seeded.posts):,} posts in "
-              f"{time.perf_counter() - started:.1f}s", flush=True)
+        print(
+            f"ingest: seeded {len(seeded.posts):,} posts in {time.perf_counter() - started:.1f}s",
+            flush=True,
+        )
 
-        e2e = end_to_end(args, seeded, database_url, redis.url, postgres._server.get_pid(),
-                         redis._process.pid, secret_key)
-        print(f"ingest: {e2e['refreshed']:,} posts in {e2e['wall_s']:.1f}s = "
-              f"{e2e['posts_per_s']:,.0f} posts/s; calls/post youtube "
-              f"{e2e['platforms']['youtube']['calls_per_post']:.4f}, x "
-              f"{e2e['platforms']['x']['calls_per_post']:.4f}; worker peak "
-              f"{e2e['peak_rss_mb']:.0f} MiB", flush=True)
+        e2e = end_to_end(
+            args,
+            seeded,
+            database_url,
+            redis.url,
+            postgres._server.get_pid(),
+            redis._process.pid,
+            secret_key,
+        )
+        print(
+            f"ingest: {e2e['refreshed']:,} posts in {e2e['wall_s']:.1f}s = "
+            f"{e2e['posts_per_s']:,.0f} posts/s; calls/post youtube "
+            f"{e2e['platforms']['youtube']['calls_per_post']:.4f}, x "
+            f"{e2e['platforms']['x']['calls_per_post']:.4f}; worker peak "
+            f"{e2e['peak_rss_mb']:.0f} MiB",
+            flush=True,
+        )
         write = {}
         if not args.skip_write:
             batches = write_batches(seeded, args.write_rows)
-            write = asyncio.run(write_stage(database_url, seeded.org_id, batches, args.rounds,
-                                            postgres._server.get_pid()))
+            write = asyncio.run(
+                write_stage(
+                    database_url, seeded.org_id, batches, args.rounds, postgres._server.get_pid()
+                )
+            )
 
-    result = {"args": vars(args), "end_to_end": e2e, "write_stage": write,
-              "commit": git_head(), "date": f"{datetime.now(UTC):%Y-%m-%d}",
-              "cores": os.cpu_count(), "load_average": [load_before, os.getloadavg()[0]]}
+    result = {
+        "args": vars(args),
+        "end_to_end": e2e,
+        "write_stage": write,
+        "commit": git_head(),
+        "date": f"{datetime.now(UTC):%Y-%m-%d}",
+        "cores": os.cpu_count(),
+        "load_average": [load_before, os.getloadavg()[0]],
+    }
     (OUT / "ingest.json").write_text(json.dumps(result, indent=2, default=str))
     if write:
         table = markdown(result, args)
@@ -742,13 +949,18 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"\n{table}\n")
         insert = write[f"sway_insert_{WRITE_CONCURRENCY}"]["rows_per_s"] / copy
         stage = write[f"sway_write_{WRITE_CONCURRENCY}"]["rows_per_s"] / copy
-        print(f"ingest: vs COPY (target >= 0.5), {WRITE_CONCURRENCY} concurrent: snapshot insert "
-              f"{insert:.2f}, write stage (insert + post update) {stage:.2f}", flush=True)
+        print(
+            f"ingest: vs COPY (target >= 0.5), {WRITE_CONCURRENCY} concurrent: snapshot insert "
+            f"{insert:.2f}, write stage (insert + post update) {stage:.2f}",
+            flush=True,
+        )
         if args.write_docs:
-            provenance = (f"Measured {result['date']} at commit `{result['commit']}` "
-                          f"(`git rev-parse --short HEAD`) on {result['cores']} cores; 1-minute "
-                          f"load average {load_before:.1f} before the run and "
-                          f"{result['load_average'][1]:.1f} after it.")
+            provenance = (
+                f"Measured {result['date']} at commit `{result['commit']}` "
+                f"(`git rev-parse --short HEAD`) on {result['cores']} cores; 1-minute "
+                f"load average {load_before:.1f} before the run and "
+                f"{result['load_average'][1]:.1f} after it."
+            )
             body = "\n\n".join((SECTION_INTRO, table, SECTION_NOTES, provenance))
             report.write_section(TITLE, body)
             print("ingest: docs/benchmarks.md updated", flush=True)

@@ -33,8 +33,9 @@ class Connection(asyncio.Protocol):
     """One keep-alive connection. Parses only what it must: the status, Content-Length, and the
     end of the body (servers here always send Content-Length, never chunked)."""
 
-    def __init__(self, requests: list[bytes], window: Window, rng: random.Random,
-                 closed: asyncio.Future) -> None:
+    def __init__(
+        self, requests: list[bytes], window: Window, rng: random.Random, closed: asyncio.Future
+    ) -> None:
         self.requests = requests
         self.window = window
         self.rng = rng
@@ -117,7 +118,8 @@ async def run(spec: dict) -> dict:
         closed.append(future)
         await loop.create_connection(
             lambda f=future, n=n: Connection(requests, window, random.Random(rng.random() + n), f),
-            host, port,
+            host,
+            port,
         )
     await asyncio.sleep(window.end_ns / 1e9 - time.perf_counter())
     window.done = True

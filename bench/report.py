@@ -37,8 +37,7 @@ def commit() -> str:
 
 
 def provenance() -> str:
-    return (f"Measured {datetime.now(UTC):%Y-%m-%d} at commit `{commit()}` "
-            f"on {os.cpu_count()} cores")
+    return f"Measured {datetime.now(UTC):%Y-%m-%d} at commit `{commit()}` on {os.cpu_count()} cores"
 
 
 def write_section(title: str, body: str) -> None:

@@ -35,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name, rest = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("all", argv)
     if name not in BENCHMARKS and name != "all":
-        print(f"bench: unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, all",
-              file=sys.stderr)
+        print(
+            f"bench: unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, all",
+            file=sys.stderr,
+        )
         return 2
     if name != "all":
         BENCHMARKS[name](rest)

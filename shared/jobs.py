@@ -5,6 +5,7 @@ flushes the buffer to Redis after a successful commit, and drops it on rollback,
 runs against data that was not committed."""
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ class DeferredJob:
 @dataclass
 class JobQueue:
     pending: list[DeferredJob] = field(default_factory=list)
+    # Other side effects that must wait for the commit (e.g. dropping a revoked key's cache).
+    callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     @classmethod
     def attach(cls, session: AsyncSession) -> "JobQueue":
@@ -47,8 +50,12 @@ class JobQueue:
     ) -> None:
         self.pending.append(DeferredJob(name, args, job_id, defer_by))
 
+    def on_commit(self, callback: Callable[[], Awaitable[Any]]) -> None:
+        self.callbacks.append(callback)
+
     def clear(self) -> None:
         self.pending.clear()
+        self.callbacks.clear()
 
     async def flush(self, pool: "ArqRedis") -> list[str]:
         enqueued = []
@@ -58,6 +65,8 @@ class JobQueue:
             )
             if result is not None:
                 enqueued.append(result.job_id)
+        for callback in self.callbacks:
+            await callback()
         self.clear()
         return enqueued
 

@@ -131,13 +131,16 @@ async def redis(redis_url: str) -> AsyncIterator[ArqRedis]:
 @pytest.fixture
 async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: str):
     from services.api.main import create_app
+    from services.api.ratelimit import AuthCache
 
     application = create_app(settings)
     # What the lifespan would build, bound to the test's connection and Redis instead.
     engine = create_engine(database_url, poolclass=NullPool)
     application.state.engine = engine
     application.state.sessionmaker = sessionmaker
+    application.state.read_sessionmaker = sessionmaker
     application.state.redis = redis
+    application.state.auth_cache = AuthCache(redis)
     yield application
     await engine.dispose()
 

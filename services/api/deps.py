@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import ratelimit
 from shared.config import Settings
+from shared.db import unit_of_work
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import Principal, Scope
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.jobs import JobQueue
 
 
@@ -37,6 +38,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For endpoints that only read: autocommit, so each query is one round trip with no
+    BEGIN/COMMIT around it, and nothing to commit or roll back."""
+    async with request.app.state.read_sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
 async def get_jobs(session: SessionDep) -> JobQueue:
     return JobQueue.of(session)
 
@@ -55,16 +66,34 @@ async def get_redis(request: Request) -> ArqRedis:
     return request.app.state.redis
 
 
+async def get_auth_cache(request: Request) -> ratelimit.AuthCache:
+    return request.app.state.auth_cache
+
+
+AuthCacheDep = Annotated[ratelimit.AuthCache, Depends(get_auth_cache)]
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def get_principal(request: Request, session: SessionDep) -> Principal:
-    principal = await organization_service.authenticate(session, _bearer(request))
+async def get_principal(request: Request) -> Principal:
+    """Who is calling, in one Redis round trip when the key was seen in the last minute; the
+    request is counted against the key's budget in the same trip."""
+    secret = _bearer(request)
+    if secret is None:
+        raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
+    key_hash = organization_service.hash_key(secret)
+    cache: ratelimit.AuthCache = request.app.state.auth_cache
+    principal, count, retry_after = await cache.lookup_and_count(key_hash)
+    if principal is None:
+        async with unit_of_work(request.app.state.sessionmaker) as session:
+            principal = await organization_service.authenticate(session, secret)
+        await cache.remember(key_hash, principal)
     settings: Settings = request.app.state.settings
-    await ratelimit.check(request.app.state.redis, principal.key_id, settings.api_rate_limit_per_minute)
+    ratelimit.check_budget(count, settings.api_rate_limit_per_minute, retry_after)
     return principal
 
 

@@ -90,7 +90,9 @@ class IdempotencyMiddleware:
                 send, 409, "this Idempotency-Key was used with a different request body"
             )
         if "status" not in stored:
-            return await _send_problem(send, 409, "a request with this Idempotency-Key is in progress")
+            return await _send_problem(
+                send, 409, "a request with this Idempotency-Key is in progress"
+            )
         headers = [(k.encode(), v.encode()) for k, v in stored["headers"]]
         headers.append((b"idempotent-replayed", b"true"))
         await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
@@ -108,7 +110,8 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
                 response["headers"] = [
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
                 ]
             elif message["type"] == "http.response.body":
                 response["body"] += message.get("body", b"")
@@ -136,9 +139,23 @@ async def _read_body(receive: Receive) -> bytes:
 
 async def _send_problem(send: Send, status: int, detail: str) -> None:
     code = "conflict" if status == 409 else "validation_error"
-    body = json.dumps({"type": f"/problems/{code}", "title": code.replace("_", " ").capitalize(),
-                       "status": status, "detail": detail, "code": code}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", PROBLEM.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": code.replace("_", " ").capitalize(),
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

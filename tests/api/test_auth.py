@@ -19,8 +19,10 @@ class TestAuthentication:
         assert response.headers["www-authenticate"] == "Bearer"
         assert response.json()["code"] == "unauthorized"
 
-    async def test_revoked_key_is_401(self, client, session):
+    async def test_revoked_key_is_401_at_once(self, client, session):
         tenant = await create_tenant(session)
+        # Used first, so the key sits in the shared auth cache when it is revoked.
+        assert (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code == 200
         keys = (await client.get("/v1/api-keys", headers=bearer(tenant.admin))).json()
         read_key = next(k for k in keys if k["name"] == "read")
         assert (
@@ -31,6 +33,13 @@ class TestAuthentication:
     async def test_unauthenticated_probes(self, client):
         for path in ("/healthz", "/metrics"):
             assert (await client.get(path)).status_code == 200
+
+    async def test_last_used_at_recorded(self, client, session):
+        tenant = await create_tenant(session)
+        await client.get("/v1/creators", headers=bearer(tenant.read))
+        keys = (await client.get("/v1/api-keys", headers=bearer(tenant.admin))).json()
+        used = {k["name"]: k["last_used_at"] for k in keys}
+        assert used["read"] is not None and used["write"] is None
 
 
 class TestScopes:

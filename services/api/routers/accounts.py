@@ -4,7 +4,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from services.api.deps import AccountId, JobsDep, Reader, SessionDep, SettingsDep, Writer
+from services.api.deps import (
+    AccountId,
+    JobsDep,
+    Reader,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    Writer,
+)
 from services.api.errors import responses
 from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountRead, AccountSnapshotRead, CredentialsUpdate
@@ -21,7 +29,7 @@ class JobAccepted(BaseModel):
 
 
 @router.get("/{id}", response_model=AccountRead)
-async def get_account(id: AccountId, session: SessionDep, principal: Reader):
+async def get_account(id: AccountId, session: ReadSessionDep, principal: Reader):
     return await account_service.get(session, principal.org_id, id)
 
 
@@ -30,7 +38,7 @@ async def get_account(id: AccountId, session: SessionDep, principal: Reader):
 )
 async def list_account_snapshots(
     id: AccountId,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from services.api.deps import Admin, ApiKeyId, SessionDep
+from services.api.deps import Admin, ApiKeyId, AuthCacheDep, JobsDep, ReadSessionDep, SessionDep
 from services.api.errors import responses
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -19,10 +19,14 @@ async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Adm
 
 
 @router.get("", response_model=list[ApiKeyRead])
-async def list_api_keys(session: SessionDep, principal: Admin):
+async def list_api_keys(session: ReadSessionDep, principal: Admin):
     return await organization_service.list_api_keys(session, principal.org_id)
 
 
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
-async def revoke_api_key(id: ApiKeyId, session: SessionDep, principal: Admin) -> None:
-    await organization_service.revoke_api_key(session, principal.org_id, id)
+async def revoke_api_key(
+    id: ApiKeyId, session: SessionDep, jobs: JobsDep, cache: AuthCacheDep, principal: Admin
+) -> None:
+    key = await organization_service.revoke_api_key(session, principal.org_id, id)
+    # Once the revocation is committed, no API process may keep trusting its cached copy.
+    jobs.on_commit(lambda: cache.forget(key.key_hash))

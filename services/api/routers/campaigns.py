@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CampaignId, Reader, SessionDep, Writer
+from services.api.deps import CampaignId, Reader, ReadSessionDep, SessionDep, Writer
 from services.api.errors import responses
 from shared.domain.campaign import service as campaign_service
 from shared.domain.campaign.schemas import (
@@ -25,13 +25,13 @@ async def create_campaign(body: CampaignCreate, session: SessionDep, principal: 
 
 @router.get("", response_model=PageRead[CampaignRead])
 async def list_campaigns(
-    filters: Annotated[CampaignFilters, Query()], session: SessionDep, principal: Reader
+    filters: Annotated[CampaignFilters, Query()], session: ReadSessionDep, principal: Reader
 ):
     return await campaign_service.list_page(session, principal.org_id, filters)
 
 
 @router.get("/{id}", response_model=CampaignRead, responses=responses(404))
-async def get_campaign(id: CampaignId, session: SessionDep, principal: Reader):
+async def get_campaign(id: CampaignId, session: ReadSessionDep, principal: Reader):
     return await campaign_service.get(session, principal.org_id, id)
 
 

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CreatorId, JobsDep, Reader, SessionDep, Writer
+from services.api.deps import CreatorId, JobsDep, Reader, ReadSessionDep, SessionDep, Writer
 from services.api.errors import responses
 from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountCreate, AccountRead
@@ -22,14 +22,14 @@ async def create_creator(body: CreatorCreate, session: SessionDep, principal: Wr
 
 @router.get("", response_model=PageRead[CreatorRead])
 async def list_creators(
-    filters: Annotated[CreatorFilters, Query()], session: SessionDep, principal: Reader
+    filters: Annotated[CreatorFilters, Query()], session: ReadSessionDep, principal: Reader
 ):
     return await creator_service.list_page(session, principal.org_id, filters)
 
 
 @router.get("/{id}", response_model=CreatorRead, responses=responses(404))
-async def get_creator(id: CreatorId, session: SessionDep, principal: Reader):
-    return await creator_service.get(session, principal.org_id, id)
+async def get_creator(id: CreatorId, session: ReadSessionDep, principal: Reader):
+    return await creator_service.read(session, principal.org_id, id)
 
 
 @router.patch("/{id}", response_model=CreatorRead, responses=responses(404))

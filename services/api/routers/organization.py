@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from services.api.deps import Reader, SessionDep
+from services.api.deps import Reader, ReadSessionDep
 from services.api.errors import responses
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import OrganizationRead
@@ -9,6 +9,6 @@ router = APIRouter(prefix="/v1/organization", tags=["organization"], responses=r
 
 
 @router.get("", response_model=OrganizationRead)
-async def get_organization(session: SessionDep, principal: Reader):
+async def get_organization(session: ReadSessionDep, principal: Reader):
     """The organization the calling key belongs to."""
     return await organization_service.get_organization(session, principal.org_id)

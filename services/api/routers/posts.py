@@ -3,7 +3,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import CampaignId, JobsDep, PostId, Reader, SessionDep, SettingsDep, Writer
+from services.api.deps import (
+    CampaignId,
+    JobsDep,
+    PostId,
+    Reader,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    Writer,
+)
 from services.api.errors import responses
 from services.api.routers.accounts import JobAccepted
 from shared.domain.pagination import PageRead
@@ -43,7 +52,11 @@ async def track_post(
 
 @router.get("/campaigns/{id}/posts", response_model=PageRead[PostRead])
 async def list_campaign_posts(
-    id: CampaignId, session: SessionDep, principal: Reader, limit: Limit = 50, cursor: Cursor = None
+    id: CampaignId,
+    session: ReadSessionDep,
+    principal: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ):
     page = await post_service.list_for_campaign(
         session, principal.org_id, id, cursor=cursor, limit=limit
@@ -52,13 +65,13 @@ async def list_campaign_posts(
 
 
 @router.get("/posts/{id}", response_model=PostRead)
-async def get_post(id: PostId, session: SessionDep, principal: Reader):
+async def get_post(id: PostId, session: ReadSessionDep, principal: Reader):
     return PostRead.of(await post_service.get(session, principal.org_id, id))
 
 
 @router.get("/posts/{id}/snapshots", response_model=PageRead[SnapshotRead])
 async def list_post_snapshots(
-    id: PostId, session: SessionDep, principal: Reader, limit: Limit = 50, cursor: Cursor = None
+    id: PostId, session: ReadSessionDep, principal: Reader, limit: Limit = 50, cursor: Cursor = None
 ):
     post, page = await post_service.list_snapshots(
         session, principal.org_id, id, cursor=cursor, limit=limit

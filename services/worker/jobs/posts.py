@@ -27,14 +27,21 @@ async def schedule_post_refreshes(ctx: WorkerContext) -> int:
             session, now=datetime.now(UTC), settings=ctx["settings"]
         )
     if batches:
-        log.info("post refreshes scheduled", batches=len(batches),
-                 posts=sum(len(b.post_ids) for b in batches))
+        log.info(
+            "post refreshes scheduled",
+            batches=len(batches),
+            posts=sum(len(b.post_ids) for b in batches),
+        )
     return len(batches)
 
 
 async def refresh_posts(
-    ctx: WorkerContext, org_id: str, platform: str, credential_key: str | None,
-    post_ids: list[str], lease_until: str,
+    ctx: WorkerContext,
+    org_id: str,
+    platform: str,
+    credential_key: str | None,
+    post_ids: list[str],
+    lease_until: str,
 ) -> str:
     org, lease = UUID(org_id), datetime.fromisoformat(lease_until)
     ids = [UUID(id) for id in post_ids]
@@ -83,8 +90,9 @@ def _cost(settings, platform: str, count: int) -> int:
     return min(count * PER_ID_COST[platform], limit_for(settings, platform).capacity)
 
 
-async def _postpone(ctx: WorkerContext, org: UUID, ids: list[UUID], lease: datetime,
-                    wait_s: float, reason: str) -> str:
+async def _postpone(
+    ctx: WorkerContext, org: UUID, ids: list[UUID], lease: datetime, wait_s: float, reason: str
+) -> str:
     until = datetime.now(UTC) + timedelta(seconds=wait_s)
     async with unit_of_work(ctx["sessionmaker"]) as session:
         await ingest.postpone(session, org, ids, lease, until)
@@ -92,10 +100,15 @@ async def _postpone(ctx: WorkerContext, org: UUID, ids: list[UUID], lease: datet
     return f"postponed {round(wait_s, 1)}s ({reason})"
 
 
-async def _expire(ctx: WorkerContext, org: UUID, platform: str, credential_key: str | None,
-                  exc: AuthExpired) -> str:
+async def _expire(
+    ctx: WorkerContext, org: UUID, platform: str, credential_key: str | None, exc: AuthExpired
+) -> str:
     async with unit_of_work(ctx["sessionmaker"]) as session:
         accounts = await ingest.expire_credential(session, org, platform, credential_key, str(exc))
-    log.warning("credential expired; its work stops until renewed", platform=platform,
-                accounts=accounts, error=str(exc))
+    log.warning(
+        "credential expired; its work stops until renewed",
+        platform=platform,
+        accounts=accounts,
+        error=str(exc),
+    )
     return "auth_expired"

@@ -1,4 +1,8 @@
-from sqlalchemy import Select, exists, func, or_
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Select, exists, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import selectinload
 
 from shared.domain.creator.schemas import CreatorFilters
@@ -28,8 +32,48 @@ def sort_value(creator: Creator, sort: str):
     return -1 if value is None else value
 
 
+# The account summary a creator is read with, built by Postgres so a read is one query.
+ACCOUNT_SUMMARY = func.json_build_object(
+    "id",
+    CreatorAccount.id,
+    "platform",
+    CreatorAccount.platform,
+    "handle",
+    CreatorAccount.handle,
+    "url",
+    CreatorAccount.url,
+    "followers",
+    CreatorAccount.followers,
+    "tier",
+    CreatorAccount.tier,
+    "engagement_rate",
+    CreatorAccount.engagement_rate,
+    "sync_status",
+    CreatorAccount.sync_status,
+)
+
+
 class CreatorRepository(OrgRepository[Creator]):
     model = Creator
+
+    async def read(self, creator_id: UUID) -> dict[str, Any] | None:
+        """A creator and its account summaries in one round trip, as plain values."""
+        accounts = (
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(ACCOUNT_SUMMARY, CreatorAccount.created_at)),
+                    literal_column("'[]'::json"),
+                    type_=JSON,
+                )
+            )
+            .where(CreatorAccount.org_id == Creator.org_id, CreatorAccount.creator_id == Creator.id)
+            .scalar_subquery()
+        )
+        statement = select(*Creator.__table__.columns, accounts.label("accounts")).where(
+            Creator.org_id == self.org_id, Creator.id == creator_id
+        )
+        row = (await self.session.execute(statement)).mappings().first()
+        return dict(row) if row is not None else None
 
     def with_accounts(self):
         return selectinload(Creator.accounts)

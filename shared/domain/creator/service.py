@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,14 @@ async def create(session: AsyncSession, org_id: UUID, data: CreatorCreate) -> Cr
 async def get(session: AsyncSession, org_id: UUID, creator_id: UUID) -> Creator:
     repository = CreatorRepository(session, org_id)
     creator = await repository.get(creator_id, repository.with_accounts())
+    if creator is None:
+        raise NotFound(f"creator {creator_id} not found")
+    return creator
+
+
+async def read(session: AsyncSession, org_id: UUID, creator_id: UUID) -> dict[str, Any]:
+    """The creator as the API shows it, in one query (the hot read path)."""
+    creator = await CreatorRepository(session, org_id).read(creator_id)
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
     return creator

@@ -45,8 +45,13 @@ class Batch:
 
     def defer(self, jobs: JobQueue) -> str:
         jobs.defer(
-            job_names.REFRESH_POSTS, str(self.org_id), self.platform, self.credential_key,
-            [str(id) for id in self.post_ids], self.lease_until.isoformat(), job_id=self.job_id,
+            job_names.REFRESH_POSTS,
+            str(self.org_id),
+            self.platform,
+            self.credential_key,
+            [str(id) for id in self.post_ids],
+            self.lease_until.isoformat(),
+            job_id=self.job_id,
         )
         return self.job_id
 
@@ -59,7 +64,7 @@ def group_into_batches(claimed: Sequence[ClaimedPost], lease_until: datetime) ->
     for (org_id, platform, credential_key), ids in groups.items():
         size = adapter_class(Platform(platform)).max_batch
         for start in range(0, len(ids), size):
-            chunk = tuple(ids[start:start + size])
+            chunk = tuple(ids[start : start + size])
             batches.append(Batch(org_id, platform, credential_key, chunk, lease_until))
     return batches
 
@@ -77,7 +82,10 @@ async def schedule_due(session: AsyncSession, *, now: datetime, settings: Settin
 
 
 async def load_batch(
-    session: AsyncSession, org_id: UUID, post_ids: Sequence[UUID], lease_until: datetime,
+    session: AsyncSession,
+    org_id: UUID,
+    post_ids: Sequence[UUID],
+    lease_until: datetime,
     settings: Settings,
 ) -> tuple[list[BatchPost], Credentials | None]:
     posts, token = await IngestRepository(session, org_id).leased_with_credentials(
@@ -89,8 +97,14 @@ async def load_batch(
 
 
 async def record_batch(
-    session: AsyncSession, org_id: UUID, platform: str, posts: Sequence[BatchPost],
-    results: dict[str, PostStats], *, now: datetime, settings: Settings,
+    session: AsyncSession,
+    org_id: UUID,
+    platform: str,
+    posts: Sequence[BatchPost],
+    results: dict[str, PostStats],
+    *,
+    now: datetime,
+    settings: Settings,
 ) -> list[UUID]:
     """One insert of snapshots, one update of the posts' latest counts, one update of the
     missing ones; returns the ids that just became gone."""
@@ -113,7 +127,10 @@ async def record_batch(
 
 
 def mark_kpis_stale(
-    jobs: JobQueue, org_id: UUID, campaign_ids: set[UUID | None], now: datetime,
+    jobs: JobQueue,
+    org_id: UUID,
+    campaign_ids: set[UUID | None],
+    now: datetime,
     settings: Settings,
 ) -> None:
     """At most one recomputation per campaign per debounce window: the job id names the window,
@@ -123,13 +140,19 @@ def mark_kpis_stale(
     delay = timedelta(seconds=(slot + 1) * window - now.timestamp())
     for campaign_id in campaign_ids - {None}:
         jobs.defer(
-            job_names.RECOMPUTE_KPIS, str(org_id), str(campaign_id),
-            job_id=f"{job_names.RECOMPUTE_KPIS}:{campaign_id}:{slot}", defer_by=delay,
+            job_names.RECOMPUTE_KPIS,
+            str(org_id),
+            str(campaign_id),
+            job_id=f"{job_names.RECOMPUTE_KPIS}:{campaign_id}:{slot}",
+            defer_by=delay,
         )
 
 
 async def postpone(
-    session: AsyncSession, org_id: UUID, post_ids: Sequence[UUID], lease_until: datetime,
+    session: AsyncSession,
+    org_id: UUID,
+    post_ids: Sequence[UUID],
+    lease_until: datetime,
     until: datetime,
 ) -> None:
     await IngestRepository(session, org_id).postpone(post_ids, lease_until, until)
@@ -140,4 +163,6 @@ async def expire_credential(
 ) -> int:
     """Stop this credential's work (its accounts' posts drop out of the scheduler) until a
     person renews it; other credentials carry on."""
-    return await IngestRepository(session, org_id).expire_credential(platform, credential_key, error)
+    return await IngestRepository(session, org_id).expire_credential(
+        platform, credential_key, error
+    )

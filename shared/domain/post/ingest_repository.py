@@ -117,9 +117,11 @@ class IngestRepository:
         """The posts of a batch still under this job's lease (a re-run after a commit, or after
         the scheduler re-claimed them, finds none and does nothing), and the encrypted
         credentials of the first one's account: every post of a batch shares one credential."""
-        rows = (await self.session.execute(
-            LEASED, {"org": self.org_id, "ids": list(post_ids), "lease": lease_until}
-        )).all()
+        rows = (
+            await self.session.execute(
+                LEASED, {"org": self.org_id, "ids": list(post_ids), "lease": lease_until}
+            )
+        ).all()
         return [BatchPost(*row[:5]) for row in rows], rows[0][5] if rows else None
 
     async def insert_snapshots(self, captured_at: datetime, rows: list[dict[str, Any]]) -> None:
@@ -131,8 +133,11 @@ class IngestRepository:
     async def update_latest(self, refreshed_at: datetime, rows: list[dict[str, Any]]) -> None:
         await self.session.execute(
             UPDATE_LATEST,
-            {"org": self.org_id, "at": refreshed_at,
-             **_columns(rows, ("id", *COUNTS, "next_refresh_at"))},
+            {
+                "org": self.org_id,
+                "at": refreshed_at,
+                **_columns(rows, ("id", *COUNTS, "next_refresh_at")),
+            },
         )
 
     async def mark_missing(self, rows: list[dict[str, Any]]) -> list[UUID]:
@@ -145,7 +150,9 @@ class IngestRepository:
         )
         return [id for id, status in result if status == "gone"]
 
-    async def postpone(self, post_ids: Sequence[UUID], lease_until: datetime, until: datetime) -> None:
+    async def postpone(
+        self, post_ids: Sequence[UUID], lease_until: datetime, until: datetime
+    ) -> None:
         await self.session.execute(
             POSTPONE,
             {"org": self.org_id, "ids": list(post_ids), "lease": lease_until, "until": until},
@@ -154,8 +161,12 @@ class IngestRepository:
     async def expire_credential(self, platform: str, credential_key: str | None, error: str) -> int:
         result = await self.session.execute(
             EXPIRE_CREDENTIAL,
-            {"org": self.org_id, "platform": platform, "key": credential_key or "",
-             "error": error[:1000]},
+            {
+                "org": self.org_id,
+                "platform": platform,
+                "key": credential_key or "",
+                "error": error[:1000],
+            },
         )
         return result.rowcount
 
