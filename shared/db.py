@@ -1,9 +1,10 @@
 """Declarative base, engine/session factories and the worker's unit of work."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, func
@@ -17,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid_utils.compat import uuid7
 
 if TYPE_CHECKING:
+    import asyncpg
     from arq.connections import ArqRedis
 
 NAMING_CONVENTION = {
@@ -90,3 +92,45 @@ async def unit_of_work(
             raise
         if pool is not None:
             await queue.flush(pool)
+
+
+class RawReads:
+    """Read-only queries straight on asyncpg, for the API's hottest reads, where the ORM's
+    per-query machinery would cost more than the query itself. Repositories still own the SQL
+    and still filter by organization; this only skips the session.
+
+    Backed by a pool in the API, or by one connection in tests (inside the test's transaction)."""
+
+    def __init__(
+        self, pool: "asyncpg.Pool | None" = None, connection: "asyncpg.Connection | None" = None
+    ) -> None:
+        self._pool = pool
+        self._connection = connection
+
+    async def fetchrow(self, query: str, *args: Any) -> "asyncpg.Record | None":
+        if self._connection is not None:
+            return await self._connection.fetchrow(query, *args)
+        assert self._pool is not None
+        async with self._pool.acquire() as connection:
+            return await connection.fetchrow(query, *args)
+
+
+async def create_reads_pool(url: str, *, max_size: int) -> "asyncpg.Pool":
+    import asyncpg
+
+    async def decode_json(connection: "asyncpg.Connection") -> None:
+        # JSON arrives decoded, as it does through SQLAlchemy's own asyncpg connections.
+        await connection.set_type_codec(
+            "json", schema="pg_catalog", encoder=json.dumps, decoder=json.loads
+        )
+
+    return await asyncpg.create_pool(
+        asyncpg_dsn(url), min_size=2, max_size=max_size, init=decode_json
+    )
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain postgresql:// form asyncpg takes, from a SQLAlchemy URL."""
+    from sqlalchemy import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

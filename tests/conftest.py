@@ -25,7 +25,7 @@ os.environ.pop("SWAY_REDIS_URL", None)
 
 from shared import migrate  # noqa: E402
 from shared.config import Settings  # noqa: E402
-from shared.db import create_engine  # noqa: E402
+from shared.db import RawReads, create_engine  # noqa: E402
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ async def redis(redis_url: str) -> AsyncIterator[ArqRedis]:
 
 
 @pytest.fixture
-async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: str):
+async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: str, connection):
     from services.api.main import create_app
     from services.api.ratelimit import AuthCache
 
@@ -141,6 +141,8 @@ async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: s
     application.state.read_sessionmaker = sessionmaker
     application.state.redis = redis
     application.state.auth_cache = AuthCache(redis)
+    raw = await connection.get_raw_connection()
+    application.state.reads = RawReads(connection=raw.driver_connection)
     yield application
     await engine.dispose()
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import ratelimit
 from shared.config import Settings
-from shared.db import unit_of_work
+from shared.db import RawReads, unit_of_work
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import Principal, Scope
 from shared.errors import Forbidden, NotFound, Unauthorized
@@ -46,6 +46,13 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+async def get_reads(request: Request) -> RawReads:
+    return request.app.state.reads
+
+
+ReadsDep = Annotated[RawReads, Depends(get_reads)]
 
 
 async def get_jobs(session: SessionDep) -> JobQueue:
@@ -98,7 +105,9 @@ async def get_principal(request: Request) -> Principal:
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    # One dependency, not one per step: FastAPI's cost per dependency is paid on every request.
+    async def check(request: Request) -> Principal:
+        principal = await get_principal(request)
         if not principal.allows(scope):
             raise Forbidden(f"this API key lacks the `{scope}` scope")
         return principal

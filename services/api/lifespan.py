@@ -4,12 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from arq import create_pool
+from redis.asyncio import Redis
 from arq.connections import RedisSettings
 from fastapi import FastAPI
 
 from services.api.ratelimit import AuthCache
 from shared.config import Settings
-from shared.db import create_engine, create_sessionmaker
+from shared.db import RawReads, create_engine, create_reads_pool, create_sessionmaker
 
 
 def require_urls(settings: Settings) -> tuple[str, str]:
@@ -36,9 +37,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.execution_options(isolation_level="AUTOCOMMIT")
     )
     app.state.redis = redis
-    app.state.auth_cache = AuthCache(redis)
+    # Auth runs on every request: one dedicated connection skips the pool's per-command
+    # checkout and health check; its commands are single round trips, so sharing it is cheap.
+    auth_redis = Redis.from_url(redis_url, single_connection_client=True)
+    app.state.auth_cache = AuthCache(auth_redis)
+    pool = await create_reads_pool(database_url, max_size=20)
+    app.state.reads = RawReads(pool)
     try:
         yield
     finally:
+        await auth_redis.aclose()
+        await pool.close()
         await redis.aclose()
         await engine.dispose()

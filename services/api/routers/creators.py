@@ -2,7 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CreatorId, JobsDep, Reader, ReadSessionDep, SessionDep, Writer
+from services.api.deps import (
+    CreatorId,
+    JobsDep,
+    Reader,
+    ReadsDep,
+    ReadSessionDep,
+    SessionDep,
+    Writer,
+)
 from services.api.errors import responses
 from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountCreate, AccountRead
@@ -28,8 +36,8 @@ async def list_creators(
 
 
 @router.get("/{id}", response_model=CreatorRead, responses=responses(404))
-async def get_creator(id: CreatorId, session: ReadSessionDep, principal: Reader):
-    return await creator_service.read(session, principal.org_id, id)
+async def get_creator(id: CreatorId, reads: ReadsDep, principal: Reader):
+    return await creator_service.read(reads, principal.org_id, id)
 
 
 @router.patch("/{id}", response_model=CreatorRead, responses=responses(404))

@@ -1,10 +1,10 @@
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Select, exists, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Select, exists, func, or_
 from sqlalchemy.orm import selectinload
 
+from shared.db import RawReads
 from shared.domain.creator.schemas import CreatorFilters
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime, parse_number
 from shared.domain.repository import OrgRepository, escape_like
@@ -32,48 +32,39 @@ def sort_value(creator: Creator, sort: str):
     return -1 if value is None else value
 
 
-# The account summary a creator is read with, built by Postgres so a read is one query.
-ACCOUNT_SUMMARY = func.json_build_object(
-    "id",
-    CreatorAccount.id,
-    "platform",
-    CreatorAccount.platform,
-    "handle",
-    CreatorAccount.handle,
-    "url",
-    CreatorAccount.url,
-    "followers",
-    CreatorAccount.followers,
-    "tier",
-    CreatorAccount.tier,
-    "engagement_rate",
-    CreatorAccount.engagement_rate,
-    "sync_status",
-    CreatorAccount.sync_status,
-)
+# A creator and its account summaries in one round trip, the JSON built by Postgres.
+READ_CREATOR = """
+SELECT c.id, c.name, c.email, c.niches, c.country, c.language, c.tags, c.notes,
+       c.influence_score, c.total_followers, c.engagement_rate, c.created_at, c.updated_at,
+       c.archived_at,
+       coalesce((SELECT json_agg(json_build_object(
+                    'id', a.id, 'platform', a.platform, 'handle', a.handle, 'url', a.url,
+                    'followers', a.followers, 'tier', a.tier,
+                    'engagement_rate', a.engagement_rate, 'sync_status', a.sync_status)
+                  ORDER BY a.created_at)
+                 FROM creator_account a WHERE a.org_id = c.org_id AND a.creator_id = c.id),
+                '[]') AS accounts
+FROM creator c
+WHERE c.org_id = $1 AND c.id = $2
+"""
+
+
+class CreatorReads:
+    """The API's read model of a creator, on raw asyncpg (see shared.db.RawReads)."""
+
+    def __init__(self, reads: RawReads, org_id: UUID) -> None:
+        self.reads = reads
+        self.org_id = org_id
+
+    async def get(self, creator_id: UUID) -> dict[str, Any] | None:
+        row = await self.reads.fetchrow(READ_CREATOR, self.org_id, creator_id)
+        if row is None:
+            return None
+        return dict(row)
 
 
 class CreatorRepository(OrgRepository[Creator]):
     model = Creator
-
-    async def read(self, creator_id: UUID) -> dict[str, Any] | None:
-        """A creator and its account summaries in one round trip, as plain values."""
-        accounts = (
-            select(
-                func.coalesce(
-                    func.json_agg(aggregate_order_by(ACCOUNT_SUMMARY, CreatorAccount.created_at)),
-                    literal_column("'[]'::json"),
-                    type_=JSON,
-                )
-            )
-            .where(CreatorAccount.org_id == Creator.org_id, CreatorAccount.creator_id == Creator.id)
-            .scalar_subquery()
-        )
-        statement = select(*Creator.__table__.columns, accounts.label("accounts")).where(
-            Creator.org_id == self.org_id, Creator.id == creator_id
-        )
-        row = (await self.session.execute(statement)).mappings().first()
-        return dict(row) if row is not None else None
 
     def with_accounts(self):
         return selectinload(Creator.accounts)

@@ -4,7 +4,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.domain.creator.repository import CreatorRepository, sort_value
+from shared.db import RawReads
+from shared.domain.creator.repository import CreatorReads, CreatorRepository, sort_value
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
 from shared.domain.pagination import Page, page_of
 from shared.errors import Invalid, NotFound
@@ -35,9 +36,9 @@ async def get(session: AsyncSession, org_id: UUID, creator_id: UUID) -> Creator:
     return creator
 
 
-async def read(session: AsyncSession, org_id: UUID, creator_id: UUID) -> dict[str, Any]:
+async def read(reads: RawReads, org_id: UUID, creator_id: UUID) -> dict[str, Any]:
     """The creator as the API shows it, in one query (the hot read path)."""
-    creator = await CreatorRepository(session, org_id).read(creator_id)
+    creator = await CreatorReads(reads, org_id).get(creator_id)
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
     return creator
