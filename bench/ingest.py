@@ -50,6 +50,7 @@ from uuid import UUID
 import psutil
 
 from bench import report
+from shared.db import asyncpg_dsn
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wipe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,11 +84,6 @@ class SeededPost:
 class Seeded:
     org_id: UUID
     posts: list[SeededPost]
-
-
-def plain_dsn(url: str) -> str:
-    """asyncpg's own DSN for a SQLAlchemy postgresql+asyncpg:// URL."""
-    return "postgresql://" + url.split("://", 1)[1]
 
 
 # Seeding --------------------------------------------------------------------------------------
@@ -179,7 +175,7 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
                     )
                 )
 
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         async with connection.transaction():
             await connection.execute(
@@ -340,7 +336,7 @@ async def _poll_until_refreshed(
 ) -> tuple[dict[str, int], list[tuple[float, int]]]:
     import asyncpg
 
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     progress: list[tuple[float, int]] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -369,7 +365,7 @@ async def _sessions(database_url: str) -> int:
     """Connections ever opened to the database (pg_stat_database.sessions), this one included."""
     import asyncpg
 
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         return await connection.fetchval(
             "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
@@ -381,7 +377,7 @@ async def _sessions(database_url: str) -> int:
 async def _db_times(database_url: str) -> dict[str, Any]:
     import asyncpg
 
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         row = await connection.fetchrow(
             "SELECT count(*) AS snapshots, min(captured_at) AS first, max(captured_at) AS last "
@@ -655,7 +651,7 @@ async def write_stage(
 
     engine = create_worker_engine(settings)
     sessionmaker = create_sessionmaker(engine)
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     columns = ["org_id", "captured_at", "post_id", *COUNTS]
 
     async def record(batch: WriteBatch) -> None:

@@ -14,7 +14,6 @@ import pytest
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -27,6 +26,7 @@ from shared import migrate  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.db import RawReads, create_engine  # noqa: E402
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
+from tests.pg import on_server, with_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".sway" / "test"
@@ -34,26 +34,14 @@ TEST_DATA = ROOT / ".sway" / "test"
 TEST_DATABASE = f"sway_test_{os.getpid()}"
 
 
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    admin_dsn = make_url(url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def _recreate_database(url: str) -> str:
     """Drop and create the test database on the server `url` points at; return its URL."""
-    await _admin(
+    await on_server(
         url,
         f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)',
         f'CREATE DATABASE "{TEST_DATABASE}"',
     )
-    return make_url(url).set(database=TEST_DATABASE).render_as_string(hide_password=False)
+    return with_database(url, TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +56,7 @@ def database_url() -> Iterator[str]:
     url = asyncio.run(_recreate_database(base))
     migrate.upgrade(url)
     yield url
-    asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
+    asyncio.run(on_server(base, f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
     if server is not None:
         server.stop()
 

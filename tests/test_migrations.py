@@ -5,9 +5,10 @@ import os
 
 import asyncpg
 import pytest
-from sqlalchemy import make_url
 
 from shared import migrate
+from shared.db import asyncpg_dsn
+from tests.pg import on_server, with_database
 
 TABLES = {
     "organization",
@@ -21,8 +22,7 @@ TABLES = {
 
 
 async def _tables(url: str) -> set[str]:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         rows = await connection.fetch(
             "SELECT tablename FROM pg_tables"
@@ -33,31 +33,18 @@ async def _tables(url: str) -> set[str]:
         await connection.close()
 
 
-async def _recreate(url: str, name: str) -> str:
-    admin = make_url(url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop(url: str, name: str) -> None:
-    admin = make_url(url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def empty_database(database_url: str):
     name = f"sway_migrations_test_{os.getpid()}"
-    yield asyncio.run(_recreate(database_url, name))
-    asyncio.run(_drop(database_url, name))
+    asyncio.run(
+        on_server(
+            database_url,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}"',
+        )
+    )
+    yield with_database(database_url, name)
+    asyncio.run(on_server(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 class TestMigrations:

@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from arq import create_pool
-from redis.asyncio import Redis
 from arq.connections import RedisSettings
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from services.api.ratelimit import AuthCache
 from shared.config import Settings

@@ -3,7 +3,7 @@
 it adds is stamped with that organization."""
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Select, select, update
@@ -41,9 +41,6 @@ class OrgRepository(Generic[M]):
 
     async def flush(self) -> None:
         await self.session.flush()
-
-    async def execute(self, statement: Any) -> Any:
-        return await self.session.execute(statement)
 
 
 def escape_like(text: str) -> str:
