@@ -26,6 +26,10 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's full URL at INFO; Meta's API takes the access token as a query
+    # parameter, so those lines would write platform tokens into the logs.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # arq's CLI installs its own handler on the "arq" logger; without this every line prints twice.
     arq_logger = logging.getLogger("arq")
     if arq_logger.handlers:

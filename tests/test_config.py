@@ -66,3 +66,14 @@ class TestCliRefusesBadSettings:
             get_settings.cache_clear()
         assert result.exit_code == 2
         assert "SWAY_API_PORT" in result.output
+
+
+class TestLogging:
+    def test_platform_request_urls_are_not_logged(self):
+        import logging
+
+        from shared.logging import configure_logging
+
+        configure_logging(settings(log_level="DEBUG"))
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("httpcore").isEnabledFor(logging.INFO)
