@@ -503,16 +503,18 @@ SECTION_INTRO = (
 # What one request costs, as of the commit measured; update it when the read path changes.
 READING = (
     "Reading the figures. Both servers are CPU-bound in their one process, so req/s tracks app "
-    "CPU per request. Per request Sway makes 8 Postgres round trips (pool pre-ping: BEGIN, `;`, "
-    "ROLLBACK; then BEGIN, API-key SELECT, creator SELECT, accounts SELECT, COMMIT) and one "
-    "Redis round trip (rate limit), each query through the SQLAlchemy ORM; bare makes 3 (two "
-    "SELECTs and asyncpg's reset on release). A sequential in-process profile of Sway's request "
-    "(CPU per request, of about 3 ms): creator + accounts through the ORM about 40%, API-key "
-    "authentication about 25% (a fifth of it the pre-ping), FastAPI, dependencies and "
-    "middleware about 18%, COMMIT about 6%, rate limit about 6%, response validation and "
-    "serialization about 3%. The floor rows show that FastAPI plus Sway's middleware, with no "
-    "database work at all, already runs at about 0.4 of bare Starlette; a 0.6 target for the "
-    "full read is out of reach of any change that keeps FastAPI and the ORM on this path."
+    "CPU per request. Per request Sway now makes one Redis round trip (a Lua script that reads "
+    "the cached API key and counts the request against the key's budget; Postgres is asked only "
+    "when the key was not seen in the last minute) and one Postgres round trip (the creator and "
+    "its accounts as one query on a raw asyncpg pool, no transaction); bare makes two queries "
+    "and asyncpg's reset on release. Before this read path Sway made 8 Postgres round trips "
+    "through the ORM (pre-ping, BEGIN, key lookup, two SELECTs, COMMIT) and ran at 0.08 of bare. "
+    "What remains, from a py-spy profile under load: FastAPI's dependency solving and routing "
+    "about a third of Sway's CPU, the Redis call about a sixth, the query about an eighth, "
+    "response validation and JSON about a twentieth. The floor rows show FastAPI alone, with no "
+    "database work, at about 0.35-0.45 of bare Starlette (Sway's own middleware costs a few "
+    "µs), so the full read sits between that floor and the 0.6 target, with wide run-to-run "
+    "spread on this shared machine (see the per-round ratios)."
 )
 
 
