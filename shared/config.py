@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     # data moving within minutes.
     account_sync_interval_s: int = Field(24 * 3600, ge=60)
     demo_account_sync_interval_s: int = Field(300, ge=10)
-    scheduler_batch_limit: int = Field(5000, ge=1)
+    # Posts claimed per 10 s scheduler tick: 20,000 lets one tick feed ~2,000 posts/s, above what
+    # one worker refreshes (docs/benchmarks.md), so the scheduler is never the bottleneck.
+    scheduler_batch_limit: int = Field(20_000, ge=1)
     # Post refresh cadence by age (DESIGN.md "What is due"): dense while engagement moves,
     # sparse later, stopped after the horizon. Each pair is (age below, refresh every), seconds.
     cadence_hourly_until_s: int = Field(24 * 3600, ge=0)
