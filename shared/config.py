@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     # data moving within minutes.
     account_sync_interval_s: int = Field(24 * 3600, ge=60)
     demo_account_sync_interval_s: int = Field(300, ge=10)
-    # Posts claimed per 10 s scheduler tick: 20,000 lets one tick feed ~2,000 posts/s, above what
-    # one worker refreshes (docs/benchmarks.md), so the scheduler is never the bottleneck.
+    # Posts claimed per 10 s scheduler tick (2,000 posts/s): far above what platform quotas allow
+    # (YouTube's daily quota refreshes ~6 posts/s), while keeping one tick's claim short.
     scheduler_batch_limit: int = Field(20_000, ge=1)
     # Post refresh cadence by age (DESIGN.md "What is due"): dense while engagement moves,
     # sparse later, stopped after the horizon. Each pair is (age below, refresh every), seconds.
