@@ -42,3 +42,14 @@ def settings() -> Settings:
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client
+
+
+def replay(platform: str, name: str) -> httpx.Response:
+    """A recorded response: a body alone (HTTP 200), or {"status", "headers", "body"} where the
+    status and headers matter; a string body is sent as raw text."""
+    data = fixture_json(platform, name)
+    if not (isinstance(data, dict) and set(data) == {"status", "headers", "body"}):
+        return httpx.Response(200, json=data)
+    body = data["body"]
+    content = {"text": body} if isinstance(body, str) else {"json": body}
+    return httpx.Response(data["status"], headers=data["headers"], **content)

@@ -19,7 +19,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.facebook import FacebookAdapter
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import fixture_json, fixture_text, replay
 
 pytestmark = pytest.mark.respx(assert_all_called=True, assert_all_mocked=True)
 
@@ -49,11 +49,7 @@ def ok(name: str) -> httpx.Response:
 
 
 def recorded(name: str) -> httpx.Response:
-    """Replay a fixture stored as {"status", "headers", "body"}."""
-    data = fixture_json("facebook", name)
-    body = data["body"]
-    content = {"text": body} if isinstance(body, str) else {"json": body}
-    return httpx.Response(data["status"], headers=data["headers"], **content)
+    return replay("facebook", name)
 
 
 def batch_form(request: httpx.Request) -> dict[str, str]:

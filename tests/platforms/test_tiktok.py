@@ -21,7 +21,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.tiktok import TikTokAdapter
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import fixture_json, fixture_text, replay
 
 API = "https://open.tiktokapis.com/v2"
 TOKEN = Credentials(
@@ -35,11 +35,7 @@ LIST_FIELDS = (
 
 
 def recorded(name: str) -> httpx.Response:
-    """A recorded body, or a recorded error response stored as {status, headers, body}."""
-    data = fixture_json("tiktok", name)
-    if isinstance(data, dict) and set(data) == {"status", "headers", "body"}:
-        return httpx.Response(data["status"], headers=data["headers"], json=data["body"])
-    return httpx.Response(200, json=data)
+    return replay("tiktok", name)
 
 
 def sent_json(call) -> dict:

@@ -21,7 +21,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.x import XAdapter, problem_slug
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import fixture_json, fixture_text, replay
 
 API = "https://api.x.com/2"
 TOKEN = Credentials(access_token="AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI")
@@ -30,11 +30,7 @@ NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 
 def recorded(name: str) -> httpx.Response:
-    """A recorded body, or a recorded error response stored as {status, headers, body}."""
-    data = fixture_json("x", name)
-    if isinstance(data, dict) and set(data) == {"status", "headers", "body"}:
-        return httpx.Response(data["status"], headers=data["headers"], json=data["body"])
-    return httpx.Response(200, json=data)
+    return replay("x", name)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.youtube import YouTubeAdapter, duration_seconds, seconds_until_quota_reset
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import fixture_json, fixture_text, replay
 
 API = "https://www.googleapis.com/youtube/v3"
 CHANNEL_ID = "UCK8sQmJBp8GCxrOtXWBpyEA"
@@ -30,11 +30,7 @@ NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 
 def recorded(name: str) -> httpx.Response:
-    """A recorded body, or a recorded error response stored as {status, headers, body}."""
-    data = fixture_json("youtube", name)
-    if isinstance(data, dict) and set(data) == {"status", "headers", "body"}:
-        return httpx.Response(data["status"], headers=data["headers"], json=data["body"])
-    return httpx.Response(200, json=data)
+    return replay("youtube", name)
 
 
 @pytest.fixture
