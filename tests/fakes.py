@@ -1,7 +1,7 @@
 """In-memory stand-ins for the PlatformAdapter Protocol, for worker tests that need a platform to
 misbehave in a precise way. Replayed real platform HTTP lives in tests/platforms instead."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from shared.platforms.base import (
@@ -11,6 +11,7 @@ from shared.platforms.base import (
     Credentials,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
 )
 
@@ -34,6 +35,9 @@ class ScriptedAdapter:
         self._posts = list(posts or [])
         self.calls: list[tuple[str, object]] = []
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1
+
     @staticmethod
     def _next(script: list):
         outcome = script.pop(0)
@@ -52,8 +56,12 @@ class ScriptedAdapter:
         return self._next(self._posts) if self._posts else []
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         self.calls.append(("fetch_post_stats", tuple(post_ids)))
         result = self._next(self._stats)
         return result(post_ids) if callable(result) else result

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.models.status import SyncStatus
 
 if TYPE_CHECKING:
     from shared.models.creator import Creator
@@ -41,8 +42,7 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     tier: Mapped[str | None] = mapped_column(String(20))
     engagement_rate: Mapped[float | None] = mapped_column(Float)
     authenticity: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    # pending | ok | auth_expired | not_found | error
-    sync_status: Mapped[str] = mapped_column(String(20), default="pending")
+    sync_status: Mapped[str] = mapped_column(String(20), default=SyncStatus.pending)
     sync_error: Mapped[str | None] = mapped_column(Text)
     last_synced_at: Mapped[datetime | None]
     next_sync_at: Mapped[datetime | None]
@@ -50,6 +50,9 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
     # A non-secret fingerprint of those credentials: budgets and batches are per credential.
     credential_key: Mapped[str | None] = mapped_column(String(32))
+    # A fingerprint of the credentials' request parameters (Credentials.params_key): batches
+    # group by it too, so one token serving several pages never mixes them in one call.
+    params_key: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def has_credentials(self) -> bool:

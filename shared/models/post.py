@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
 from shared.models.post_snapshot import EngagementCounts
+from shared.models.status import PostStatus
 
 
 class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
@@ -17,8 +18,17 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     __tablename__ = "post"
     __table_args__ = (
         Index("uq_post_org_platform_external_id", "org_id", "platform", "external_id", unique=True),
-        # The scheduler's claim query: only posts still tracked, by due time.
-        Index("ix_post_due", "next_refresh_at", postgresql_where=text("status = 'tracking'")),
+        # The scheduler's claim: per organization (claims are fair across tenants), only posts
+        # still tracked and not leased to a job, by due time. Leased posts leave this index until
+        # their batch is written or the lease runs out.
+        Index(
+            "ix_post_due",
+            "org_id",
+            "next_refresh_at",
+            postgresql_where=text("status = 'tracking' AND lease_until IS NULL"),
+        ),
+        # Leases that ran out (a killed job) are found here and released.
+        Index("ix_post_lease", "lease_until", postgresql_where=text("lease_until IS NOT NULL")),
         Index("ix_post_campaign_id_created_at", "campaign_id", "created_at", "id"),
     )
 
@@ -33,8 +43,9 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     kind: Mapped[str | None] = mapped_column(String(20))
     caption: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
-    # tracking | stopped | gone
-    status: Mapped[str] = mapped_column(String(10), default="tracking")
+    status: Mapped[str] = mapped_column(String(10), default=PostStatus.tracking)
+    # Why a post is paused, stopped early or in error, in words a user can act on.
+    status_detail: Mapped[str | None] = mapped_column(Text)
     # How many refreshes in a row the platform left this post out; two means gone.
     missing_count: Mapped[int] = mapped_column(SmallInteger, default=0)
     disclosure: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -44,4 +55,7 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
 
     # The latest snapshot's counts (EngagementCounts), denormalized.
     last_refreshed_at: Mapped[datetime | None]
+    # When the cadence wants the next refresh (what the API shows).
     next_refresh_at: Mapped[datetime | None]
+    # Set while a batch job holds the post: its fencing token, and the end of its reservation.
+    lease_until: Mapped[datetime | None]

@@ -6,7 +6,8 @@ decides what they mean.
 """
 
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -48,6 +49,16 @@ class Credentials:
         material = self.access_token or self.api_key or "anonymous"
         return hashlib.sha256(material.encode()).hexdigest()[:16]
 
+    @property
+    def params_key(self) -> str | None:
+        """A non-secret name for the request parameters in `extra` (a LinkedIn organization, a
+        Pinterest ad account): posts whose parameters differ never share a batch, even when one
+        token (and so one budget) serves them all."""
+        if not self.extra:
+            return None
+        material = json.dumps(self.extra, sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True, slots=True)
 class AccountStats:
@@ -57,6 +68,17 @@ class AccountStats:
     followers: int | None
     following: int | None
     posts_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostDetails:
+    """What a stats call also says about the post itself, where the platform says it: a post
+    tracked by id learns its age (which drives its cadence), kind, caption and URL from these."""
+
+    url: str | None = None
+    kind: str | None = None  # post|reel|story|video|short|tweet|pin|article|live
+    caption: str | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +94,16 @@ class PostStats:
     saves: int | None = None
     clicks: int | None = None
     watch_time_seconds: float | None = None
+    details: PostDetails | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostRefused:
+    """The platform refused this one post for a reason of the post's own (not the token's fault,
+    e.g. a Pin on a board the token may not read): the post is marked `error` with `reason`, and
+    the rest of its batch carries on."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +134,17 @@ class AuthExpired(AdapterError):
     """The token is expired, revoked or lacks permission: a person must reconnect it."""
 
 
+class NotConfigured(AdapterError):
+    """Sway's own configuration is missing or refused (an app-level API key in settings): an
+    operator must fix a setting; no user's credential is at fault. Work resumes by itself once the
+    setting is fixed."""
+
+
+class InvalidInput(AdapterError):
+    """The stored input cannot make a valid request (a handle with a control character, say): it
+    can never work until a person corrects it, so retrying is pointless."""
+
+
 class NotFound(AdapterError):
     """The account itself does not exist (a missing post is simply absent from the result)."""
 
@@ -128,7 +171,19 @@ class PlatformAdapter(Protocol):
     ) -> list[PostInfo]: ...
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
-        """A post id missing from the result is gone (deleted, private); the caller marks it."""
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
+        """A post id missing from the result is gone (deleted, private); the caller marks it.
+        A PostRefused value is that one post's problem. `details_for` names the ids whose
+        PostDetails are still unknown: adapters whose stats call does not carry them anyway make
+        one cheap lookup for those ids only."""
+        ...
+
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        """Quota units one fetch_post_stats call spends on `posts` ids, `details` of them also
+        needing PostDetails: what the budget is charged before the call."""
         ...

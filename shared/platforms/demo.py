@@ -11,7 +11,8 @@ run shows the whole pipeline moving and tests can compute the expected numbers b
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,7 +24,9 @@ from shared.platforms.base import (
     Credentials,
     NotFound,
     Platform,
+    PostDetails,
     PostInfo,
+    PostRefused,
     PostStats,
 )
 
@@ -68,6 +71,16 @@ def post_stats_at(handle: str, number: int, at: datetime) -> PostStats:
     )
 
 
+def _details(handle: str, number: int) -> PostDetails:
+    post_id = f"{handle}-{number}"
+    return PostDetails(
+        url=POST_URL.format(handle=handle, post_id=post_id),
+        kind="post",
+        caption=f"Demo post {number} by @{handle} #sway #demo",
+        published_at=published_at(handle, number),
+    )
+
+
 def _split_post_id(post_id: str) -> tuple[str, int] | None:
     handle, sep, number = post_id.rpartition("-")
     if not sep or not handle or not number.isdigit():
@@ -78,6 +91,9 @@ def _split_post_id(post_id: str) -> tuple[str, int] | None:
 class DemoAdapter:
     platform = Platform.demo
     max_batch = 50
+
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
 
     def __init__(
         self,
@@ -117,9 +133,9 @@ class DemoAdapter:
             posts.append(
                 PostInfo(
                     external_id=post_id,
-                    url=POST_URL.format(handle=handle, post_id=post_id),
-                    kind="post",
-                    caption=f"Demo post {number} by @{handle} #sway #demo",
+                    url=(details := _details(handle, number)).url,
+                    kind=details.kind,
+                    caption=details.caption,
                     published_at=when,
                     stats=post_stats_at(handle, number, now),
                 )
@@ -127,15 +143,20 @@ class DemoAdapter:
         return posts
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         now = self._now()
         result = {}
         for post_id in post_ids:
             parsed = _split_post_id(post_id)
             # Unknown or not-yet-published ids are "gone", exactly like a deleted post elsewhere.
             if parsed and published_at(*parsed) <= now:
-                result[post_id] = post_stats_at(*parsed, now)
+                details = _details(*parsed)
+                result[post_id] = replace(post_stats_at(*parsed, now), details=details)
         return result
 
     @staticmethod

@@ -5,7 +5,7 @@ reach, views and clicks come from the post insights edge. Impressions stay None:
 them by views in all versions on 2025-11-15.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
 )
 from shared.platforms.http import optional_int, reading
@@ -40,6 +41,11 @@ FALLBACK_METRICS = ("post_total_media_view_unique", "post_clicks")
 class FacebookAdapter:
     platform = Platform.facebook
     max_batch = meta.BATCH_LIMIT
+
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        # Meta counts every sub-request of a batch as one call, and there are two rounds
+        # (fields, then insights).
+        return 2 * posts
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
@@ -72,8 +78,12 @@ class FacebookAdapter:
         )
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         """Round one reads the counted fields and finds the gone posts; round two reads insights for
         the rest (each post needs both, and 2 × 50 sub-requests do not fit one batch anyway)."""
         ids = list(dict.fromkeys(post_ids))

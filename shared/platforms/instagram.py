@@ -5,7 +5,7 @@ insights edge (views, reach, shares, saved..., lagging up to 48 h, empty rather 
 `impressions` stays None: Meta replaced it (and `plays`) by `views` on 2025-04-21.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
 )
 from shared.platforms.http import optional_int, reading
@@ -43,6 +44,11 @@ KIND_BY_PRODUCT = {"REELS": "reel", "STORY": "story"}
 class InstagramAdapter:
     platform = Platform.instagram
     max_batch = meta.BATCH_LIMIT
+
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        # Meta counts every sub-request of a batch as one call, and there are two rounds
+        # (fields, then insights).
+        return 2 * posts
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
@@ -74,8 +80,12 @@ class InstagramAdapter:
         )
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         """Two batch rounds: the metric list depends on `media_product_type`, which a bare id does
         not tell us, and a wrong metric fails the item. Round one reads the type and the live counts
         (and finds the gone ids); round two asks each media for exactly its type's metrics. The

@@ -8,7 +8,7 @@ Rest.li wants URNs percent-encoded inside `List(...)` while the parentheses and 
 httpx would encode those too, so query strings are built by hand and passed in the URL.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
@@ -152,6 +153,9 @@ class LinkedInAdapter:
     # The largest URN count per share-statistics call is unconfirmed; 20 is the cautious bet.
     max_batch = 20
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
+
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -204,8 +208,12 @@ class LinkedInAdapter:
         return posts
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         # An id that is neither a share nor a ugcPost URN cannot exist on LinkedIn: it is gone.
         wanted = [i for i in dict.fromkeys(post_ids) if _post_kind(i)]
         if not wanted:

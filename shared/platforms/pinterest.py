@@ -5,7 +5,7 @@ Every call acts as the token's user or, with Business Access, as the owner of th
 not also report as lifetime figures (impressions, saves, clicks, views) cover that window.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
@@ -156,6 +157,9 @@ class PinterestAdapter:
     platform = PLATFORM
     max_batch = 100  # the documented cap of GET /pins/analytics
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
+
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -208,8 +212,12 @@ class PinterestAdapter:
         return posts
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         # A pin id is all digits; anything else cannot exist on Pinterest, so it is gone.
         pin_ids = [pin_id for pin_id in dict.fromkeys(post_ids) if pin_id.isdigit()]
         result: dict[str, PostStats] = {}

@@ -4,7 +4,7 @@ Every response carries an `error` object, "ok" on success, so the error code (no
 status) decides what went wrong. The Display API reports no impressions, reach, saves or watch time.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from shared.platforms.base import (
     Platform,
     PlatformUnavailable,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
@@ -108,6 +109,9 @@ class TikTokAdapter:
     platform = PLATFORM
     max_batch = 20
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
+
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
         self._base = settings.base_url("tiktok")
@@ -139,8 +143,12 @@ class TikTokAdapter:
         return posts
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         if len(post_ids) > self.max_batch:
             raise ValueError(f"tiktok: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:

@@ -6,7 +6,7 @@ read 100 per call and video view counts (an extra media expansion) are not reque
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
@@ -116,6 +117,9 @@ class XAdapter:
     platform = PLATFORM
     max_batch = 100
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
+
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -170,8 +174,12 @@ class XAdapter:
         return posts
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         if len(post_ids) > self.max_batch:
             raise ValueError(f"x: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:

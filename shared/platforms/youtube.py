@@ -6,7 +6,7 @@ fetched 50 ids per call.
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from shared.platforms.base import (
     NotFound,
     Platform,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
@@ -140,6 +141,9 @@ class YouTubeAdapter:
     platform = PLATFORM
     max_batch = 50
 
+    def quota_cost(self, posts: int, details: int = 0) -> int:
+        return 1  # one call carries the whole batch, details included
+
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -175,8 +179,12 @@ class YouTubeAdapter:
         return [posts[video_id] for video_id in video_ids if video_id in posts]
 
     async def fetch_post_stats(
-        self, post_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+        self,
+        post_ids: Sequence[str],
+        creds: Credentials | None,
+        *,
+        details_for: Collection[str] = frozenset(),
+    ) -> dict[str, PostStats | PostRefused]:
         if len(post_ids) > self.max_batch:
             raise ValueError(f"youtube: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from shared.metrics.engagement import engagements, ratio
 from shared.models.post_snapshot import COUNTS
+from shared.models.status import PostStatus
 
 
 class PostCreate(BaseModel):
@@ -85,7 +86,8 @@ class PostRead(BaseModel):
     followers_at_post: int | None
     next_refresh_at: datetime | None
     last_refreshed_at: datetime | None
-    status: str
+    status: PostStatus
+    status_detail: str | None
     source: str
     created_at: datetime
 
