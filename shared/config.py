@@ -2,6 +2,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,11 +10,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET_KEY = "ZGV2LW9ubHktc3dheS1rZXktMzItYnl0ZXMtbG9uZyE="
 
 
+def split_secret_keys(value: str) -> list[str]:
+    """SWAY_SECRET_KEY's keys, newest first: the first encrypts, all decrypt (key rotation)."""
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
 class Settings(BaseSettings):
     """Every knob of Sway, read once from `SWAY_*` environment variables (or `.env`)."""
 
+    # Errors never repeat the values: SWAY_SECRET_KEY (and passwords in URLs) would otherwise end
+    # up in a startup traceback's log.
     model_config = SettingsConfigDict(
-        env_prefix="SWAY_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="SWAY_",
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        hide_input_in_errors=True,
     )
 
     env: Literal["dev", "test", "prod"] = "dev"
@@ -22,6 +34,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Path(".sway")
 
+    # Comma-separated Fernet keys, newest first (README "Rotating the secret key").
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
@@ -110,6 +123,23 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        keys = split_secret_keys(value.get_secret_value())
+        if not keys:
+            raise ValueError("must hold at least one Fernet key (`sway secret-key`)")
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                # The position, never the value: this message reaches logs and terminals.
+                raise ValueError(
+                    f"key {position} of {len(keys)} is not a Fernet key "
+                    "(comma-separated, newest first; generate one with `sway secret-key`)"
+                ) from None
+        return SecretStr(",".join(keys))
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:
@@ -130,13 +160,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:
-        if self.env == "prod" and self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+        # Only the encrypting key matters: the development key may stay further down the list
+        # while a deployment migrates off it (`sway secrets reencrypt`).
+        if self.env == "prod" and self.secret_keys()[0] == DEV_SECRET_KEY:
             raise ValueError(
                 "SWAY_SECRET_KEY is the development key; generate one with `sway secret-key`"
             )
         if self.env == "prod" and (self.database_url is None or self.redis_url is None):
             raise ValueError("SWAY_DATABASE_URL and SWAY_REDIS_URL are required when SWAY_ENV=prod")
         return self
+
+    def secret_keys(self) -> list[str]:
+        return split_secret_keys(self.secret_key.get_secret_value())
 
     def base_url(self, platform: str) -> str:
         return getattr(self, f"{platform}_base_url").rstrip("/")

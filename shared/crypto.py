@@ -1,9 +1,14 @@
-"""Platform credentials at rest: Fernet (AES-128-CBC + HMAC) under SWAY_SECRET_KEY."""
+"""Platform credentials at rest: Fernet (AES-128-CBC + HMAC) under SWAY_SECRET_KEY.
+
+SWAY_SECRET_KEY may hold several comma-separated keys, newest first: the first encrypts, every
+one decrypts, so a key can be replaced without losing what the old one sealed (README "Rotating
+the secret key")."""
 
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from shared.config import split_secret_keys
 from shared.platforms.base import Credentials
 
 
@@ -11,11 +16,20 @@ class CredentialsError(Exception):
     pass
 
 
-def _fernet(secret_key: str) -> Fernet:
-    try:
-        return Fernet(secret_key.encode())
-    except ValueError as exc:
-        raise CredentialsError("SWAY_SECRET_KEY is not a Fernet key (`sway secret-key`)") from exc
+def _fernet(secret_key: str) -> MultiFernet:
+    keys = split_secret_keys(secret_key)
+    if not keys:
+        raise CredentialsError("SWAY_SECRET_KEY holds no key (`sway secret-key`)")
+    fernets = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            fernets.append(Fernet(key.encode()))
+        except ValueError as exc:
+            raise CredentialsError(
+                f"key {position} of {len(keys)} in SWAY_SECRET_KEY is not a Fernet key "
+                "(`sway secret-key`)"
+            ) from exc
+    return MultiFernet(fernets)
 
 
 def generate_key() -> str:
@@ -43,3 +57,11 @@ def decrypt_credentials(token: str | None, secret_key: str) -> Credentials | Non
         api_key=payload.get("api_key"),
         extra=payload.get("extra") or {},
     )
+
+
+def rotate_credentials(token: str, secret_key: str) -> str:
+    """The same credentials sealed under the first key; harmless on a token already under it."""
+    try:
+        return _fernet(secret_key).rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialsError("stored credentials do not decrypt under any key") from exc
