@@ -7,12 +7,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress
 
 from services.cli import infra, runner
 from shared import migrate as migrations
 from shared.config import get_settings
 from shared.crypto import generate_key
 from shared.db import create_engine, create_sessionmaker, unit_of_work
+from shared.domain.account import secrets as account_secrets
 from shared.domain.organization import service as organization_service
 
 app = typer.Typer(
@@ -20,8 +22,10 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Platform credentials stored encrypted.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
+app.add_typer(secrets_app, name="secrets")
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -163,8 +167,63 @@ def worker_command() -> None:
 
 @app.command("secret-key")
 def secret_key() -> None:
-    """Print a new random SWAY_SECRET_KEY (encrypts platform credentials at rest)."""
+    """Print a new random SWAY_SECRET_KEY (encrypts platform credentials at rest).
+
+    SWAY_SECRET_KEY takes several keys, newest first: the first encrypts, all decrypt. To rotate:
+    1. set SWAY_SECRET_KEY=<new>,<old> and restart the API and the worker;
+    2. run `sway secrets reencrypt`;
+    3. set SWAY_SECRET_KEY=<new> and restart again."""
     typer.echo(generate_key())
+
+
+@secrets_app.command("reencrypt")
+def secrets_reencrypt(
+    chunk_size: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 500,
+) -> None:
+    """Re-encrypt every stored platform credential with the first SWAY_SECRET_KEY key.
+
+    One transaction per chunk: safe to interrupt and to run again.
+    Exits 1 if some credentials decrypt under no key; those are listed and left untouched."""
+    # An operator command across all organizations: it rewrites every tenant's credentials.
+    settings = get_settings()
+    with infra.infrastructure(settings, redis=False) as servers:
+        migrations.upgrade(servers.database_url)
+        total = asyncio.run(
+            _reencrypt(servers.database_url, settings.secret_key.get_secret_value(), chunk_size)
+        )
+    typer.echo(
+        f"re-encrypted {total.rotated} credentials; "
+        f"{len(total.undecryptable)} could not be decrypted with any key"
+    )
+    for row in total.undecryptable:
+        typer.echo(f"  account {row.account_id} (org {row.org_id})")
+    if total.changed:
+        typer.echo(f"{total.changed} changed while running and were left as written")
+    if total.undecryptable:
+        raise typer.Exit(1)
+
+
+async def _reencrypt(database_url: str, key: str, chunk_size: int) -> account_secrets.Chunk:
+    """Walk the credentials by id, one transaction per chunk, under a progress bar."""
+    engine = create_engine(database_url)
+    sessionmaker = create_sessionmaker(engine)
+    total = account_secrets.Chunk()
+    try:
+        async with unit_of_work(sessionmaker) as session:
+            count = await account_secrets.count_credentials(session)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("re-encrypting", total=count)
+            while True:
+                async with unit_of_work(sessionmaker) as session:
+                    chunk = await account_secrets.reencrypt_chunk(
+                        session, key, after=total.last_id, limit=chunk_size
+                    )
+                total.add(chunk)
+                progress.advance(task, chunk.seen)
+                if chunk.seen < chunk_size:
+                    return total
+    finally:
+        await engine.dispose()
 
 
 def _print(payload: dict, as_json: bool) -> None:
