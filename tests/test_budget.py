@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
-from shared.budget import Budget, Limit, limit_for
+from shared.budget import Budget, Limit, Reservation, limit_for
 from shared.config import Settings
 
 START = 1_700_000_000.0
@@ -53,7 +53,8 @@ class TestTake:
 
         assert await take_all(budget, "youtube", "cred") == 166
         # One quota unit comes back every 86400 / 10000 = 8.64 seconds.
-        assert await budget.take("youtube", "cred") == pytest.approx(8.64)
+        # Within a millisecond: the bucket's clock is epoch seconds in doubles.
+        assert await budget.take("youtube", "cred") == pytest.approx(8.64, abs=1e-3)
 
     async def test_refills_after_time_passes(self, redis, clock):
         budget = make_budget(redis, clock, budget_demo="60/60")
@@ -239,3 +240,51 @@ class TestConcurrency:
 
         assert waits.count(0.0) == 10
         assert all(wait > 0 for wait in waits if wait != 0.0)
+
+
+class TestReserve:
+    async def test_waiting_reservations_queue_one_behind_the_other(self, redis, clock):
+        # 60/60: one token a second, a burst of 50. Ten batches of 5 drain the burst; the next
+        # three are each given the next 5 seconds in turn, not the same instant.
+        budget = make_budget(redis, clock, budget_demo="60/60")
+        for _ in range(10):
+            assert await budget.reserve("demo", "c", 5, max_wait_s=60) == Reservation(True, 0.0)
+        delays = [(await budget.reserve("demo", "c", 5, max_wait_s=60)).delay_s for _ in range(3)]
+        assert delays == [pytest.approx(5.0), pytest.approx(10.0), pytest.approx(15.0)]
+
+    async def test_a_wait_beyond_max_wait_takes_nothing(self, redis, clock):
+        budget = make_budget(redis, clock, budget_demo="60/60")
+        await budget.reserve("demo", "c", 50, max_wait_s=0)
+
+        refused = await budget.reserve("demo", "c", 10, max_wait_s=5)
+        assert refused == Reservation(False, pytest.approx(10.0))
+        # Nothing was taken: a smaller request still gets the first free token.
+        assert await budget.reserve("demo", "c", 1, max_wait_s=5) == Reservation(
+            True, pytest.approx(1.0)
+        )
+
+    async def test_reservations_and_takes_share_the_bucket(self, redis, clock):
+        budget = make_budget(redis, clock, budget_demo="60/60")
+        await budget.reserve("demo", "c", 50, max_wait_s=0)
+        await budget.reserve("demo", "c", 10, max_wait_s=60)
+
+        # The reserved 10 seconds come first; a take waits behind them.
+        assert await budget.take("demo", "c") == pytest.approx(11.0)
+
+    async def test_a_paused_bucket_reserves_nothing(self, redis, clock):
+        budget = make_budget(redis, clock, budget_demo="60/60")
+        await budget.pause("demo", "c", 30)
+
+        assert await budget.reserve("demo", "c", 1, max_wait_s=3600) == Reservation(
+            False, pytest.approx(30.0)
+        )
+        clock.advance(30)
+        assert await budget.reserve("demo", "c", 50, max_wait_s=0) == Reservation(True, 0.0)
+
+    async def test_a_bucket_reserved_far_ahead_outlives_its_usual_expiry(self, redis, clock):
+        budget = make_budget(redis, clock, budget_demo="60/60")
+        for _ in range(10):
+            await budget.reserve("demo", "c", 50, max_wait_s=3600)
+
+        # 500 tokens at one a second: reserved 450 s ahead, past the 120 s idle expiry.
+        assert await redis.ttl("budget:demo:c") >= 500
