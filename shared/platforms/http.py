@@ -2,30 +2,75 @@
 to the adapter error hierarchy. Platform-specific error bodies are each adapter's business."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from shared.platforms.base import MalformedResponse, PlatformUnavailable
+from shared.platforms.base import (
+    AuthExpired,
+    InvalidInput,
+    MalformedResponse,
+    PlatformUnavailable,
+)
 
 
 async def send(
     client: httpx.AsyncClient, method: str, url: str, *, platform: str, **kwargs: Any
 ) -> httpx.Response:
-    """Send one request; timeouts and connection failures become PlatformUnavailable."""
+    """Send one request. Timeouts and connection failures become PlatformUnavailable. Stored input
+    that cannot make a request at all becomes AuthExpired (the token) or InvalidInput (a handle or
+    id), so it is never retried as if the platform were down."""
+    where = url.partition("?")[0]  # a query may carry a token; the path never does
     try:
-        return await client.request(method, url, **kwargs)
+        request = client.build_request(method, url, **kwargs)
+    except UnicodeEncodeError:
+        # The error holds the whole value it could not encode, maybe the token: never chained.
+        raise _unsendable(kwargs.get("headers"), where, platform) from None
+    except httpx.InvalidURL as exc:
+        raise InvalidInput(
+            f"{platform}: {where!r} is not a valid URL ({exc}); correct the stored handle or id",
+            platform=platform,
+        ) from exc
+    try:
+        return await client.send(request)
     except httpx.TimeoutException as exc:
         raise PlatformUnavailable(
-            f"{platform}: timed out calling {url}", platform=platform
+            f"{platform}: timed out calling {where}", platform=platform
         ) from exc
+    except httpx.LocalProtocolError:
+        # Raised while writing the request; its text quotes the offending value, maybe the token.
+        raise _unsendable(kwargs.get("headers"), where, platform) from None
     except httpx.TransportError as exc:
         raise PlatformUnavailable(
-            f"{platform}: could not reach {url}: {exc}", platform=platform
+            f"{platform}: could not reach {where}: {exc}", platform=platform
         ) from exc
+
+
+def _unsendable(
+    headers: Mapping[str, str] | None, where: str, platform: str
+) -> AuthExpired | InvalidInput:
+    """Why a request could not be built or written. Only the token varies in adapters' headers, so
+    a header HTTP cannot carry is the token's fault; anything else is a stored handle or id."""
+    if any(not _fits_a_header(value) for value in (headers or {}).values()):
+        return AuthExpired(
+            f"{platform}: the stored token contains characters HTTP headers cannot carry; new "
+            "credentials are needed",
+            platform=platform,
+        )
+    return InvalidInput(
+        f"{platform}: the request to {where!r} cannot be written as HTTP; correct the stored "
+        "handle or id",
+        platform=platform,
+    )
+
+
+def _fits_a_header(value: str) -> bool:
+    return value.isascii() and not any(
+        (char < " " and char != "\t") or char == "\x7f" for char in value
+    )
 
 
 def parse_json(response: httpx.Response, *, platform: str) -> Any:
