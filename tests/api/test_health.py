@@ -1,8 +1,45 @@
+from shared import config_problems
+
+
 class TestProbes:
     async def test_readyz_checks_postgres_redis_and_migrations(self, client):
         response = await client.get("/readyz")
         assert response.status_code == 200, response.text
-        assert response.json()["checks"] == {"postgres": "ok", "migrations": "ok", "redis": "ok"}
+        assert response.json() == {
+            "status": "ready",
+            "checks": {"postgres": "ok", "migrations": "ok", "redis": "ok", "config": "ok"},
+        }
+
+    async def test_config_problem_is_degraded_not_unready(self, client, redis):
+        await config_problems.report(
+            redis, "youtube", "youtube: API key refused (keyInvalid); check SWAY_YOUTUBE_API_KEY"
+        )
+        await config_problems.report(redis, "x", "app bearer token missing")
+        response = await client.get("/readyz")
+        # One platform's setting must not take the whole API out of the load balancer.
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "degraded"
+        assert body["checks"]["config"] == (
+            "x: app bearer token missing; "
+            "youtube: API key refused (keyInvalid); check SWAY_YOUTUBE_API_KEY"
+        )
+        await config_problems.clear(redis, "youtube")
+        await config_problems.clear(redis, "x")
+        assert (await client.get("/readyz")).json()["status"] == "ready"
+
+    async def test_redis_down_is_not_ready(self, client, app):
+        class DownRedis:
+            async def ping(self):
+                raise ConnectionError("redis is down")
+
+        app.state.redis = DownRedis()
+        response = await client.get("/readyz")
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "not ready"
+        assert body["checks"]["redis"] == "error: ConnectionError"
+        assert body["checks"]["config"] == "unknown"
 
     async def test_metrics_count_requests_by_route_template(self, client):
         await client.get("/v1/creators/0190f000-0000-7000-8000-000000000000")

@@ -1,13 +1,18 @@
-"""Unauthenticated probes: liveness, readiness (Postgres, Redis, migrations at head), metrics."""
+"""Unauthenticated probes: liveness, readiness (Postgres, Redis, migrations at head, and Sway's
+own configuration as the worker found it), metrics."""
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from shared import config_problems
 from shared.migrate import head_revision
 
 router = APIRouter(tags=["health"])
+
+# What this process needs to serve requests; any of them failing makes it not ready.
+REQUIRED = ("postgres", "migrations", "redis")
 
 
 @router.get("/healthz")
@@ -22,26 +27,56 @@ async def _database_revision(request: Request) -> str | None:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, str] = {}
+    """503 ("not ready") when Postgres, Redis or the migrations are not right: this process
+    cannot serve, and a load balancer should send its traffic elsewhere.
+
+    `checks.config` is "ok" or the configuration problems the worker met (a platform's app-level
+    key missing or refused; see shared/config_problems.py), as "platform: message; ...". Those
+    answer 200 with status "degraded", not 503: one platform's setting stops that platform's
+    syncs and refreshes, while the API serves everything else, and every replica shares the
+    same settings, so pulling them out of service would turn a partial outage into a total one.
+    Monitoring should alert on "degraded"."""
+    checks = await _postgres(request)
+    checks["redis"] = await _redis(request)
+    checks["config"] = await _config(request) if checks["redis"] == "ok" else "unknown"
+    if not all(checks.get(name) == "ok" for name in REQUIRED):
+        state, code = "not ready", 503
+    else:
+        state, code = ("ready" if checks["config"] == "ok" else "degraded"), 200
+    return JSONResponse({"status": state, "checks": checks}, status_code=code)
+
+
+async def _postgres(request: Request) -> dict[str, str]:
     try:
         revision = await _database_revision(request)
-        expected = head_revision()
-        checks["postgres"] = "ok"
-        checks["migrations"] = (
-            "ok" if revision == expected else f"at {revision}, head is {expected}"
-        )
     except Exception as exc:  # readiness reports any failure instead of raising it
-        checks["postgres"] = f"error: {type(exc).__name__}"
+        return {"postgres": f"error: {type(exc).__name__}"}
+    expected = head_revision()
+    at_head = "ok" if revision == expected else f"at {revision}, head is {expected}"
+    return {"postgres": "ok", "migrations": at_head}
+
+
+async def _redis(request: Request) -> str:
     try:
         await request.app.state.redis.ping()
-        checks["redis"] = "ok"
     except Exception as exc:
-        checks["redis"] = f"error: {type(exc).__name__}"
-    ready = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+async def _config(request: Request) -> str:
+    try:
+        problems = await config_problems.current(request.app.state.redis)
+    except Exception as exc:
+        return f"unknown: {type(exc).__name__}"
+    if not problems:
+        return "ok"
+    return "; ".join(_named(platform, problems[platform]) for platform in sorted(problems))
+
+
+def _named(platform: str, message: str) -> str:
+    # Adapters' messages mostly start with their platform already.
+    return message if message.startswith(f"{platform}:") else f"{platform}: {message}"
 
 
 @router.get("/metrics")
