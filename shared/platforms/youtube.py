@@ -1,10 +1,15 @@
 """YouTube Data API v3: channel statistics, recent uploads and video statistics.
 
 Costs are what shape this adapter: every call below costs 1 quota unit out of 10,000 per project per
-day, so recent uploads come from the uploads playlist (never search.list) and video details are
-fetched 50 ids per call.
+day, so recent uploads come from the uploads playlist (never search.list) and videos are fetched 50
+ids per call, with the snippet and content details that cost nothing more.
+
+Requests authenticate with the account's OAuth token, else its own API key, else Sway's app key
+(SWAY_YOUTUBE_API_KEY). A refusal of the app key is an operator's to fix (NotConfigured); a refusal
+of the account's own token or key is the account's (AuthExpired).
 """
 
+import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -20,6 +25,7 @@ from shared.platforms.base import (
     AdapterError,
     AuthExpired,
     Credentials,
+    NotConfigured,
     NotFound,
     Platform,
     PostInfo,
@@ -27,6 +33,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
     optional_int,
@@ -50,8 +57,10 @@ SHORT_THROTTLE_S = 60.0
 SHORT_MAX_S = 60
 DAILY_QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 SHORT_THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-# Bad, expired or unconfigured API keys: a person has to fix the key, like an expired token.
+# Bad, expired or unconfigured API keys (or a project with the API disabled): a person has to fix
+# the key, its owner being the account or, for the app key, Sway's operator.
 BAD_KEY_REASONS = {"keyInvalid", "keyExpired", "accessNotConfigured"}
+VIDEO_PARTS = "snippet,statistics,contentDetails"
 ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 WATCH_URL = "https://www.youtube.com/watch?v={video_id}"
 
@@ -142,7 +151,8 @@ class YouTubeAdapter:
     max_batch = 50
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1  # one call carries the whole batch, details included
+        # videos.list costs 1 unit per call whatever its parts, and one call carries 50 ids.
+        return math.ceil(posts / self.max_batch)
 
     def __init__(
         self,
@@ -172,7 +182,7 @@ class YouTubeAdapter:
         posts: dict[str, PostInfo] = {}
         for start in range(0, len(video_ids), self.max_batch):
             chunk = video_ids[start : start + self.max_batch]
-            videos = await self._videos(chunk, "snippet,statistics,contentDetails", creds)
+            videos = await self._videos(chunk, VIDEO_PARTS, creds)
             with reading("video", platform=PLATFORM):
                 posts.update((video["id"], _post_info(video)) for video in videos)
         # Newest first, as the playlist listed them; uploads gone since then are skipped.
@@ -189,10 +199,10 @@ class YouTubeAdapter:
             raise ValueError(f"youtube: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:
             return {}
-        videos = await self._videos(list(post_ids), "statistics", creds)
+        videos = await self._videos(list(post_ids), VIDEO_PARTS, creds)
         with reading("video statistics", platform=PLATFORM):
             # Deleted and private videos are simply absent from items.
-            return {video["id"]: _stats(video.get("statistics", {})) for video in videos}
+            return {video["id"]: stats_with_details(_post_info(video)) for video in videos}
 
     async def _channel(
         self, account: AccountRef, parts: str, creds: Credentials | None
@@ -252,7 +262,7 @@ class YouTubeAdapter:
         *,
         missing_ok: bool = False,
     ) -> dict[str, Any]:
-        headers, auth_params = self._auth(creds)
+        headers, auth_params, app_key = self._auth(creds)
         response = await send(
             self._client,
             "GET",
@@ -265,24 +275,27 @@ class YouTubeAdapter:
         # channel that is gone is caught by fetch_account, so here it just means "no posts".
         if missing_ok and _is_missing_playlist(response):
             return {"items": []}
-        self._raise_for_error(response)
+        self._raise_for_error(response, app_key=app_key)
         body = parse_json(response, platform=PLATFORM)
         expect(isinstance(body, dict), "body is not a JSON object", platform=PLATFORM)
         return body
 
-    def _auth(self, creds: Credentials | None) -> tuple[dict[str, str], dict[str, str]]:
+    def _auth(self, creds: Credentials | None) -> tuple[dict[str, str], dict[str, str], bool]:
+        """Headers, query parameters, and whether they carry Sway's app key."""
         if creds and creds.access_token:
-            return {"Authorization": f"Bearer {creds.access_token}"}, {}
-        key = (creds.api_key if creds else None) or self._default_key
-        if key:
-            return {}, {"key": key}
-        raise AuthExpired(
-            "youtube: no OAuth access token and no API key (set SWAY_YOUTUBE_API_KEY for public "
-            "statistics, or connect the channel)",
+            return {"Authorization": f"Bearer {creds.access_token}"}, {}, False
+        if creds and creds.api_key:
+            return {}, {"key": creds.api_key}, False
+        if self._default_key:
+            return {}, {"key": self._default_key}, True
+        raise NotConfigured(
+            "youtube: no OAuth access token, no API key on the account and no "
+            "SWAY_YOUTUBE_API_KEY: set SWAY_YOUTUBE_API_KEY for public statistics, or connect "
+            "the channel",
             platform=PLATFORM,
         )
 
-    def _raise_for_error(self, response: httpx.Response) -> None:
+    def _raise_for_error(self, response: httpx.Response, *, app_key: bool) -> None:
         if response.status_code < 400:
             return
         raise_for_server_error(response, platform=PLATFORM)
@@ -294,7 +307,14 @@ class YouTubeAdapter:
             raise RateLimited(detail, retry_after_s=wait, platform=PLATFORM)
         if reasons & SHORT_THROTTLE_REASONS or status == 429:
             raise RateLimited(detail, retry_after_s=SHORT_THROTTLE_S, platform=PLATFORM)
-        if status == 401 or reasons & BAD_KEY_REASONS or "API key" in message:
+        if reasons & BAD_KEY_REASONS or "API key" in message:
+            if app_key:
+                raise NotConfigured(
+                    f"{detail} (SWAY_YOUTUBE_API_KEY was refused: an operator must fix it)",
+                    platform=PLATFORM,
+                )
+            raise AuthExpired(detail, platform=PLATFORM)
+        if status == 401:
             raise AuthExpired(detail, platform=PLATFORM)
         raise AdapterError(detail, platform=PLATFORM)
 

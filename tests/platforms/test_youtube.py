@@ -12,10 +12,12 @@ from shared.platforms.base import (
     AuthExpired,
     Credentials,
     MalformedResponse,
+    NotConfigured,
     NotFound,
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
     PostStats,
     RateLimited,
 )
@@ -101,12 +103,41 @@ class TestFetchAccount:
             await adapter.fetch_account(AccountRef(Platform.youtube, "nobody-here"), None)
 
     @respx.mock
-    async def test_no_token_and_no_key_is_auth_expired_before_any_call(self, http, settings):
+    async def test_no_token_and_no_key_anywhere_is_not_configured_before_any_call(
+        self, http, settings
+    ):
         keyless = settings.model_copy(update={"youtube_api_key": None})
         route = respx.get(f"{API}/channels")
 
-        with pytest.raises(AuthExpired, match="API key"):
+        # Sway's own setting is missing: an operator, not the account, has to act.
+        with pytest.raises(NotConfigured, match="SWAY_YOUTUBE_API_KEY"):
             await YouTubeAdapter(http, keyless).fetch_account(ACME, None)
+
+        assert not route.called
+
+    @respx.mock
+    async def test_the_accounts_own_key_wins_over_the_app_key(self, adapter):
+        route = respx.get(f"{API}/channels").mock(return_value=recorded("channels_list.json"))
+
+        await adapter.fetch_account(ACME, Credentials(api_key="AIzaSy-account-key"))
+
+        assert route.calls.last.request.url.params["key"] == "AIzaSy-account-key"
+
+    @respx.mock
+    async def test_handle_with_a_control_character_is_escaped_not_a_crash(self, adapter):
+        route = respx.get(f"{API}/channels").mock(return_value=recorded("channels_empty.json"))
+
+        with pytest.raises(NotFound):
+            await adapter.fetch_account(AccountRef(Platform.youtube, "acme\nevil"), None)
+
+        assert b"forHandle=%40acme%0Aevil" in route.calls.last.request.url.query
+
+    @respx.mock
+    async def test_oauth_token_headers_cannot_carry_is_auth_expired(self, adapter):
+        route = respx.get(f"{API}/channels")
+
+        with pytest.raises(AuthExpired, match="cannot carry"):
+            await adapter.fetch_account(ACME, Credentials(access_token="ya29.tökén"))
 
         assert not route.called
 
@@ -195,34 +226,60 @@ class TestListPosts:
 
 class TestFetchPostStats:
     @respx.mock
-    async def test_full_batch_of_fifty_is_one_call(self, adapter):
-        body = fixture_json("youtube", "videos_statistics_batch.json")
+    async def test_full_batch_of_fifty_is_one_call_with_details(self, adapter):
+        body = fixture_json("youtube", "videos_stats_batch.json")
         ids = [item["id"] for item in body["items"]]
-        route = respx.get(f"{API}/videos").mock(
-            return_value=recorded("videos_statistics_batch.json")
-        )
+        route = respx.get(f"{API}/videos").mock(return_value=recorded("videos_stats_batch.json"))
 
         stats = await adapter.fetch_post_stats(ids, None)
 
         assert route.call_count == 1
         params = route.calls.last.request.url.params
         assert params["id"] == ",".join(ids)
-        assert params["part"] == "statistics"
+        # The snippet and content details come at no extra quota cost.
+        assert params["part"] == "snippet,statistics,contentDetails"
         assert list(stats) == ids
-        assert stats["D-lhorsDlUQ"] == PostStats(views=8087, likes=190, comments=32)
-        last = body["items"][-1]["statistics"]
-        assert stats[ids[-1]].views == int(last["viewCount"])
+        assert stats["D-lhorsDlUQ"] == PostStats(
+            views=8087,
+            likes=190,
+            comments=32,
+            details=PostDetails(
+                url="https://www.youtube.com/watch?v=D-lhorsDlUQ",
+                kind="video",
+                caption=(
+                    "What are Actions on Google\n\n"
+                    "Learn how to build for the Google Assistant #actionsongoogle"
+                ),
+                published_at=datetime(2019, 3, 21, 20, 37, 49, tzinfo=UTC),
+            ),
+        )
+        last = body["items"][-1]
+        assert stats[ids[-1]].views == int(last["statistics"]["viewCount"])
+        assert stats[ids[-1]].details.published_at == datetime.fromisoformat(
+            last["snippet"]["publishedAt"]
+        )
         assert all(s.saves is None and s.shares is None and s.reach is None for s in stats.values())
         assert all(s.impressions is None for s in stats.values())
 
     @respx.mock
     async def test_gone_videos_are_absent_and_hidden_counts_are_none(self, adapter):
-        respx.get(f"{API}/videos").mock(return_value=recorded("videos_statistics_partial.json"))
+        respx.get(f"{API}/videos").mock(return_value=recorded("videos_stats_partial.json"))
 
         stats = await adapter.fetch_post_stats(["D-lhorsDlUQ", "CvTApw9X8aA", "gOnE1234567"], None)
 
         assert list(stats) == ["D-lhorsDlUQ", "CvTApw9X8aA"]
-        assert stats["CvTApw9X8aA"] == PostStats(views=51240, likes=None, comments=None, saves=None)
+        espresso = stats["CvTApw9X8aA"]
+        assert (espresso.views, espresso.likes, espresso.comments) == (51240, None, None)
+        # 30 seconds long: a short; an empty description adds nothing to the caption.
+        assert (espresso.details.kind, espresso.details.caption) == (
+            "short",
+            "Espresso in 30 seconds",
+        )
+
+    @pytest.mark.parametrize(("posts", "units"), [(0, 0), (1, 1), (50, 1)])
+    def test_quota_cost_is_one_unit_per_call(self, adapter, posts, units):
+        # Details ride on the same call: asking for them costs nothing more.
+        assert adapter.quota_cost(posts, details=posts) == units
 
     async def test_more_than_fifty_ids_is_refused(self, adapter):
         with pytest.raises(ValueError, match="at most 50"):
@@ -263,11 +320,28 @@ class TestErrors:
             await adapter.fetch_account(ACME, Credentials(access_token="ya29.expired"))
 
     @respx.mock
-    async def test_invalid_api_key_is_auth_expired(self, adapter):
+    @pytest.mark.parametrize("name", ["error_key_invalid.json", "error_access_not_configured.json"])
+    async def test_refused_app_key_is_not_configured(self, adapter, name):
+        respx.get(f"{API}/videos").mock(return_value=recorded(name))
+
+        with pytest.raises(NotConfigured, match="SWAY_YOUTUBE_API_KEY was refused"):
+            await adapter.fetch_post_stats(["D-lhorsDlUQ"], None)
+
+    @respx.mock
+    async def test_refused_key_of_the_account_is_auth_expired(self, adapter):
         respx.get(f"{API}/channels").mock(return_value=recorded("error_key_invalid.json"))
 
-        with pytest.raises(AuthExpired, match="API key not valid"):
-            await adapter.fetch_account(ACME, None)
+        with pytest.raises(AuthExpired, match="API key not valid") as caught:
+            await adapter.fetch_account(ACME, Credentials(api_key="AIzaSy-account-key"))
+
+        assert not isinstance(caught.value, NotConfigured)
+
+    @respx.mock
+    async def test_api_disabled_for_the_oauth_project_is_auth_expired(self, adapter):
+        respx.get(f"{API}/videos").mock(return_value=recorded("error_access_not_configured.json"))
+
+        with pytest.raises(AuthExpired, match="accessNotConfigured"):
+            await adapter.fetch_post_stats(["D-lhorsDlUQ"], Credentials(access_token="ya29.t"))
 
     @respx.mock
     async def test_server_error_is_platform_unavailable(self, adapter):
@@ -294,7 +368,7 @@ class TestErrors:
 
     @respx.mock
     async def test_unexpected_shape_is_malformed_not_a_crash(self, adapter):
-        body = fixture_json("youtube", "videos_statistics_partial.json")
+        body = fixture_json("youtube", "videos_stats_partial.json")
         body["items"][0]["statistics"]["viewCount"] = "lots"
         del body["items"][1]["id"]
         respx.get(f"{API}/videos").mock(return_value=httpx.Response(200, json=body))
