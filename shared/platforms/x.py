@@ -5,10 +5,12 @@ api.twitter.com, so both hosts are recognised. Reads are billed per resource, wh
 read 100 per call and video view counts (an extra media expansion) are not requested.
 """
 
+import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -19,6 +21,7 @@ from shared.platforms.base import (
     AdapterError,
     AuthExpired,
     Credentials,
+    InvalidInput,
     NotFound,
     Platform,
     PostInfo,
@@ -26,6 +29,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
     optional_int,
@@ -38,9 +42,17 @@ from shared.platforms.http import (
 
 PLATFORM = Platform.x
 USER_FIELDS = "public_metrics,created_at,verified"
+# The author expansion names each post's author in `includes.users`, so a post read by id gets the
+# URL its username makes.
+POST_LOOKUP = {
+    "tweet.fields": "public_metrics,created_at,text",
+    "expansions": "author_id",
+    "user.fields": "username",
+}
 PAGE_SIZE = 100
-# The user timeline reaches back 3,200 posts at most: 32 pages of 100.
-MAX_PAGES = 32
+# With exclude=replies the user timeline reaches back 800 posts at most (3,200 without it), and
+# pages past that answer empty: 8 pages of 100.
+MAX_PAGES = 8
 # Limits are counted per 15-minute window; without the reset header, wait one whole window.
 RATE_WINDOW_S = 900.0
 # A monthly usage cap follows the billing cycle, whose start the API does not tell: check again
@@ -50,6 +62,9 @@ PROBLEM_TYPE = re.compile(r"^https://api\.(?:x|twitter)\.com/2/problems/([a-z-]+
 # The app or token is not allowed to call this at all: a person must fix the credential.
 AUTH_PROBLEMS = {"client-forbidden", "unsupported-authentication"}
 POST_URL = "https://x.com/{username}/status/{post_id}"
+# A post whose author is unknown still has a working link.
+WEB_URL = "https://x.com/i/web/status/{post_id}"
+USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
 
 def problem_slug(problem: Any) -> str | None:
@@ -77,10 +92,11 @@ def _stats(metrics: dict[str, Any]) -> PostStats:
     )
 
 
-def _post_info(post: dict[str, Any], username: str) -> PostInfo:
+def _post_info(post: dict[str, Any], username: str | None) -> PostInfo:
+    url = POST_URL.format(username=username, post_id=post["id"]) if username else None
     return PostInfo(
         external_id=str(post["id"]),
-        url=POST_URL.format(username=username, post_id=post["id"]),
+        url=url or WEB_URL.format(post_id=post["id"]),
         kind="tweet",
         caption=post.get("text"),
         published_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
@@ -108,6 +124,23 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def _usernames(body: dict[str, Any]) -> dict[str, str]:
+    """Author id -> username from the author expansion."""
+    users = (body.get("includes") or {}).get("users") or []
+    return {str(user["id"]): user["username"] for user in users}
+
+
+def _username(handle: str) -> str:
+    """The handle as an X username; anything else could never name an account."""
+    username = handle.lstrip("@")
+    if not USERNAME.match(username):
+        raise InvalidInput(
+            f"x: {handle!r} cannot be an X username (1 to 15 letters, digits or underscores)",
+            platform=PLATFORM,
+        )
+    return username
+
+
 def _first_error(body: dict[str, Any]) -> dict[str, Any]:
     errors = body.get("errors")
     return errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
@@ -118,7 +151,8 @@ class XAdapter:
     max_batch = 100
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1  # one call carries the whole batch, details included
+        # One call carries 100 ids, details included (X bills the posts it returns, not calls).
+        return math.ceil(posts / self.max_batch)
 
     def __init__(
         self,
@@ -133,9 +167,9 @@ class XAdapter:
 
     async def fetch_account(self, account: AccountRef, creds: Credentials | None) -> AccountStats:
         if account.external_id:
-            path = f"/users/{account.external_id}"
+            path = f"/users/{quote(account.external_id, safe='')}"
         else:
-            path = f"/users/by/username/{account.handle.lstrip('@')}"
+            path = f"/users/by/username/{_username(account.handle)}"
         body = await self._get(path, {"user.fields": USER_FIELDS}, creds)
         if body.get("data") is None:
             # Unknown and suspended users answer 200 with only an errors list.
@@ -162,7 +196,7 @@ class XAdapter:
             params["start_time"] = rfc3339(since)
         posts: list[PostInfo] = []
         for _ in range(MAX_PAGES):
-            body = await self._get(f"/users/{user_id}/tweets", params, creds)
+            body = await self._get(f"/users/{quote(user_id, safe='')}/tweets", params, creds)
             if "data" not in body and problem_slug(_first_error(body)) == "resource-not-found":
                 raise NotFound(f"x: user {user_id} not found", platform=PLATFORM)
             with reading("user posts", platform=PLATFORM):
@@ -184,13 +218,17 @@ class XAdapter:
             raise ValueError(f"x: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:
             return {}
-        params = {"ids": ",".join(post_ids), "tweet.fields": "public_metrics,created_at"}
-        body = await self._get("/tweets", params, creds)
+        body = await self._get("/tweets", {"ids": ",".join(post_ids), **POST_LOOKUP}, creds)
         with reading("posts", platform=PLATFORM):
             # Deleted (resource-not-found) and protected (not authorized) posts come back in
             # `errors` instead of `data`; leaving them out of the result marks them gone.
-            posts = body.get("data", [])
-            return {str(post["id"]): _stats(post["public_metrics"]) for post in posts}
+            authors = _usernames(body)
+            return {
+                str(post["id"]): stats_with_details(
+                    _post_info(post, authors.get(str(post.get("author_id"))))
+                )
+                for post in body.get("data", [])
+            }
 
     async def _get(
         self, path: str, params: dict[str, Any], creds: Credentials | None

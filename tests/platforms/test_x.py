@@ -12,11 +12,13 @@ from shared.platforms.base import (
     AdapterError,
     AuthExpired,
     Credentials,
+    InvalidInput,
     MalformedResponse,
     NotFound,
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
     PostStats,
     RateLimited,
 )
@@ -68,6 +70,21 @@ class TestFetchAccount:
 
         assert route.called
         assert stats.external_id == "2244994945"
+
+    @pytest.mark.parametrize("handle", ["acme\nevil", "acme/../../tweets", "a" * 16, ""])
+    async def test_handle_that_cannot_be_a_username_is_invalid_input(self, adapter, handle):
+        with respx.mock(assert_all_called=False) as mock:
+            with pytest.raises(InvalidInput, match="cannot be an X username"):
+                await adapter.fetch_account(AccountRef(Platform.x, handle), TOKEN)
+            assert not mock.calls
+
+    @respx.mock
+    async def test_stored_user_id_is_escaped_into_one_path_segment(self, adapter):
+        route = respx.get(f"{API}/users/22449%2F94945").mock(return_value=recorded("user.json"))
+
+        await adapter.fetch_account(AccountRef(Platform.x, "acme", "22449/94945"), TOKEN)
+
+        assert route.called
 
     @respx.mock
     async def test_unknown_user_is_not_found(self, adapter):
@@ -138,6 +155,16 @@ class TestListPosts:
         assert len(posts) == 2
 
     @respx.mock
+    async def test_paging_stops_at_the_800_posts_a_timeline_without_replies_reaches(self, adapter):
+        route = respx.get(f"{API}/users/2244994945/tweets").mock(
+            return_value=recorded("timeline_page_1.json")
+        )
+
+        await adapter.list_posts(ACME, TOKEN, since=datetime(2020, 1, 1, tzinfo=UTC))
+
+        assert route.call_count == 8  # 8 pages of 100, however long next_token keeps coming
+
+    @respx.mock
     async def test_handle_only_account_resolves_its_id_first(self, adapter):
         respx.get(f"{API}/users/by/username/acme").mock(return_value=recorded("user.json"))
         timeline = respx.get(f"{API}/users/2244994945/tweets").mock(
@@ -182,10 +209,21 @@ class TestFetchPostStats:
         assert route.call_count == 1
         params = route.calls.last.request.url.params
         assert params["ids"] == ",".join(ids)
-        assert params["tweet.fields"] == "public_metrics,created_at"
+        assert params["tweet.fields"] == "public_metrics,created_at,text"
+        assert (params["expansions"], params["user.fields"]) == ("author_id", "username")
         assert list(stats) == ids
         assert stats["1991234567890123456"] == PostStats(
-            impressions=5432, likes=37, comments=2, shares=11, saves=4
+            impressions=5432,
+            likes=37,
+            comments=2,
+            shares=11,
+            saves=4,
+            details=PostDetails(
+                url="https://x.com/acme/status/1991234567890123456",
+                kind="tweet",
+                caption="Latte art in 10 seconds. #ad #latteart @milkco https://t.co/AbC123xYz",
+                published_at=datetime(2026, 11, 19, 18, 7, 7, tzinfo=UTC),
+            ),
         )
         last = body["data"][-1]["public_metrics"]
         assert stats[ids[-1]].impressions == last["impression_count"]
@@ -199,8 +237,32 @@ class TestFetchPostStats:
         stats = await adapter.fetch_post_stats(asked, TOKEN)
 
         assert list(stats) == ["1991234567890123456", "1234"]
+        hello = stats["1234"]
         # quote_count is optional: shares are the retweets alone when it is missing.
-        assert stats["1234"] == PostStats(impressions=210, likes=3, comments=1, shares=0, saves=0)
+        assert (hello.impressions, hello.likes, hello.comments, hello.shares, hello.saves) == (
+            210,
+            3,
+            1,
+            0,
+            0,
+        )
+        # Each post's URL is its own author's, from includes.users.
+        assert hello.details.url == "https://x.com/X/status/1234"
+
+    @respx.mock
+    async def test_post_whose_author_is_not_included_gets_a_link_without_username(self, adapter):
+        body = fixture_json("x", "tweets_partial.json")
+        del body["includes"]
+        respx.get(f"{API}/tweets").mock(return_value=httpx.Response(200, json=body))
+
+        stats = await adapter.fetch_post_stats(["1234"], TOKEN)
+
+        assert stats["1234"].details.url == "https://x.com/i/web/status/1234"
+        assert stats["1234"].details.published_at == datetime(2026, 10, 2, 10, tzinfo=UTC)
+
+    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 1), (100, 1)])
+    def test_quota_cost_is_one_per_call(self, adapter, posts, calls):
+        assert adapter.quota_cost(posts, details=posts) == calls
 
     @respx.mock
     async def test_only_errors_means_all_gone(self, adapter):
