@@ -4,6 +4,7 @@ Every response carries an `error` object, "ok" on success, so the error code (no
 status) decides what went wrong. The Display API reports no impressions, reach, saves or watch time.
 """
 
+import math
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
     optional_int,
@@ -37,11 +39,12 @@ PLATFORM = Platform.tiktok
 USER_FIELDS = (
     "open_id,display_name,avatar_url,follower_count,following_count,likes_count,video_count"
 )
-LIST_FIELDS = (
+# The listing and the query by id ask for the same fields, so a video tracked by id learns its
+# publish time, caption and URL along with its counts.
+VIDEO_FIELDS = (
     "id,create_time,title,video_description,share_url,duration,"
     "view_count,like_count,comment_count,share_count"
 )
-QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
 PAGE_SIZE = 20
 # Bounds one listing to 50 calls (1,000 videos) however far back `since` reaches.
 MAX_PAGES = 50
@@ -110,7 +113,8 @@ class TikTokAdapter:
     max_batch = 20
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1  # one call carries the whole batch, details included
+        # One call carries 20 ids, details included; TikTok counts requests per endpoint.
+        return math.ceil(posts / self.max_batch)
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
@@ -131,7 +135,7 @@ class TikTokAdapter:
         request: dict[str, Any] = {"max_count": PAGE_SIZE}
         posts: list[PostInfo] = []
         for _ in range(MAX_PAGES):
-            data = await self._call("POST", "/video/list/", LIST_FIELDS, creds, json=request)
+            data = await self._call("POST", "/video/list/", VIDEO_FIELDS, creds, json=request)
             with reading("video list", platform=PLATFORM):
                 page, reached_since = _page_of_posts(data.get("videos", []), since)
                 cursor, has_more = data.get("cursor"), data.get("has_more") is True
@@ -154,10 +158,11 @@ class TikTokAdapter:
         if not post_ids:
             return {}
         request = {"filters": {"video_ids": list(post_ids)}}
-        data = await self._call("POST", "/video/query/", QUERY_FIELDS, creds, json=request)
+        data = await self._call("POST", "/video/query/", VIDEO_FIELDS, creds, json=request)
         with reading("video query", platform=PLATFORM):
             # Deleted, private or not-owned videos are simply not returned.
-            return {str(video["id"]): _stats(video) for video in data.get("videos", [])}
+            videos = data.get("videos", [])
+            return {str(video["id"]): stats_with_details(_post_info(video)) for video in videos}
 
     async def _call(
         self, method: str, path: str, fields: str, creds: Credentials | None, **kwargs: Any

@@ -17,6 +17,7 @@ from shared.platforms.base import (
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
     PostStats,
     RateLimited,
 )
@@ -152,11 +153,24 @@ class TestFetchPostStats:
 
         assert route.call_count == 1
         request = route.calls.last.request
-        assert request.url.params["fields"] == "id,view_count,like_count,comment_count,share_count"
+        # The same fields as the listing: details come with the counts, in the same call.
+        assert request.url.params["fields"] == LIST_FIELDS
         assert sent_json(route.calls.last) == {"filters": {"video_ids": ids}}
         assert list(stats) == ids
         assert stats["7574123456789012481"] == PostStats(
-            views=120533, likes=8120, comments=211, shares=95
+            views=120533,
+            likes=8120,
+            comments=211,
+            shares=95,
+            details=PostDetails(
+                url=(
+                    "https://www.tiktok.com/@acme/video/7574123456789012481"
+                    "?utm_campaign=tt4d_open_api&utm_source=awbx37vxswqcvsf6"
+                ),
+                kind="video",
+                caption="Latte art in 10s #ad #latteart @milkco",
+                published_at=datetime.fromtimestamp(1795111451, UTC),
+            ),
         )
         last = body["data"]["videos"][-1]
         assert stats[ids[-1]].views == last["view_count"]
@@ -174,9 +188,14 @@ class TestFetchPostStats:
 
         assert list(stats) == ["7574123456789012481", "7571999988877766653"]
         # A real zero stays zero; only unreported counts become None.
-        assert stats["7571999988877766653"] == PostStats(
-            views=3120, likes=180, comments=0, shares=0
-        )
+        quiet = stats["7571999988877766653"]
+        assert (quiet.views, quiet.likes, quiet.comments, quiet.shares) == (3120, 180, 0, 0)
+        # Neither a title nor a description: no caption rather than an empty one.
+        assert (quiet.details.caption, quiet.details.kind) == (None, "video")
+
+    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 1), (20, 1)])
+    def test_quota_cost_is_one_per_call(self, adapter, posts, calls):
+        assert adapter.quota_cost(posts, details=posts) == calls
 
     async def test_more_than_twenty_ids_is_refused(self, adapter):
         with pytest.raises(ValueError, match="at most 20"):
