@@ -76,8 +76,22 @@ class Settings(BaseSettings):
     cadence_horizon_s: int = Field(90 * 24 * 3600, ge=3600)
     # The simulated platform refreshes on a short fixed cadence so `make run` shows motion.
     demo_refresh_every_s: int = Field(180, ge=10)
-    # How long a claimed batch is reserved before the scheduler may claim it again.
-    refresh_lease_s: int = Field(600, ge=30)
+    # A refresh job is cancelled after this long (one platform call, at most a few with
+    # fallbacks, and one write: far below it in practice).
+    worker_job_timeout_s: int = Field(120, ge=10)
+    # How long a claimed batch is reserved before the scheduler may claim it again: the job's
+    # timeout plus as long again for waiting for a free job slot. A killed job's posts are
+    # claimed again this soon; a job that starts later finds its lease gone and does nothing.
+    refresh_lease_s: int = Field(240, ge=20)
+    # How far ahead a batch may reserve its platform budget (it then waits, leased, in order).
+    # Batches that would wait longer are postponed instead and reserve when they come round.
+    budget_max_reserve_s: int = Field(3600, ge=0)
+    # Tries of a batch against a platform that keeps failing (5xx, timeouts) before its posts
+    # wait for their next due time.
+    refresh_max_attempts: int = Field(5, ge=1)
+    # A batch whose platform is misconfigured in Sway (e.g. SWAY_YOUTUBE_API_KEY refused)
+    # waits this long before trying again, so fixing the setting resumes it by itself.
+    config_retry_s: int = Field(900, ge=10)
     # KPI recomputation is debounced to at most one job per campaign per window.
     kpi_debounce_s: int = Field(60, ge=1)
     worker_max_jobs: int = Field(20, ge=1)
@@ -157,6 +171,15 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlives_the_job(self) -> Self:
+        if self.refresh_lease_s <= self.worker_job_timeout_s:
+            raise ValueError(
+                "SWAY_REFRESH_LEASE_S must be longer than SWAY_WORKER_JOB_TIMEOUT_S, or a running "
+                "batch could lose its posts to the next claim"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:

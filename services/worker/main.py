@@ -19,7 +19,9 @@ class WorkerSettings:
     functions = [
         # keep_result=0 frees the job id once done, so a later refresh can enqueue it again.
         func(accounts.sync_account, name=jobs.SYNC_ACCOUNT, max_tries=5, keep_result=0),
-        func(posts.refresh_posts, name=jobs.REFRESH_POSTS, max_tries=5),
+        # Platform failures are retried by the job itself (with a renewed lease); arq's tries
+        # cover a failed write and a worker killed mid-job.
+        func(posts.refresh_posts, name=jobs.REFRESH_POSTS, max_tries=3),
         func(campaigns.recompute_kpis, name=jobs.RECOMPUTE_KPIS, max_tries=3),
     ]
     cron_jobs = [
@@ -38,6 +40,6 @@ class WorkerSettings:
     on_shutdown = context.shutdown
     redis_settings = _redis_settings()
     max_jobs = get_settings().worker_max_jobs
-    job_timeout = 300
+    job_timeout = get_settings().worker_job_timeout_s
     # Results are only for debugging; keep them an hour, not arq's default day.
     keep_result = 3600

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -186,7 +186,8 @@ class TestReadPosts:
 class TestRefreshPost:
     async def test_leases_and_enqueues(self, client, session, redis):
         tenant, _, account, campaign = await _setup(session)
-        post = await create_post(session, account, campaign_id=campaign.id)
+        due = datetime.now(UTC) + timedelta(hours=5)
+        post = await create_post(session, account, campaign_id=campaign.id, next_refresh_at=due)
         before = datetime.now(UTC)
         response = await client.post(f"/v1/posts/{post.id}/refresh", headers=bearer(tenant.write))
         assert response.status_code == 202
@@ -194,7 +195,25 @@ class TestRefreshPost:
         assert job_id.startswith("post.refresh_batch:x:")
         assert await redis.exists(f"arq:job:{job_id}")
         await session.refresh(post)
-        assert post.next_refresh_at > before
+        assert post.lease_until > before
+        # The lease is the job's own: the API still shows the cadence's due time.
+        shown = await client.get(f"/v1/posts/{post.id}", headers=bearer(tenant.read))
+        assert shown.json()["next_refresh_at"] == due.isoformat().replace("+00:00", "Z")
+
+    async def test_post_in_error_gets_another_try(self, client, session):
+        tenant, _, account, _ = await _setup(session)
+        post = await create_post(session, account, status="error", status_detail="x refused it")
+        response = await client.post(f"/v1/posts/{post.id}/refresh", headers=bearer(tenant.write))
+        assert response.status_code == 202
+        await session.refresh(post)
+        assert (post.status, post.status_detail) == ("tracking", None)
+
+    async def test_paused_post_is_409_saying_why(self, client, session):
+        tenant, _, account, _ = await _setup(session)
+        post = await create_post(session, account, status="paused", status_detail="renew it")
+        response = await client.post(f"/v1/posts/{post.id}/refresh", headers=bearer(tenant.write))
+        assert response.status_code == 409
+        assert "renew it" in response.json()["detail"]
 
     async def test_gone_post_is_409(self, client, session):
         tenant, _, account, _ = await _setup(session)

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from services.worker.context import build_adapters
 from shared.budget import Budget
 from shared.platforms.base import Platform
 from shared.platforms.demo import DemoAdapter
@@ -10,13 +12,22 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def worker_ctx(settings, sessionmaker, redis):
-    """What services.worker.context.startup builds, bound to the test's transaction and Redis."""
-    return {
-        "settings": settings,
-        "sessionmaker": sessionmaker,
-        "redis": redis,
-        "adapters": {Platform.demo: DemoAdapter(clock=lambda: NOW)},
-        "job_try": 1,
-        "budget": Budget(redis, settings),
-    }
+async def worker_ctx(settings, sessionmaker, redis):
+    """What services.worker.context.startup builds, bound to the test's transaction and Redis.
+    Real adapters for every platform (tests replace the one they script); no request leaves the
+    machine, because a test that lets one through has no route to answer it."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(_no_network)) as http:
+        adapters = build_adapters(http, settings)
+        adapters[Platform.demo] = DemoAdapter(clock=lambda: NOW)
+        yield {
+            "settings": settings,
+            "sessionmaker": sessionmaker,
+            "redis": redis,
+            "adapters": adapters,
+            "job_try": 1,
+            "budget": Budget(redis, settings),
+        }
+
+
+def _no_network(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError(f"no network in tests: {request.url.host}")

@@ -52,23 +52,19 @@ async def _due_posts(session, account, count, *, platform="demo", campaign_id=No
     return posts
 
 
-async def _schedule(worker_ctx, session) -> list[ingest.Batch]:
+async def _schedule(worker_ctx, session) -> list[ingest.RefreshBatch]:
     batches = await ingest.schedule_due(
-        session, now=datetime.now(UTC), settings=worker_ctx["settings"]
+        session,
+        now=datetime.now(UTC),
+        settings=worker_ctx["settings"],
+        adapters=worker_ctx["adapters"],
     )
     await session.commit()
     return batches
 
 
-async def _run(worker_ctx, batch: ingest.Batch) -> str:
-    return await post_jobs.refresh_posts(
-        worker_ctx,
-        str(batch.org_id),
-        batch.platform,
-        batch.credential_key,
-        [str(id) for id in batch.post_ids],
-        batch.lease_until.isoformat(),
-    )
+async def _run(worker_ctx, batch: ingest.RefreshBatch) -> str:
+    return await post_jobs.refresh_posts(worker_ctx, batch.dump())
 
 
 @pytest.fixture
@@ -167,7 +163,7 @@ class TestRefreshPosts:
         monkeypatch.setattr(IngestRepository, "update_latest", connection_drops)
         with pytest.raises(Retry):
             await _run(worker_ctx, batch)
-        # The snapshot insert ran before the failure, yet the transaction left no trace.
+        # The batch's one transaction left no trace.
         assert await _snapshot_count(session, [p.id for p in posts]) == 0
         await session.refresh(posts[0])
         assert posts[0].last_refreshed_at is None

@@ -10,9 +10,11 @@ from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate, CredentialsUpdate
 from shared.domain.creator import service as creator_service
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import AccountSnapshot, CreatorAccount
+from shared.models.status import SyncStatus
 from shared.platforms.base import Credentials
 from shared.platforms.profiles import profile_url
 
@@ -32,7 +34,7 @@ async def create(
             handle=data.handle,
             external_id=data.external_id,
             url=profile_url(data.platform, data.handle),
-            sync_status="pending",
+            sync_status=SyncStatus.pending,
             next_sync_at=datetime.now(UTC),
         )
     )
@@ -98,11 +100,14 @@ async def set_credentials(
     )
     account.credentials_encrypted = encrypt_credentials(credentials, secret_key)
     account.credential_key = credentials.key
+    account.params_key = credentials.params_key
     account.external_id = data.external_id or account.external_id
-    account.sync_status = "pending"
+    account.sync_status = SyncStatus.pending
     account.sync_error = None
     account.next_sync_at = now
     await session.flush()
+    # Posts paused by the old credential, or in error, get another try under the new one.
+    await post_lifecycle.resume_account(session, org_id, account.id, now=now)
     request_sync(jobs, org_id, account.id)
     return account
 

@@ -12,6 +12,7 @@ from shared.domain.campaign.schemas import (
     Goal,
 )
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Invalid, NotFound
 from shared.models import Campaign, CampaignGoal
 
@@ -68,8 +69,13 @@ async def update(
     if data.goals is not None:
         campaign.goals = _goal_rows(data.goals)
         _stamp_org(campaign)
-    if changes.get("status") == CampaignStatus.archived and campaign.archived_at is None:
+    was_archived = campaign.archived_at is not None
+    if changes.get("status") == CampaignStatus.archived and not was_archived:
         campaign.archived_at = datetime.now(UTC)
+        await post_lifecycle.stop_campaign(session, org_id, campaign.id)
+    elif was_archived and changes.get("status", CampaignStatus.archived) != CampaignStatus.archived:
+        campaign.archived_at = None
+        await post_lifecycle.resume_campaign(session, org_id, campaign.id, now=datetime.now(UTC))
     await session.flush()
     return campaign
 
@@ -80,3 +86,4 @@ async def archive(session: AsyncSession, org_id: UUID, campaign_id: UUID) -> Non
         campaign.status = CampaignStatus.archived
         campaign.archived_at = datetime.now(UTC)
         await session.flush()
+        await post_lifecycle.stop_campaign(session, org_id, campaign.id)

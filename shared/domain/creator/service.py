@@ -8,6 +8,7 @@ from shared.db import RawReads
 from shared.domain.creator.repository import CreatorReads, CreatorRepository, sort_value
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Invalid, NotFound
 from shared.models import Creator
 
@@ -76,3 +77,4 @@ async def archive(session: AsyncSession, org_id: UUID, creator_id: UUID) -> None
     if creator.archived_at is None:
         creator.archived_at = datetime.now(UTC)
         await session.flush()
+        await post_lifecycle.stop_creator(session, org_id, creator.id)

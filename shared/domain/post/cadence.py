@@ -8,13 +8,21 @@ from shared.platforms.base import Platform
 
 
 def next_refresh_at(
-    settings: Settings, platform: str, published_at: datetime | None, now: datetime
+    settings: Settings,
+    platform: str,
+    published_at: datetime | None,
+    now: datetime,
+    *,
+    tracked_since: datetime | None = None,
 ) -> datetime | None:
-    """None means stop: the post is past the horizon and its numbers have settled."""
+    """None means stop: the post is past the horizon and its numbers have settled. A post whose
+    publish time is still unknown counts its age from when Sway began tracking it, so it is
+    never refreshed hourly forever: at worst it runs the same course a post published then
+    would."""
     if platform == Platform.demo:
         return now + timedelta(seconds=settings.demo_refresh_every_s)
-    # A post whose publish time is unknown is treated as brand new until a refresh tells us.
-    age_s = 0.0 if published_at is None else max(0.0, (now - published_at).total_seconds())
+    born = published_at or tracked_since or now
+    age_s = max(0.0, (now - born).total_seconds())
     if age_s >= settings.cadence_horizon_s:
         return None
     return now + timedelta(seconds=_interval_s(settings, age_s))

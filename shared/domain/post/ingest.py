@@ -1,22 +1,25 @@
 """Refreshing post statistics in batches: what to claim, how to group it, what to write.
 
-A batch is the posts of one organization on one platform under one credential, at most the
-adapter's `max_batch`, leased until `lease_until`. The lease is the fencing token: only a job
-holding the current lease writes, so a job run twice, or run after the scheduler re-claimed its
-posts, does nothing the second time."""
+A batch is the posts of one organization on one platform under one credential and one set of
+request parameters, at most what one platform call carries and one bucket's burst pays for,
+leased until `lease_until`. The lease is the fencing token: only a job holding the current lease
+writes, so a job run twice, or run after the scheduler re-claimed its posts, does nothing the
+second time."""
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs as job_names
+from shared.budget import limit_for
 from shared.config import Settings
 from shared.crypto import decrypt_credentials
+from shared.domain.post import disclosure
 from shared.domain.post.cadence import next_refresh_at
 from shared.domain.post.ingest_repository import (
     BatchPost,
@@ -24,57 +27,111 @@ from shared.domain.post.ingest_repository import (
     IngestRepository,
     claim_due_posts,
 )
-from shared.jobs import JobQueue
+from shared.jobs import JobPayload, JobQueue
 from shared.models.post_snapshot import COUNTS
-from shared.platforms.base import Credentials, Platform, PostStats
-from shared.platforms.registry import adapter_class
+from shared.platforms.base import (
+    Credentials,
+    Platform,
+    PlatformAdapter,
+    PostDetails,
+    PostRefused,
+    PostStats,
+)
+
+EXPIRED_DETAIL = "the credential expired or was revoked; PUT new credentials to resume"
 
 
-@dataclass(frozen=True)
-class Batch:
+class RefreshBatch(JobPayload):
+    """The payload of one `post.refresh_batch` job."""
+
     org_id: UUID
-    platform: str
+    platform: Platform
     credential_key: str | None
+    params_key: str | None = None
     post_ids: tuple[UUID, ...]
     lease_until: datetime
+    # Which try against a failing platform this is (the job re-enqueues itself with a renewed
+    # lease rather than using arq's Retry, whose arguments cannot change).
+    attempt: int = 1
+    # The batch's budget is already reserved: spend it, do not ask again.
+    reserved: bool = False
 
     @property
     def job_id(self) -> str:
         digest = hashlib.sha1(",".join(sorted(map(str, self.post_ids))).encode()).hexdigest()[:16]
         return f"{job_names.REFRESH_POSTS}:{self.platform}:{digest}:{self.lease_until.timestamp()}"
 
-    def defer(self, jobs: JobQueue) -> str:
-        jobs.defer(
-            job_names.REFRESH_POSTS,
-            str(self.org_id),
-            self.platform,
-            self.credential_key,
-            [str(id) for id in self.post_ids],
-            self.lease_until.isoformat(),
-            job_id=self.job_id,
-        )
+    @property
+    def bucket(self) -> str:
+        return self.credential_key or "app"
+
+    def defer(self, jobs: JobQueue, *, defer_by: timedelta | None = None) -> str:
+        jobs.defer(job_names.REFRESH_POSTS, self, job_id=self.job_id, defer_by=defer_by)
         return self.job_id
 
+    def but(self, **changes: Any) -> "RefreshBatch":
+        return self.model_copy(update=changes)
 
-def group_into_batches(claimed: Sequence[ClaimedPost], lease_until: datetime) -> list[Batch]:
-    groups: dict[tuple[UUID, str, str | None], list[UUID]] = defaultdict(list)
+
+def batch_size(adapter: PlatformAdapter, settings: Settings) -> int:
+    """The most posts one batch may carry: what one call takes, and what the bucket's burst can
+    pay for (a Meta batch costs two calls a post), so a batch never waits on a cost it can never
+    be given at once."""
+    capacity = limit_for(settings, adapter.platform).capacity
+    size = adapter.max_batch
+    while size > 1 and adapter.quota_cost(size, 0) > capacity:
+        size -= 1
+    return size
+
+
+def details_wanted(
+    adapter: PlatformAdapter, posts: Sequence[BatchPost], settings: Settings
+) -> list[str]:
+    """The posts still without a publish time, as many as the burst can also pay lookups for
+    (where the platform needs one); the rest learn theirs on a later refresh."""
+    unknown = [post.external_id for post in posts if post.published_at is None]
+    capacity = limit_for(settings, adapter.platform).capacity
+    while unknown and adapter.quota_cost(len(posts), len(unknown)) > capacity:
+        unknown.pop()
+    return unknown
+
+
+def group_into_batches(
+    claimed: Sequence[ClaimedPost], lease_until: datetime, sizes: Mapping[str, int]
+) -> list[RefreshBatch]:
+    groups: dict[tuple[UUID, str, str | None, str | None], list[UUID]] = defaultdict(list)
     for post in claimed:
-        groups[(post.org_id, post.platform, post.credential_key)].append(post.id)
+        key = (post.org_id, post.platform, post.credential_key, post.params_key)
+        groups[key].append(post.id)
     batches = []
-    for (org_id, platform, credential_key), ids in groups.items():
-        size = adapter_class(Platform(platform)).max_batch
+    for (org_id, platform, credential_key, params_key), ids in groups.items():
+        size = sizes[platform]
         for start in range(0, len(ids), size):
-            chunk = tuple(ids[start : start + size])
-            batches.append(Batch(org_id, platform, credential_key, chunk, lease_until))
+            batch = RefreshBatch(
+                org_id=org_id,
+                platform=Platform(platform),
+                credential_key=credential_key,
+                params_key=params_key,
+                post_ids=tuple(ids[start : start + size]),
+                lease_until=lease_until,
+            )
+            batches.append(batch)
     return batches
 
 
-async def schedule_due(session: AsyncSession, *, now: datetime, settings: Settings) -> list[Batch]:
+async def schedule_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    settings: Settings,
+    adapters: Mapping[Platform, PlatformAdapter],
+) -> list[RefreshBatch]:
     lease_until = now + timedelta(seconds=settings.refresh_lease_s)
     claimed = await claim_due_posts(
         session, now=now, lease_until=lease_until, limit=settings.scheduler_batch_limit
     )
-    batches = group_into_batches(claimed, lease_until)
+    sizes = {str(p): batch_size(adapter, settings) for p, adapter in adapters.items()}
+    batches = group_into_batches(claimed, lease_until, sizes)
     queue = JobQueue.of(session)
     for batch in batches:
         batch.defer(queue)
@@ -82,14 +139,12 @@ async def schedule_due(session: AsyncSession, *, now: datetime, settings: Settin
 
 
 async def load_batch(
-    session: AsyncSession,
-    org_id: UUID,
-    post_ids: Sequence[UUID],
-    lease_until: datetime,
-    settings: Settings,
+    session: AsyncSession, batch: RefreshBatch, settings: Settings
 ) -> tuple[list[BatchPost], Credentials | None]:
-    posts, token = await IngestRepository(session, org_id).leased_with_credentials(
-        post_ids, lease_until
+    """The batch's posts still under its lease, and their credentials (CredentialsError when
+    they do not decrypt under SWAY_SECRET_KEY)."""
+    posts, token = await IngestRepository(session, batch.org_id).leased_with_credentials(
+        batch.post_ids, batch.lease_until
     )
     if not posts:
         return [], None
@@ -98,32 +153,73 @@ async def load_batch(
 
 async def record_batch(
     session: AsyncSession,
-    org_id: UUID,
-    platform: str,
+    batch: RefreshBatch,
     posts: Sequence[BatchPost],
-    results: dict[str, PostStats],
+    results: Mapping[str, PostStats | PostRefused],
     *,
     now: datetime,
     settings: Settings,
-) -> list[UUID]:
-    """One insert of snapshots, one update of the posts' latest counts, one update of the
-    missing ones; returns the ids that just became gone."""
-    repository = IngestRepository(session, org_id)
-    present, missing = [], []
+) -> tuple[int, list[UUID], set[UUID]]:
+    """One update of the posts' latest counts, one insert of their snapshots, one update of the
+    missing ones and one of the refused ones, all fenced by the lease. Returns how many posts
+    were refreshed, the ids that just became gone, and the ids now in error."""
+    repository = IngestRepository(session, batch.org_id)
+    present, missing, refused, learned = [], [], {}, []
     for post in posts:
-        due = next_refresh_at(settings, platform, post.published_at, now)
-        stats = results.get(post.external_id)
-        if stats is None:
+        result = results.get(post.external_id)
+        if isinstance(result, PostRefused):
+            refused[post.id] = f"{batch.platform} refused this post: {result.reason}"
+            continue
+        details = result.details if result is not None else None
+        due = _next_due(settings, batch.platform, post, details, now)
+        if result is None:
             missing.append({"id": post.id, "next_refresh_at": due})
-        else:
-            counts = {name: getattr(stats, name) for name in COUNTS}
-            present.append({"id": post.id, **counts, "next_refresh_at": due})
-    if present:
-        await repository.insert_snapshots(now, present)
-        await repository.update_latest(now, present)
-    gone = await repository.mark_missing(missing)
-    mark_kpis_stale(JobQueue.of(session), org_id, {p.campaign_id for p in posts}, now, settings)
-    return gone
+            continue
+        present.append({"id": post.id, **_counts(result), "next_refresh_at": due})
+        if details is not None and post.published_at is None:
+            learned.append(_details_row(post.id, details))
+    held = await repository.update_latest(now, batch.lease_until, present) if present else set()
+    if held:
+        await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
+    if learned := [row for row in learned if row["id"] in held]:
+        await repository.learn_details(learned)
+    gone = await repository.mark_missing(batch.lease_until, missing)
+    errors = await repository.mark_error(batch.lease_until, refused)
+    campaigns = {post.campaign_id for post in posts}
+    mark_kpis_stale(JobQueue.of(session), batch.org_id, campaigns, now, settings)
+    return len(held), gone, errors
+
+
+def _next_due(
+    settings: Settings,
+    platform: str,
+    post: BatchPost,
+    details: PostDetails | None,
+    now: datetime,
+) -> datetime | None:
+    published = post.published_at or (details.published_at if details else None)
+    return next_refresh_at(settings, platform, published, now, tracked_since=post.created_at)
+
+
+def _counts(stats: PostStats) -> dict[str, Any]:
+    return {name: getattr(stats, name) for name in COUNTS}
+
+
+def _details_row(post_id: UUID, details: PostDetails) -> dict[str, Any]:
+    check = disclosure.check(details.caption, required=True) if details.caption else None
+    return {
+        "id": post_id,
+        "published_at": details.published_at,
+        "kind": details.kind,
+        "caption": details.caption,
+        "url": details.url,
+        "disclosure": check,
+    }
+
+
+class RecomputeKpis(JobPayload):
+    org_id: UUID
+    campaign_id: UUID
 
 
 def mark_kpis_stale(
@@ -141,28 +237,74 @@ def mark_kpis_stale(
     for campaign_id in campaign_ids - {None}:
         jobs.defer(
             job_names.RECOMPUTE_KPIS,
-            str(org_id),
-            str(campaign_id),
+            RecomputeKpis(org_id=org_id, campaign_id=campaign_id),
             job_id=f"{job_names.RECOMPUTE_KPIS}:{campaign_id}:{slot}",
             defer_by=delay,
         )
 
 
-async def postpone(
-    session: AsyncSession,
-    org_id: UUID,
-    post_ids: Sequence[UUID],
-    lease_until: datetime,
-    until: datetime,
+async def mark_errors(session: AsyncSession, batch: RefreshBatch, reasons: dict[UUID, str]) -> None:
+    await IngestRepository(session, batch.org_id).mark_error(batch.lease_until, reasons)
+
+
+async def release(
+    session: AsyncSession, batch: RefreshBatch, until: datetime, detail: str | None = None
 ) -> None:
-    await IngestRepository(session, org_id).postpone(post_ids, lease_until, until)
+    """Give the posts back to the due set at `until` (a throttle, an empty budget, a platform
+    that kept failing), saying why where a user should know."""
+    await IngestRepository(session, batch.org_id).release(
+        batch.post_ids, batch.lease_until, until, detail
+    )
 
 
-async def expire_credential(
-    session: AsyncSession, org_id: UUID, platform: str, credential_key: str | None, error: str
-) -> int:
-    """Stop this credential's work (its accounts' posts drop out of the scheduler) until a
-    person renews it; other credentials carry on."""
-    return await IngestRepository(session, org_id).expire_credential(
-        platform, credential_key, error
+async def continue_later(
+    session: AsyncSession,
+    batch: RefreshBatch,
+    *,
+    now: datetime,
+    delay_s: float,
+    settings: Settings,
+    **changes: Any,
+) -> RefreshBatch | None:
+    """Run (what is left of) the batch again after `delay_s`, its lease renewed to cover the wait
+    and the run; None when no post still holds the lease."""
+    renewed = now + timedelta(seconds=delay_s + settings.refresh_lease_s)
+    repository = IngestRepository(session, batch.org_id)
+    held = await repository.renew_lease(batch.post_ids, batch.lease_until, renewed)
+    if not held:
+        return None
+    later = batch.but(post_ids=tuple(held), lease_until=renewed, **changes)
+    later.defer(JobQueue.of(session), defer_by=timedelta(seconds=delay_s))
+    return later
+
+
+async def split(
+    session: AsyncSession,
+    batch: RefreshBatch,
+    post_ids: Sequence[UUID],
+    *,
+    now: datetime,
+    settings: Settings,
+) -> list[RefreshBatch]:
+    """Two half batches in place of one that failed as a whole, to find the post at fault."""
+    renewed = now + timedelta(seconds=settings.refresh_lease_s)
+    repository = IngestRepository(session, batch.org_id)
+    held = await repository.renew_lease(post_ids, batch.lease_until, renewed)
+    middle = len(held) // 2
+    halves = [
+        batch.but(post_ids=tuple(part), lease_until=renewed, attempt=1, reserved=False)
+        for part in (held[:middle], held[middle:])
+        if part
+    ]
+    queue = JobQueue.of(session)
+    for half in halves:
+        half.defer(queue)
+    return halves
+
+
+async def expire_credential(session: AsyncSession, batch: RefreshBatch, error: str) -> int:
+    """Stop this credential's work: its accounts become auth_expired and their posts leave the
+    due set until a person renews it; other credentials carry on."""
+    return await IngestRepository(session, batch.org_id).expire_credential(
+        batch.platform, batch.credential_key, error, EXPIRED_DETAIL
     )

@@ -1,6 +1,11 @@
-"""The ingestion's SQL: claim due posts, read a batch, write a batch. Each write is one
-statement for the whole batch (arrays through unnest), never a round trip per row. Statements are
-built once, at import: building a `text()` parses its bind parameters again on every call."""
+"""The ingestion's SQL: claim due posts, read a batch, write a batch, and move posts in and out of
+the due set. Each write is one statement for the whole batch (arrays through unnest), never a
+round trip per row. Statements are built once, at import: building a `text()` parses its bind
+parameters again on every call.
+
+Every write of a batch is fenced by its lease (`lease_until = :lease`): Postgres re-checks that
+condition after taking each row's lock, so of two copies of one batch running at once, only the
+first to write changes anything, and the second finds no row still holding its lease."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.post_snapshot import COUNTS
+from shared.models.status import PostStatus, SyncStatus
 
 COUNT_TYPES = {name: "float8" if name == "watch_time_seconds" else "int8" for name in COUNTS}
+TRACKING = f"'{PostStatus.tracking}'"
+# What archiving stops, and what new credentials resume.
+LIVE = ", ".join(f"'{s}'" for s in (PostStatus.pending, PostStatus.tracking, PostStatus.paused))
+RESUMABLE = f"'{PostStatus.paused}', '{PostStatus.error}'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +32,7 @@ class ClaimedPost:
     org_id: UUID
     platform: str
     credential_key: str | None
+    params_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,33 +42,52 @@ class BatchPost:
     account_id: UUID
     campaign_id: UUID | None
     published_at: datetime | None
+    created_at: datetime
 
 
-CLAIM = text("""
-WITH due AS (
-    SELECT p.id FROM post p
-    JOIN creator_account a ON a.id = p.account_id
-    WHERE p.status = 'tracking' AND p.next_refresh_at <= :now AND a.sync_status <> 'auth_expired'
-    ORDER BY p.next_refresh_at
-    LIMIT :limit
-    FOR UPDATE OF p SKIP LOCKED
+# Fair across organizations: each organization with due posts gets an equal share of the limit,
+# so one tenant with a million due posts cannot starve another with ten. A share an organization
+# does not use is not handed on within the tick; the next tick (10 s later) comes soon enough.
+CLAIM = text(f"""
+WITH orgs AS (
+    SELECT o.id FROM organization o
+    WHERE EXISTS (
+        SELECT 1 FROM post p
+        WHERE p.org_id = o.id AND p.status = {TRACKING} AND p.lease_until IS NULL
+          AND p.next_refresh_at <= :now
+    )
+), share AS (
+    SELECT CAST(ceil(CAST(:limit AS numeric) / greatest(count(*), 1)) AS int) AS n FROM orgs
+), due AS (
+    SELECT d.id FROM orgs CROSS JOIN share CROSS JOIN LATERAL (
+        SELECT p.id FROM post p
+        WHERE p.org_id = orgs.id AND p.status = {TRACKING} AND p.lease_until IS NULL
+          AND p.next_refresh_at <= :now
+        ORDER BY p.next_refresh_at
+        LIMIT share.n
+        FOR UPDATE OF p SKIP LOCKED
+    ) d
 )
-UPDATE post SET next_refresh_at = :lease_until
+UPDATE post SET lease_until = :lease_until
 FROM due, creator_account a
 WHERE post.id = due.id AND a.id = post.account_id
-RETURNING post.id, post.org_id, post.platform, a.credential_key
+RETURNING post.id, post.org_id, post.platform, a.credential_key, a.params_key
 """)
+
+# Leases that ran out (a job killed, or one that never started in time) go back to the due set.
+REAP = text("UPDATE post SET lease_until = NULL WHERE lease_until < :now")
 
 _COLUMNS = ", ".join(COUNTS)
 _ARRAYS = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COUNT_TYPES.items())
 
 # The posts still under a lease, each with its account's stored credentials, in one round trip.
-LEASED = text("""
-SELECT p.id, p.external_id, p.account_id, p.campaign_id, p.published_at, a.credentials_encrypted
+LEASED = text(f"""
+SELECT p.id, p.external_id, p.account_id, p.campaign_id, p.published_at, p.created_at,
+       a.credentials_encrypted
 FROM post p
 LEFT JOIN creator_account a ON a.org_id = p.org_id AND a.id = p.account_id
 WHERE p.org_id = :org AND p.id = ANY(CAST(:ids AS uuid[]))
-  AND p.status = 'tracking' AND p.next_refresh_at = :lease
+  AND p.status = {TRACKING} AND p.lease_until = :lease
 """)
 
 INSERT_SNAPSHOTS = text(f"""
@@ -68,40 +98,111 @@ ON CONFLICT DO NOTHING
 
 UPDATE_LATEST = text(f"""
 UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = :at,
-       missing_count = 0, next_refresh_at = u.next_refresh_at, updated_at = now(),
-       status = CASE WHEN u.next_refresh_at IS NULL THEN 'stopped' ELSE post.status END
+       missing_count = 0, next_refresh_at = u.next_refresh_at, lease_until = NULL,
+       status_detail = NULL, updated_at = now(),
+       status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
 FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
      AS u(id, {_COLUMNS}, next_refresh_at)
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+RETURNING post.id
+""")
+
+_FOLLOWERS = """(SELECT s.followers FROM account_snapshot s
+     WHERE s.org_id = post.org_id AND s.account_id = post.account_id
+       AND s.followers IS NOT NULL AND s.captured_at {op} u.published_at
+     ORDER BY s.captured_at {order} LIMIT 1)"""
+
+# What a post tracked by id learns on its first refresh: its age, kind, caption and URL, and from
+# its age the follower count at publication (METRICS.md followers_at_post).
+LEARN_DETAILS = text(f"""
+UPDATE post SET published_at = coalesce(post.published_at, u.published_at),
+    kind = coalesce(post.kind, u.kind), caption = coalesce(post.caption, u.caption),
+    url = coalesce(post.url, u.url),
+    disclosure = CASE WHEN post.caption IS NULL AND u.caption IS NOT NULL
+                      THEN u.disclosure ELSE post.disclosure END,
+    followers_at_post = CASE WHEN post.published_at IS NOT NULL OR u.published_at IS NULL
+                             THEN post.followers_at_post
+                             ELSE coalesce({_FOLLOWERS.format(op="<=", order="DESC")},
+                                           {_FOLLOWERS.format(op=">", order="ASC")},
+                                           post.followers_at_post) END
+FROM unnest(CAST(:id AS uuid[]), CAST(:published_at AS timestamptz[]), CAST(:kind AS text[]),
+            CAST(:caption AS text[]), CAST(:url AS text[]), CAST(:disclosure AS jsonb[]))
+     AS u(id, published_at, kind, caption, url, disclosure)
 WHERE post.org_id = :org AND post.id = u.id
 """)
 
-MARK_MISSING = text("""
+MARK_MISSING = text(f"""
 UPDATE post SET missing_count = missing_count + 1,
-    status = CASE WHEN missing_count + 1 >= 2 THEN 'gone' ELSE status END,
+    status = CASE WHEN missing_count + 1 >= 2 THEN '{PostStatus.gone}' ELSE status END,
     next_refresh_at = CASE WHEN missing_count + 1 >= 2 THEN NULL ELSE u.next_refresh_at END,
-    updated_at = now()
+    lease_until = NULL, updated_at = now()
 FROM unnest(CAST(:id AS uuid[]), CAST(:next_refresh_at AS timestamptz[])) AS u(id, next_refresh_at)
-WHERE post.org_id = :org AND post.id = u.id
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
 RETURNING post.id, post.status
 """)
 
-POSTPONE = text("""
-UPDATE post SET next_refresh_at = :until
-WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND next_refresh_at = :lease
+MARK_ERROR = text(f"""
+UPDATE post SET status = '{PostStatus.error}', status_detail = u.reason, next_refresh_at = NULL,
+    lease_until = NULL, updated_at = now()
+FROM unnest(CAST(:id AS uuid[]), CAST(:reason AS text[])) AS u(id, reason)
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+RETURNING post.id
 """)
 
-EXPIRE_CREDENTIAL = text("""
-UPDATE creator_account SET sync_status = 'auth_expired', sync_error = :error,
+RELEASE = text("""
+UPDATE post SET next_refresh_at = :until, lease_until = NULL, status_detail = :detail
+WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND lease_until = :lease
+""")
+
+RENEW_LEASE = text("""
+UPDATE post SET lease_until = :renewed
+WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND lease_until = :lease
+RETURNING id
+""")
+
+EXPIRE_ACCOUNTS = text(f"""
+UPDATE creator_account SET sync_status = '{SyncStatus.auth_expired}', sync_error = :error,
        next_sync_at = NULL, updated_at = now()
-WHERE org_id = :org AND platform = :platform AND coalesce(credential_key, '') = :key
+WHERE org_id = :org AND platform = :platform AND credential_key IS NOT DISTINCT FROM :key
+RETURNING id
+""")
+
+# Out of the due set (the claim's index holds only `tracking`), so the scheduler never walks them.
+PAUSE_ACCOUNTS_POSTS = text(f"""
+UPDATE post SET status = '{PostStatus.paused}', status_detail = :detail, lease_until = NULL,
+       updated_at = now()
+WHERE org_id = :org AND account_id = ANY(CAST(:accounts AS uuid[])) AND status = {TRACKING}
+""")
+
+RESUME_ACCOUNT_POSTS = text(f"""
+UPDATE post SET status = {TRACKING}, status_detail = NULL, lease_until = NULL,
+       next_refresh_at = :now, updated_at = now()
+WHERE org_id = :org AND account_id = :account AND status IN ({RESUMABLE})
+""")
+
+STOP_POSTS = text(f"""
+UPDATE post SET status = '{PostStatus.stopped}', status_detail = :detail, lease_until = NULL,
+       next_refresh_at = NULL, updated_at = now()
+WHERE org_id = :org AND {{column}} = :id AND status IN ({LIVE})
+""")
+STOP_CAMPAIGN_POSTS = text(STOP_POSTS.text.format(column="campaign_id"))
+STOP_CREATOR_POSTS = text(STOP_POSTS.text.format(column="creator_id"))
+
+RESUME_CAMPAIGN_POSTS = text(f"""
+UPDATE post SET status = {TRACKING}, status_detail = NULL, next_refresh_at = :now,
+       updated_at = now()
+WHERE org_id = :org AND campaign_id = :id AND status = '{PostStatus.stopped}'
+  AND status_detail = :detail
 """)
 
 
 async def claim_due_posts(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedPost]:
-    """Every organization's due posts, leased until `lease_until` in the same statement. The
-    scheduler is the one caller that spans tenants; each job it makes carries one org_id."""
+    """Every organization's due posts, leased until `lease_until` in the same statement, after
+    releasing leases that ran out. The scheduler is the one caller that spans tenants; each job
+    it makes carries one org_id."""
+    await session.execute(REAP, {"now": now})
     rows = await session.execute(CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
     return [ClaimedPost(*row) for row in rows]
 
@@ -111,64 +212,84 @@ class IngestRepository:
         self.session = session
         self.org_id = org_id
 
+    async def _run(self, statement, **params: Any):
+        return await self.session.execute(statement, {"org": self.org_id, **params})
+
     async def leased_with_credentials(
         self, post_ids: Sequence[UUID], lease_until: datetime
     ) -> tuple[list[BatchPost], str | None]:
         """The posts of a batch still under this job's lease (a re-run after a commit, or after
         the scheduler re-claimed them, finds none and does nothing), and the encrypted
         credentials of the first one's account: every post of a batch shares one credential."""
-        rows = (
-            await self.session.execute(
-                LEASED, {"org": self.org_id, "ids": list(post_ids), "lease": lease_until}
-            )
-        ).all()
-        return [BatchPost(*row[:5]) for row in rows], rows[0][5] if rows else None
+        rows = (await self._run(LEASED, ids=list(post_ids), lease=lease_until)).all()
+        return [BatchPost(*row[:6]) for row in rows], rows[0][6] if rows else None
+
+    async def update_latest(
+        self, refreshed_at: datetime, lease: datetime, rows: list[dict[str, Any]]
+    ) -> set[UUID]:
+        """The latest counts and next refresh; returns the ids that still held the lease."""
+        columns = _columns(rows, ("id", *COUNTS, "next_refresh_at"))
+        result = await self._run(UPDATE_LATEST, at=refreshed_at, lease=lease, **columns)
+        return set(result.scalars())
 
     async def insert_snapshots(self, captured_at: datetime, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(
-            INSERT_SNAPSHOTS,
-            {"org": self.org_id, "captured_at": captured_at, **_columns(rows, ("id", *COUNTS))},
-        )
+        columns = _columns(rows, ("id", *COUNTS))
+        await self._run(INSERT_SNAPSHOTS, captured_at=captured_at, **columns)
 
-    async def update_latest(self, refreshed_at: datetime, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(
-            UPDATE_LATEST,
-            {
-                "org": self.org_id,
-                "at": refreshed_at,
-                **_columns(rows, ("id", *COUNTS, "next_refresh_at")),
-            },
-        )
+    async def learn_details(self, rows: list[dict[str, Any]]) -> None:
+        names = ("id", "published_at", "kind", "caption", "url", "disclosure")
+        await self._run(LEARN_DETAILS, **_columns(rows, names))
 
-    async def mark_missing(self, rows: list[dict[str, Any]]) -> list[UUID]:
+    async def mark_missing(self, lease: datetime, rows: list[dict[str, Any]]) -> list[UUID]:
         """Missing once: try again on the usual cadence. Missing twice in a row: gone.
         Returns the ids that just became gone."""
         if not rows:
             return []
-        result = await self.session.execute(
-            MARK_MISSING, {"org": self.org_id, **_columns(rows, ("id", "next_refresh_at"))}
-        )
-        return [id for id, status in result if status == "gone"]
+        columns = _columns(rows, ("id", "next_refresh_at"))
+        result = await self._run(MARK_MISSING, lease=lease, **columns)
+        return [id for id, status in result if status == PostStatus.gone]
 
-    async def postpone(
-        self, post_ids: Sequence[UUID], lease_until: datetime, until: datetime
+    async def mark_error(self, lease: datetime, reasons: dict[UUID, str]) -> set[UUID]:
+        if not reasons:
+            return set()
+        ids, texts = list(reasons), [reason[:1000] for reason in reasons.values()]
+        return set((await self._run(MARK_ERROR, lease=lease, id=ids, reason=texts)).scalars())
+
+    async def release(
+        self, post_ids: Sequence[UUID], lease: datetime, until: datetime, detail: str | None
     ) -> None:
-        await self.session.execute(
-            POSTPONE,
-            {"org": self.org_id, "ids": list(post_ids), "lease": lease_until, "until": until},
-        )
+        await self._run(RELEASE, ids=list(post_ids), lease=lease, until=until, detail=detail)
 
-    async def expire_credential(self, platform: str, credential_key: str | None, error: str) -> int:
-        result = await self.session.execute(
-            EXPIRE_CREDENTIAL,
-            {
-                "org": self.org_id,
-                "platform": platform,
-                "key": credential_key or "",
-                "error": error[:1000],
-            },
+    async def renew_lease(
+        self, post_ids: Sequence[UUID], lease: datetime, renewed: datetime
+    ) -> list[UUID]:
+        result = await self._run(RENEW_LEASE, ids=list(post_ids), lease=lease, renewed=renewed)
+        return list(result.scalars())
+
+    async def expire_credential(
+        self, platform: str, credential_key: str | None, error: str, detail: str
+    ) -> int:
+        """The accounts of this credential become auth_expired and their tracked posts paused;
+        returns how many accounts. Accounts whose credentials were renewed since (another key)
+        are untouched."""
+        result = await self._run(
+            EXPIRE_ACCOUNTS, platform=platform, key=credential_key, error=error[:1000]
         )
-        return result.rowcount
+        accounts = list(result.scalars())
+        await self._run(PAUSE_ACCOUNTS_POSTS, accounts=accounts, detail=detail)
+        return len(accounts)
+
+    async def resume_account(self, account_id: UUID, now: datetime) -> None:
+        await self._run(RESUME_ACCOUNT_POSTS, account=account_id, now=now)
+
+    async def stop_campaign(self, campaign_id: UUID, detail: str) -> None:
+        await self._run(STOP_CAMPAIGN_POSTS, id=campaign_id, detail=detail)
+
+    async def resume_campaign(self, campaign_id: UUID, detail: str, now: datetime) -> None:
+        await self._run(RESUME_CAMPAIGN_POSTS, id=campaign_id, detail=detail, now=now)
+
+    async def stop_creator(self, creator_id: UUID, detail: str) -> None:
+        await self._run(STOP_CREATOR_POSTS, id=creator_id, detail=detail)
 
 
 def _columns(rows: list[dict[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:

@@ -11,12 +11,13 @@ from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure
-from shared.domain.post.ingest import Batch
+from shared.domain.post.ingest import RefreshBatch
 from shared.domain.post.repository import PostRepository
 from shared.domain.post.schemas import PostCreate
 from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import CreatorAccount, Post, PostSnapshot
+from shared.models.status import PostStatus
 from shared.platforms.base import Platform
 from shared.platforms.urls import ParsedPost, UnrecognizedURL, parse_post_url
 
@@ -58,7 +59,7 @@ async def track(
             external_id=external_id,
             url=url,
             kind=kind,
-            status="pending" if pending else "tracking",
+            status=PostStatus.pending if pending else PostStatus.tracking,
             missing_count=0,
             source="url" if data.url else "api",
             disclosure=disclosure.check(None, required=True),
@@ -153,13 +154,24 @@ async def refresh(
     now: datetime,
     settings: Settings,
 ) -> str:
-    """Lease the post to a one-post batch now, whatever its cadence says."""
+    """Lease the post to a one-post batch now, whatever its cadence says. A post in error is
+    given another try."""
     post = await get(session, org_id, post_id)
-    if post.status != "tracking":
-        raise Conflict(f"post {post_id} is {post.status}; only tracked posts can be refreshed")
+    if post.status not in (PostStatus.tracking, PostStatus.error):
+        detail = f" ({post.status_detail})" if post.status_detail else ""
+        raise Conflict(
+            f"post {post_id} is {post.status}{detail}; only tracked posts can be refreshed"
+        )
     account = await account_service.get(session, org_id, post.account_id)
     lease_until = now + timedelta(seconds=settings.refresh_lease_s)
-    post.next_refresh_at = lease_until
+    post.status, post.status_detail, post.lease_until = PostStatus.tracking, None, lease_until
     await session.flush()
-    batch = Batch(org_id, post.platform, account.credential_key, (post.id,), lease_until)
+    batch = RefreshBatch(
+        org_id=org_id,
+        platform=Platform(post.platform),
+        credential_key=account.credential_key,
+        params_key=account.params_key,
+        post_ids=(post.id,),
+        lease_until=lease_until,
+    )
     return batch.defer(jobs)
