@@ -6,6 +6,7 @@ them by views in all versions on 2025-11-15.
 """
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from shared.platforms.base import (
     PostRefused,
     PostStats,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import optional_int, reading
 
 PLATFORM = Platform.facebook.value
@@ -30,6 +32,7 @@ ACCOUNT_FIELDS = "id,name,followers_count,fan_count"
 COUNT_FIELDS = (
     "shares,reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count)"
 )
+# The listing and the first stats round read the same fields: the counts, and the post's details.
 POST_FIELDS = f"id,created_time,message,permalink_url,status_type,{COUNT_FIELDS}"
 PAGE_SIZE = 25
 INSIGHT_METRICS = ("post_total_media_view_unique", "post_media_view", "post_clicks")
@@ -38,13 +41,24 @@ INSIGHT_METRICS = ("post_total_media_view_unique", "post_media_view", "post_clic
 FALLBACK_METRICS = ("post_total_media_view_unique", "post_clicks")
 
 
+@dataclass
+class InsightsRound:
+    """One insights batch: values read, posts refused as an invalid metric (to ask again without
+    it), and posts refused for a reason of their own."""
+
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invalid: list[str] = field(default_factory=list)
+    refused: dict[str, PostRefused] = field(default_factory=dict)
+
+
 class FacebookAdapter:
     platform = Platform.facebook
     max_batch = meta.BATCH_LIMIT
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        # Meta counts every sub-request of a batch as one call, and there are two rounds
-        # (fields, then insights).
+        # Meta counts every sub-request of a batch as one call, and there are two rounds (fields,
+        # then insights), details included in the first. A third round, for posts whose insights
+        # refused `post_media_view`, depends on the answers and cannot be known up front.
         return 2 * posts
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
@@ -53,7 +67,7 @@ class FacebookAdapter:
 
     async def fetch_account(self, account: AccountRef, creds: Credentials | None) -> AccountStats:
         token = meta.access_token(creds, platform=PLATFORM)
-        url = f"{self._base}/{_page_id(account)}"
+        url = f"{self._base}/{meta.node(_page_id(account))}"
         params = {"fields": ACCOUNT_FIELDS, "access_token": token}
         body = await meta.get_json(self._client, url, params, platform=PLATFORM)
         with reading("the Page", platform=PLATFORM):
@@ -71,7 +85,7 @@ class FacebookAdapter:
         self, account: AccountRef, creds: Credentials | None, *, since: datetime | None
     ) -> list[PostInfo]:
         token = meta.access_token(creds, platform=PLATFORM)
-        url = f"{self._base}/{_page_id(account)}/posts"
+        url = f"{self._base}/{meta.node(_page_id(account))}/posts"
         params = {"fields": POST_FIELDS, "limit": PAGE_SIZE, "access_token": token}
         return await meta.list_since(
             self._client, url, params, platform=PLATFORM, parse=_post, since=since
@@ -84,45 +98,54 @@ class FacebookAdapter:
         *,
         details_for: Collection[str] = frozenset(),
     ) -> dict[str, PostStats | PostRefused]:
-        """Round one reads the counted fields and finds the gone posts; round two reads insights for
-        the rest (each post needs both, and 2 × 50 sub-requests do not fit one batch anyway)."""
+        """Round one reads the counted fields and the details and finds the gone posts; round two
+        reads insights for the rest (each post needs both, and 2 × 50 sub-requests do not fit one
+        batch anyway). A post refused in either round for a reason we cannot read is a PostRefused
+        of its own."""
         ids = list(dict.fromkeys(post_ids))
         if len(ids) > self.max_batch:
             raise ValueError(f"facebook: at most {self.max_batch} ids per call, not {len(ids)}")
         if not ids:
             return {}
         token = meta.access_token(creds, platform=PLATFORM)
-        posts = await meta.batch_objects(
-            self._client, self._base, ids, COUNT_FIELDS, token, platform=PLATFORM
+        posts, refused = await meta.batch_objects(
+            self._client, self._base, ids, POST_FIELDS, token, platform=PLATFORM
         )
-        insights = await self._insights(list(posts), token)
+        insights, refused_insights = await self._insights(list(posts), token)
         with reading("Page post stats", platform=PLATFORM):
-            return {pid: _stats(fields, insights.get(pid, {})) for pid, fields in posts.items()}
+            stats = {
+                pid: stats_with_details(_post(fields), _stats(fields, insights.get(pid, {})))
+                for pid, fields in posts.items()
+            }
+        return {**stats, **refused, **refused_insights}
 
-    async def _insights(self, ids: list[str], token: str) -> dict[str, dict[str, Any]]:
-        values, invalid = await self._insights_round(ids, INSIGHT_METRICS, token)
-        if invalid:
+    async def _insights(
+        self, ids: list[str], token: str
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, PostRefused]]:
+        round_two = await self._insights_round(ids, INSIGHT_METRICS, token)
+        if round_two.invalid:
             # Only the refused posts are asked again; what the retry still refuses stays None.
-            retried, _ = await self._insights_round(invalid, FALLBACK_METRICS, token)
-            values.update(retried)
-        return values
+            retried = await self._insights_round(round_two.invalid, FALLBACK_METRICS, token)
+            round_two.values.update(retried.values)
+            round_two.refused.update(retried.refused)
+        return round_two.values, round_two.refused
 
     async def _insights_round(
         self, ids: list[str], metrics: Sequence[str], token: str
-    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        urls = [f"{pid}/insights?metric={','.join(metrics)}" for pid in ids]
+    ) -> InsightsRound:
+        urls = [f"{meta.node(pid)}/insights?metric={','.join(metrics)}" for pid in ids]
         answers = await meta.batch_get(self._client, self._base, urls, token, platform=PLATFORM)
-        values, invalid = {}, []
+        answered = InsightsRound()
         for pid, answer in zip(ids, answers, strict=True):
             if not isinstance(answer, meta.GraphError):
-                values[pid] = meta.insight_values(answer, platform=PLATFORM)
+                answered.values[pid] = meta.insight_values(answer, platform=PLATFORM)
             elif answer.code == 100 and not answer.gone:
-                invalid.append(pid)
+                answered.invalid.append(pid)
             elif not (answer.gone or answer.code == 10):
-                raise meta.rejected(answer, pid, platform=PLATFORM)
+                answered.refused[pid] = meta.refused(answer, platform=PLATFORM)
             # Else gone or refused (code 10) here, yet readable in round one: the post keeps the
             # counts its fields gave, with the insights None.
-        return values, invalid
+        return answered
 
 
 def _page_id(account: AccountRef) -> str:

@@ -23,14 +23,16 @@ from shared.platforms.base import (
     PostRefused,
     PostStats,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import optional_int, reading
 
 PLATFORM = Platform.instagram.value
 ACCOUNT_FIELDS = "id,username,name,followers_count,follows_count,media_count"
+# The listing and the first stats round read the same fields: the type picks the insights metrics,
+# the live counts are the freshest likes and comments, and the rest are the post's details.
 MEDIA_FIELDS = (
     "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
 )
-STATS_FIELDS = "id,media_type,media_product_type,like_count,comments_count"
 PAGE_SIZE = 25  # the documented example size; the maximum `limit` is unconfirmed
 # One unsupported metric fails the whole insights request, so each product type asks only for
 # metrics third-party code reports working for it (no official table exists).
@@ -46,8 +48,9 @@ class InstagramAdapter:
     max_batch = meta.BATCH_LIMIT
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        # Meta counts every sub-request of a batch as one call, and there are two rounds
-        # (fields, then insights).
+        # Meta counts every sub-request of a batch as one call, and there are two rounds (fields,
+        # then insights), details included in the first. Posts found gone in round one are not
+        # asked again, so this is the most a call spends.
         return 2 * posts
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
@@ -56,7 +59,7 @@ class InstagramAdapter:
 
     async def fetch_account(self, account: AccountRef, creds: Credentials | None) -> AccountStats:
         token = meta.access_token(creds, platform=PLATFORM)
-        url = f"{self._base}/{_user_id(account)}"
+        url = f"{self._base}/{meta.node(_user_id(account))}"
         params = {"fields": ACCOUNT_FIELDS, "access_token": token}
         body = await meta.get_json(self._client, url, params, platform=PLATFORM)
         with reading("the IG user", platform=PLATFORM):
@@ -73,7 +76,7 @@ class InstagramAdapter:
         self, account: AccountRef, creds: Credentials | None, *, since: datetime | None
     ) -> list[PostInfo]:
         token = meta.access_token(creds, platform=PLATFORM)
-        url = f"{self._base}/{_user_id(account)}/media"
+        url = f"{self._base}/{meta.node(_user_id(account))}/media"
         params = {"fields": MEDIA_FIELDS, "limit": PAGE_SIZE, "access_token": token}
         return await meta.list_since(
             self._client, url, params, platform=PLATFORM, parse=_post, since=since
@@ -87,40 +90,46 @@ class InstagramAdapter:
         details_for: Collection[str] = frozenset(),
     ) -> dict[str, PostStats | PostRefused]:
         """Two batch rounds: the metric list depends on `media_product_type`, which a bare id does
-        not tell us, and a wrong metric fails the item. Round one reads the type and the live counts
-        (and finds the gone ids); round two asks each media for exactly its type's metrics. The
-        one-round alternative, `?fields=...,insights.metric(...)`, is unconfirmed and would still
-        have to pick the metrics before knowing the type."""
+        not tell us, and a wrong metric fails the item. Round one reads the type, the live counts
+        and the details (and finds the gone ids); round two asks each media for exactly its type's
+        metrics. The one-round alternative, `?fields=...,insights.metric(...)`, is unconfirmed and
+        would still have to pick the metrics before knowing the type. A media refused in either
+        round for a reason we cannot read is a PostRefused of its own."""
         ids = list(dict.fromkeys(post_ids))
         if len(ids) > self.max_batch:
             raise ValueError(f"instagram: at most {self.max_batch} ids per call, not {len(ids)}")
         if not ids:
             return {}
         token = meta.access_token(creds, platform=PLATFORM)
-        media = await meta.batch_objects(
-            self._client, self._base, ids, STATS_FIELDS, token, platform=PLATFORM
+        media, refused = await meta.batch_objects(
+            self._client, self._base, ids, MEDIA_FIELDS, token, platform=PLATFORM
         )
-        insights = await self._insights(media, token)
+        insights, refused_insights = await self._insights(media, token)
         with reading("IG media stats", platform=PLATFORM):
-            return {pid: _stats(fields, insights.get(pid, {})) for pid, fields in media.items()}
+            stats = {
+                pid: stats_with_details(_post(fields), _stats(fields, insights.get(pid, {})))
+                for pid, fields in media.items()
+            }
+        return {**stats, **refused, **refused_insights}
 
     async def _insights(
         self, media: dict[str, dict[str, Any]], token: str
-    ) -> dict[str, dict[str, Any]]:
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, PostRefused]]:
         ids = list(media)
-        urls = [f"{pid}/insights?metric={','.join(metrics_for(media[pid]))}" for pid in ids]
+        urls = [
+            f"{meta.node(pid)}/insights?metric={','.join(metrics_for(media[pid]))}" for pid in ids
+        ]
         answers = await meta.batch_get(self._client, self._base, urls, token, platform=PLATFORM)
-        values = {}
+        values, refused = {}, {}
         for pid, answer in zip(ids, answers, strict=True):
-            if isinstance(answer, meta.GraphError):
-                # Round one just saw this media, so an insights refusal (code 10: story with under
-                # 5 viewers; code 100: metric unsupported here, carousel child, media vanished in
-                # between) leaves its live counts standing with the insights None.
-                if answer.code in (10, 100) or answer.gone:
-                    continue
-                raise meta.rejected(answer, pid, platform=PLATFORM)
-            values[pid] = meta.insight_values(answer, platform=PLATFORM)
-        return values
+            if not isinstance(answer, meta.GraphError):
+                values[pid] = meta.insight_values(answer, platform=PLATFORM)
+            elif not (answer.code in (10, 100) or answer.gone):
+                refused[pid] = meta.refused(answer, platform=PLATFORM)
+            # Else round one just saw this media, so an insights refusal (code 10: story with under
+            # 5 viewers; code 100: metric unsupported here, carousel child, media vanished in
+            # between) leaves its live counts standing with the insights None.
+        return values, refused
 
 
 def metrics_for(media: dict[str, Any]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -23,6 +24,7 @@ from shared.platforms.base import (
     NotFound,
     PlatformUnavailable,
     PostInfo,
+    PostRefused,
     RateLimited,
 )
 
@@ -116,6 +118,11 @@ def _regain_minutes(raw: str | None) -> list[float]:
     entries = [e for v in usage.values() if isinstance(v, list) for e in v if isinstance(e, dict)]
     minutes = [e.get("estimated_time_to_regain_access") for e in entries]
     return [float(m) for m in minutes if isinstance(m, int | float) and not isinstance(m, bool)]
+
+
+def node(object_id: str) -> str:
+    """A stored id as one Graph path segment: an id holding "/" or "?" must not reach another."""
+    return quote(object_id, safe="")
 
 
 def access_token(creds: Credentials | None, *, platform: str) -> str:
@@ -219,24 +226,26 @@ async def batch_objects(
     token: str,
     *,
     platform: str,
-) -> dict[str, dict[str, Any]]:
-    """Read `fields` of each id in one batch; ids that are gone are left out."""
-    urls = [f"{object_id}?fields={fields}" for object_id in ids]
+) -> tuple[dict[str, dict[str, Any]], dict[str, PostRefused]]:
+    """Read `fields` of each id in one batch: the objects read, and the ids refused for a reason
+    of their own. Ids that are gone are in neither."""
+    urls = [f"{node(object_id)}?fields={fields}" for object_id in ids]
     answers = await batch_get(client, base_url, urls, token, platform=platform)
-    found = {}
+    found, refusals = {}, {}
     for object_id, answer in zip(ids, answers, strict=True):
         if isinstance(answer, GraphError):
-            if answer.gone:
-                continue
-            raise rejected(answer, object_id, platform=platform)
+            if not answer.gone:
+                refusals[object_id] = refused(answer, platform=platform)
+            continue
         http.expect(isinstance(answer, dict), f"{object_id} is not an object", platform=platform)
         found[object_id] = answer
-    return found
+    return found, refusals
 
 
-def rejected(error: GraphError, object_id: str, *, platform: str) -> AdapterError:
-    """An item error we cannot interpret: fail loudly rather than report the post as gone."""
-    return AdapterError(f"{error.describe(platform)} (for {object_id})", platform=platform)
+def refused(error: GraphError, *, platform: str) -> PostRefused:
+    """An item error we cannot interpret is that post's problem: it is neither reported as gone nor
+    allowed to fail the rest of the batch (throttles and dead tokens have already raised)."""
+    return PostRefused(error.describe(platform))
 
 
 def insight_values(body: Any, *, platform: str) -> dict[str, Any]:

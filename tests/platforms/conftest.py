@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from shared.config import Settings
+from shared.platforms.base import PostStats
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
 
@@ -53,3 +55,8 @@ def replay(platform: str, name: str) -> httpx.Response:
     body = data["body"]
     content = {"text": body} if isinstance(body, str) else {"json": body}
     return httpx.Response(data["status"], headers=data["headers"], **content)
+
+
+def counts(stats: PostStats) -> PostStats:
+    """The counts alone, to assert them apart from the post's details."""
+    return replace(stats, details=None)

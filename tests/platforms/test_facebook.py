@@ -15,11 +15,13 @@ from shared.platforms.base import (
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
+    PostRefused,
     PostStats,
     RateLimited,
 )
 from shared.platforms.facebook import FacebookAdapter
-from tests.platforms.conftest import fixture_json, fixture_text, replay
+from tests.platforms.conftest import counts, fixture_json, fixture_text, replay
 
 pytestmark = pytest.mark.respx(assert_all_called=True, assert_all_mocked=True)
 
@@ -36,6 +38,13 @@ P1, P2, P3 = (
 GONE = f"{PAGE_ID}_10158299999999999"
 COUNT_FIELDS = (
     "shares,reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count)"
+)
+POST_FIELDS = f"id,created_time,message,permalink_url,status_type,{COUNT_FIELDS}"
+P1_DETAILS = PostDetails(
+    url=f"https://www.facebook.com/{PAGE_ID}/posts/10158347294088553",
+    kind="post",
+    caption="Summer menu is here",
+    published_at=datetime(2026, 6, 8, 15, 30, 19, tzinfo=UTC),
 )
 
 
@@ -157,11 +166,24 @@ class TestFetchPostStats:
             side_effect=[ok("stats_fields_batch.json"), ok("stats_insights_batch.json")]
         )
         stats = await adapter.fetch_post_stats([P1, P2, P3], CREDS)
-        assert stats == {
-            P1: PostStats(views=3350, reach=2100, likes=340, comments=27, shares=12, clicks=88),
-            P2: PostStats(views=2950, reach=1400, likes=95, comments=4, shares=None, clicks=31),
-            P3: PostStats(views=702, reach=610, likes=51, comments=9, shares=3, clicks=5),
-        }
+        assert stats[P1] == PostStats(
+            views=3350,
+            reach=2100,
+            likes=340,
+            comments=27,
+            shares=12,
+            clicks=88,
+            details=P1_DETAILS,
+        )
+        p2, p3 = stats[P2], stats[P3]
+        assert counts(p2) == PostStats(
+            views=2950, reach=1400, likes=95, comments=4, shares=None, clicks=31
+        )
+        assert counts(p3) == PostStats(
+            views=702, reach=610, likes=51, comments=9, shares=3, clicks=5
+        )
+        assert (p2.details.kind, p2.details.caption) == ("video", "Watch: cold brew in 60 seconds")
+        assert p3.details.published_at == datetime(2026, 6, 2, 7, 45, 10, tzinfo=UTC)
 
     async def test_batch_form_body(self, adapter, respx_mock):
         route = respx_mock.post(BATCH_URL).mock(
@@ -172,7 +194,8 @@ class TestFetchPostStats:
         first, second = (call.request for call in route.calls)
         assert batch_form(first)["access_token"] == "page-token"
         assert batch_form(first)["include_headers"] == "false"
-        assert relative_urls(first) == [f"{p}?fields={COUNT_FIELDS}" for p in (P1, P2, P3)]
+        # Round one reads the listing's fields: the counts and the details.
+        assert relative_urls(first) == [f"{p}?fields={POST_FIELDS}" for p in (P1, P2, P3)]
         metrics = "post_total_media_view_unique,post_media_view,post_clicks"
         assert relative_urls(second) == [f"{p}/insights?metric={metrics}" for p in (P1, P2, P3)]
 
@@ -190,7 +213,26 @@ class TestFetchPostStats:
             side_effect=[ok("partial_fields_batch.json"), ok("partial_insights_batch.json")]
         )
         stats = await adapter.fetch_post_stats([P1, GONE, P2], CREDS)
-        assert stats[P2] == PostStats(likes=95, comments=4)
+        assert counts(stats[P2]) == PostStats(likes=95, comments=4)
+
+    async def test_insights_refused_for_a_reason_of_its_own_refuse_that_post_only(
+        self, adapter, respx_mock
+    ):
+        respx_mock.post(BATCH_URL).mock(
+            side_effect=[ok("stats_fields_batch.json"), ok("insights_item_refused_batch.json")]
+        )
+        stats = await adapter.fetch_post_stats([P1, P2, P3], CREDS)
+
+        assert stats[P2] == PostRefused(
+            "facebook: Graph error 368/None: (#368) The action attempted has been deemed abusive "
+            "or is otherwise disallowed"
+        )
+        assert stats[P1].reach == 2100 and stats[P3].reach == 610
+
+    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 2), (50, 100)])
+    def test_quota_cost_is_two_sub_requests_per_post(self, adapter, posts, calls):
+        # Details come with round one; the fallback round cannot be known before the answers.
+        assert adapter.quota_cost(posts, details=posts) == calls
 
     async def test_rejected_view_metric_falls_back_for_those_posts(self, adapter, respx_mock):
         route = respx_mock.post(BATCH_URL).mock(
@@ -202,7 +244,9 @@ class TestFetchPostStats:
         )
         stats = await adapter.fetch_post_stats([P1, GONE, P2], CREDS)
 
-        assert stats[P1] == PostStats(reach=2100, likes=340, comments=27, shares=12, clicks=88)
+        assert stats[P1] == PostStats(
+            reach=2100, likes=340, comments=27, shares=12, clicks=88, details=P1_DETAILS
+        )
         assert stats[P2].views == 2950
         assert relative_urls(route.calls.last.request) == [
             f"{P1}/insights?metric=post_total_media_view_unique,post_clicks"

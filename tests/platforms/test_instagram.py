@@ -15,11 +15,13 @@ from shared.platforms.base import (
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
+    PostRefused,
     PostStats,
     RateLimited,
 )
 from shared.platforms.instagram import InstagramAdapter
-from tests.platforms.conftest import fixture_json, fixture_text, replay
+from tests.platforms.conftest import counts, fixture_json, fixture_text, replay
 
 pytestmark = pytest.mark.respx(assert_all_called=True, assert_all_mocked=True)
 
@@ -35,6 +37,15 @@ REEL, FEED, STORY, GONE = (
     "17900000000000009",
 )
 FEED_METRICS = "views,reach,likes,comments,shares,saved,total_interactions"
+MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
+)
+REEL_DETAILS = PostDetails(
+    url="https://www.instagram.com/reel/C8xYzAbCdEf/",
+    kind="reel",
+    caption="New roast is live",
+    published_at=datetime(2026, 6, 20, 8, 25, 28, tzinfo=UTC),
+)
 
 
 @pytest.fixture
@@ -79,6 +90,11 @@ class TestFetchAccount:
         params = route.calls.last.request.url.params
         assert params["fields"] == "id,username,name,followers_count,follows_count,media_count"
         assert params["access_token"] == "test-token"
+
+    async def test_stored_user_id_is_one_path_segment(self, adapter, respx_mock):
+        route = respx_mock.get(f"{BASE}/1784%2F..%2Fme").mock(return_value=ok("account.json"))
+        await adapter.fetch_account(AccountRef(Platform.instagram, "acme", "1784/../me"), CREDS)
+        assert route.called
 
     async def test_missing_ig_user_id_is_not_found(self, adapter):
         with pytest.raises(NotFound, match="IG user id"):
@@ -179,9 +195,34 @@ class TestFetchPostStats:
                 shares=57,
                 saves=95,
                 watch_time_seconds=65073.5,  # 65,073,500 ms
+                details=REEL_DETAILS,
             ),
-            FEED: PostStats(views=9021, reach=6544, likes=1288, comments=64, shares=18, saves=140),
-            STORY: PostStats(views=2310, reach=2004, comments=14, shares=6),
+            FEED: PostStats(
+                views=9021,
+                reach=6544,
+                likes=1288,
+                comments=64,
+                shares=18,
+                saves=140,
+                details=PostDetails(
+                    url="https://www.instagram.com/p/C8tQwErTyUi/",
+                    kind="post",
+                    caption="Latte art Tuesday #acme",
+                    published_at=datetime(2026, 6, 18, 17, 2, 11, tzinfo=UTC),
+                ),
+            ),
+            STORY: PostStats(
+                views=2310,
+                reach=2004,
+                comments=14,
+                shares=6,
+                details=PostDetails(
+                    url="https://www.instagram.com/stories/acme.coffee/3391234567890123456/",
+                    kind="story",
+                    caption="Roasting day",
+                    published_at=datetime(2026, 6, 21, 6, tzinfo=UTC),
+                ),
+            ),
         }
         assert route.call_count == 2
 
@@ -196,8 +237,8 @@ class TestFetchPostStats:
         assert form["access_token"] == "test-token"
         assert form["include_headers"] == "false"
         assert "access_token" not in first.url.params
-        fields = "id,media_type,media_product_type,like_count,comments_count"
-        assert relative_urls(first) == [f"{i}?fields={fields}" for i in (REEL, FEED, STORY)]
+        # Round one reads the listing's fields: the type, the live counts and the details.
+        assert relative_urls(first) == [f"{i}?fields={MEDIA_FIELDS}" for i in (REEL, FEED, STORY)]
         assert relative_urls(second) == [
             f"{REEL}/insights?metric={FEED_METRICS},ig_reels_video_view_total_time",
             f"{FEED}/insights?metric={FEED_METRICS}",
@@ -212,7 +253,9 @@ class TestFetchPostStats:
 
         assert list(stats) == [REEL, STORY, FEED]  # the deleted media is simply absent
         assert stats[REEL].views == 18540
-        assert stats[STORY] == PostStats()  # "(#10) Not enough viewers": nothing to report
+        # "(#10) Not enough viewers": no counts to report, but the story's details still stand.
+        assert counts(stats[STORY]) == PostStats()
+        assert stats[STORY].details.kind == "story"
         assert GONE not in "".join(relative_urls(route.calls.last.request))
 
     async def test_empty_insights_are_none_not_zero(self, adapter, respx_mock):
@@ -221,7 +264,30 @@ class TestFetchPostStats:
         )
         stats = await adapter.fetch_post_stats([REEL, GONE, STORY, FEED], CREDS)
         # `{"data": []}`: insights not there yet; the live field counts still stand.
-        assert stats[FEED] == PostStats(likes=1288, comments=64)
+        assert counts(stats[FEED]) == PostStats(likes=1288, comments=64)
+
+    async def test_item_refused_for_a_reason_of_its_own_does_not_fail_the_batch(
+        self, adapter, respx_mock
+    ):
+        route = respx_mock.post(BATCH_URL).mock(
+            side_effect=[ok("fields_batch_item_refused.json"), ok("insights_reel_only_batch.json")]
+        )
+        stats = await adapter.fetch_post_stats([REEL, FEED], CREDS)
+
+        assert stats[REEL].views == 18540 and stats[REEL].details == REEL_DETAILS
+        assert stats[FEED] == PostRefused(
+            "instagram: Graph error 10/None: (#10) Application does not have permission for "
+            "this action"
+        )
+        # The refused media is not asked for insights.
+        assert relative_urls(route.calls.last.request) == [
+            f"{REEL}/insights?metric={FEED_METRICS},ig_reels_video_view_total_time"
+        ]
+
+    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 2), (50, 100)])
+    def test_quota_cost_is_two_sub_requests_per_post(self, adapter, posts, calls):
+        # Details come with round one: asking for them costs nothing more.
+        assert adapter.quota_cost(posts, details=posts) == calls
 
     async def test_sub_request_throttle_fails_the_whole_call(self, adapter, respx_mock):
         respx_mock.post(BATCH_URL).mock(return_value=recorded("batch_item_throttled.json"))

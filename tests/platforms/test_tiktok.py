@@ -22,7 +22,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.tiktok import TikTokAdapter
-from tests.platforms.conftest import fixture_json, fixture_text, replay
+from tests.platforms.conftest import counts, fixture_json, fixture_text, replay
 
 API = "https://open.tiktokapis.com/v2"
 TOKEN = Credentials(
@@ -189,7 +189,7 @@ class TestFetchPostStats:
         assert list(stats) == ["7574123456789012481", "7571999988877766653"]
         # A real zero stays zero; only unreported counts become None.
         quiet = stats["7571999988877766653"]
-        assert (quiet.views, quiet.likes, quiet.comments, quiet.shares) == (3120, 180, 0, 0)
+        assert counts(quiet) == PostStats(views=3120, likes=180, comments=0, shares=0)
         # Neither a title nor a description: no caption rather than an empty one.
         assert (quiet.details.caption, quiet.details.kind) == (None, "video")
 

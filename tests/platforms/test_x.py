@@ -23,7 +23,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.x import XAdapter, problem_slug
-from tests.platforms.conftest import fixture_json, fixture_text, replay
+from tests.platforms.conftest import counts, fixture_json, fixture_text, replay
 
 API = "https://api.x.com/2"
 TOKEN = Credentials(access_token="AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI")
@@ -237,17 +237,12 @@ class TestFetchPostStats:
         stats = await adapter.fetch_post_stats(asked, TOKEN)
 
         assert list(stats) == ["1991234567890123456", "1234"]
-        hello = stats["1234"]
         # quote_count is optional: shares are the retweets alone when it is missing.
-        assert (hello.impressions, hello.likes, hello.comments, hello.shares, hello.saves) == (
-            210,
-            3,
-            1,
-            0,
-            0,
+        assert counts(stats["1234"]) == PostStats(
+            impressions=210, likes=3, comments=1, shares=0, saves=0
         )
         # Each post's URL is its own author's, from includes.users.
-        assert hello.details.url == "https://x.com/X/status/1234"
+        assert stats["1234"].details.url == "https://x.com/X/status/1234"
 
     @respx.mock
     async def test_post_whose_author_is_not_included_gets_a_link_without_username(self, adapter):
