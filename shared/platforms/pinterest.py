@@ -3,8 +3,10 @@
 Every call acts as the token's user or, with Business Access, as the owner of the ad account in
 `Credentials.extra["ad_account_id"]`. Analytics reach back 90 days only, so counts Pinterest does
 not also report as lifetime figures (impressions, saves, clicks, views) cover that window.
+Analytics carry no dates or captions: a pin whose details the caller lacks costs one Pin lookup.
 """
 
+import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
     optional_int,
@@ -48,7 +51,10 @@ METRIC_TYPES = (
 # A 429 carries no documented rate-limit headers; limits are counted per minute.
 THROTTLE_RETRY_S = 60.0
 INVALID_PARAMETERS = 1
+PIN_NOT_AUTHORIZED = 7  # "Not authorized to access board or Pin."
 PIN_NOT_FOUND = 50
+# GET /pins lists every Pin the account saved, other people's included; only its own are its posts.
+OWN_PINS = "exclude_repins"
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -56,32 +62,56 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _error_code(response: httpx.Response) -> Any:
+def _error_body(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        return None
-    return body.get("code") if isinstance(body, dict) else None
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_code(response: httpx.Response) -> Any:
+    return _error_body(response).get("code")
 
 
 def _error_message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    message = body.get("message", "") if isinstance(body, dict) else response.text[:120]
-    return f"pinterest: HTTP {response.status_code} code {_error_code(response)}: {message}"
+    body = _error_body(response)
+    message = body.get("message", "") if body else response.text[:120]
+    return f"pinterest: HTTP {response.status_code} code {body.get('code')}: {message}"
+
+
+def _says(response: httpx.Response, message: str) -> bool:
+    return str(_error_body(response).get("message", "")).startswith(message)
 
 
 def _bulk_refused(response: httpx.Response) -> bool:
     """Whether the Beta multi-pin endpoint declined the call, so pins must be asked one by one:
-    403 when the app has no Beta access, 400 code 1 when it rejects the parameters, 404 code 50
-    in case one deleted pin sinks the whole call (unconfirmed)."""
+    403 when the app has no Beta access, 400 code 1 when it rejects the parameters, and the
+    errors about one pin that a bulk answer cannot attribute: 401 code 7 (a pin on a board the
+    token may not read) and 404 code 50 (in case one deleted pin sinks the whole call)."""
     code = _error_code(response)
     return response.status_code == 403 or (response.status_code, code) in {
         (400, INVALID_PARAMETERS),
+        (401, PIN_NOT_AUTHORIZED),
         (404, PIN_NOT_FOUND),
     }
+
+
+def _pin_gone(response: httpx.Response) -> bool:
+    """Only "Pin not found" means gone, as a bare 404 may be a misrouted base URL. The spec shows it
+    with code 50, and with code 404 on the one-pin endpoints."""
+    return response.status_code == 404 and (
+        _error_code(response) == PIN_NOT_FOUND or _says(response, "Pin not found")
+    )
+
+
+def _pin_refused(response: httpx.Response) -> bool:
+    """Whether Pinterest refused this one pin, not the token: the pin sits on a board the token may
+    not read (401 code 7; the one-pin analytics spec shows it as a 403)."""
+    status = response.status_code
+    return (status, _error_code(response)) == (401, PIN_NOT_AUTHORIZED) or (
+        status in (401, 403) and _says(response, "Not authorized to access board or Pin")
+    )
 
 
 def _created_at(value: str | None) -> datetime | None:
@@ -158,7 +188,9 @@ class PinterestAdapter:
     max_batch = 100  # the documented cap of GET /pins/analytics
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1  # one call carries the whole batch, details included
+        # One analytics call per 100 pins, and one Pin lookup per pin whose details are wanted. The
+        # one-by-one fallback, when the Beta bulk endpoint declines, cannot be known up front.
+        return math.ceil(posts / self.max_batch) + details
 
     def __init__(
         self,
@@ -198,7 +230,7 @@ class PinterestAdapter:
         posts: list[PostInfo] = []
         bookmark = None
         for _ in range(MAX_PAGES):
-            params = {"page_size": str(PAGE_SIZE), "pin_metrics": "true"}
+            params = {"page_size": str(PAGE_SIZE), "pin_metrics": "true", "pin_filter": OWN_PINS}
             if bookmark:
                 params["bookmark"] = bookmark
             page = await self._get("/pins", creds, params)
@@ -220,14 +252,29 @@ class PinterestAdapter:
     ) -> dict[str, PostStats | PostRefused]:
         # A pin id is all digits; anything else cannot exist on Pinterest, so it is gone.
         pin_ids = [pin_id for pin_id in dict.fromkeys(post_ids) if pin_id.isdigit()]
-        result: dict[str, PostStats] = {}
+        result: dict[str, PostStats | PostRefused] = {}
         for chunk in _chunks(pin_ids, self.max_batch):
             result.update(await self._bulk_stats(chunk, creds))
+        for pin_id in pin_ids:
+            stats = result.get(pin_id)
+            if pin_id in details_for and isinstance(stats, PostStats):
+                info = await self._pin(pin_id, creds)
+                result[pin_id] = stats_with_details(info, stats) if info else stats
         return result
+
+    async def _pin(self, pin_id: str, creds: Credentials | None) -> PostInfo | None:
+        """The pin as GET /pins/{id} describes it; None when it is refused or gone in between, as
+        its stats stand and its details can wait for another refresh."""
+        response = await self._send(f"/pins/{pin_id}", creds)
+        if _pin_gone(response) or _pin_refused(response):
+            return None
+        body = self._body(response)
+        with reading(f"pins/{pin_id}", platform=PLATFORM):
+            return _pin_info(body)
 
     async def _bulk_stats(
         self, pin_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
+    ) -> dict[str, PostStats | PostRefused]:
         params = {"pin_ids": ",".join(pin_ids), **self._window()}
         response = await self._send("/pins/analytics", creds, params)
         if _bulk_refused(response):
@@ -238,12 +285,14 @@ class PinterestAdapter:
 
     async def _stats_one_by_one(
         self, pin_ids: Sequence[str], creds: Credentials | None
-    ) -> dict[str, PostStats]:
-        result = {}
+    ) -> dict[str, PostStats | PostRefused]:
+        result: dict[str, PostStats | PostRefused] = {}
         for pin_id in pin_ids:
             response = await self._send(f"/pins/{pin_id}/analytics", creds, self._window())
-            # Only "Pin not found" means gone: a bare 404 may be a misrouted base URL.
-            if response.status_code == 404 and _error_code(response) == PIN_NOT_FOUND:
+            if _pin_gone(response):
+                continue
+            if _pin_refused(response):
+                result[pin_id] = PostRefused(_error_message(response))
                 continue
             body = self._body(response)
             with reading(f"pins/{pin_id}/analytics", platform=PLATFORM):
@@ -293,7 +342,8 @@ class PinterestAdapter:
         if status == 429:
             raise RateLimited(message, retry_after_s=THROTTLE_RETRY_S, platform=PLATFORM)
         # 401 is an expired or revoked token; 403 a missing scope or a lost Business Access
-        # role. Either way a person has to reconnect, retrying won't help.
+        # role. Either way a person has to reconnect, retrying won't help. (A refusal of one pin
+        # is told apart before a body is read, where the pin is known.)
         if status in (401, 403):
             raise AuthExpired(message, platform=PLATFORM)
         if status == 404:

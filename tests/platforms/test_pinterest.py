@@ -14,12 +14,14 @@ from shared.platforms.base import (
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
 from shared.platforms.pinterest import PinterestAdapter
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import counts, fixture_json, fixture_text
 
 BASE = "https://api.pinterest.com/v5"
 TOKEN = "pina_AMAXDEXWACQEWAYAGCAGSDN7VGF2FGIBQBIQC3VZ6X"
@@ -41,6 +43,7 @@ WINDOW = {
     "app_types": "ALL",
 }
 IMAGE_PIN_STATS = PostStats(impressions=240, likes=10, comments=2, saves=20, clicks=57)
+NOT_AUTHORIZED = "pinterest: HTTP 401 code 7: Not authorized to access board or Pin."
 VIDEO_PIN_STATS = PostStats(views=904, impressions=1380, likes=25, comments=4, saves=57, clicks=41)
 
 
@@ -119,10 +122,16 @@ class TestListPosts:
         posts = await adapter(http, settings).list_posts(ACCOUNT, CREDS, since=None)
 
         first, second = (call.request for call in route.calls)
-        assert query(first) == {"page_size": "100", "pin_metrics": "true"}
+        # The account's own pins only: GET /pins also lists what it saved from others.
+        assert query(first) == {
+            "page_size": "100",
+            "pin_metrics": "true",
+            "pin_filter": "exclude_repins",
+        }
         assert query(second) == {
             "page_size": "100",
             "pin_metrics": "true",
+            "pin_filter": "exclude_repins",
             "bookmark": "Pz9Nakl5TVRBMk1qVTFPVGM0T1RnM05UTTVOdz09fE9L",
         }
         assert second.headers["Authorization"] == f"Bearer {TOKEN}"
@@ -217,6 +226,53 @@ class TestFetchPostStats:
         assert query(image.calls.last.request) == WINDOW
         assert video.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
 
+    async def test_pin_on_a_board_the_token_may_not_read_is_refused_alone(
+        self, http, settings, respx_mock
+    ):
+        # The bulk call cannot say which pin it refused, so each pin is asked on its own.
+        respx_mock.get(f"{BASE}/pins/analytics").mock(
+            return_value=pinterest(401, "error_401_pin_not_authorized.json")
+        )
+        respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}/analytics").mock(
+            return_value=pinterest(401, "error_401_pin_not_authorized.json")
+        )
+        respx_mock.get(f"{BASE}/pins/{VIDEO_PIN}/analytics").mock(
+            return_value=pinterest(200, "pin_analytics.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats([IMAGE_PIN, VIDEO_PIN], CREDS)
+        assert stats == {IMAGE_PIN: PostRefused(NOT_AUTHORIZED), VIDEO_PIN: VIDEO_PIN_STATS}
+
+    async def test_pin_refused_as_403_on_its_own_call_is_refused(self, http, settings, respx_mock):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(return_value=pinterest(403, "error_403.json"))
+        respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}/analytics").mock(
+            return_value=pinterest(403, "error_403.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats([IMAGE_PIN], CREDS)
+        assert stats == {
+            IMAGE_PIN: PostRefused(
+                "pinterest: HTTP 403 code 403: Not authorized to access board or Pin."
+            )
+        }
+
+    async def test_pin_not_found_as_the_one_pin_endpoint_spells_it_is_gone(
+        self, http, settings, respx_mock
+    ):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(return_value=pinterest(403, "error_403.json"))
+        respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}/analytics").mock(
+            return_value=pinterest(404, "error_404_pin_single.json")
+        )
+        assert await adapter(http, settings).fetch_post_stats([IMAGE_PIN], CREDS) == {}
+
+    async def test_expired_token_on_one_pins_call_is_still_auth_expired(
+        self, http, settings, respx_mock
+    ):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(return_value=pinterest(403, "error_403.json"))
+        respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}/analytics").mock(
+            return_value=pinterest(401, "error_401.json")
+        )
+        with pytest.raises(AuthExpired, match="Authentication failed"):
+            await adapter(http, settings).fetch_post_stats([IMAGE_PIN], CREDS)
+
     async def test_bare_404_on_one_pin_is_not_taken_for_gone(self, http, settings, respx_mock):
         respx_mock.get(f"{BASE}/pins/analytics").mock(
             return_value=pinterest(400, "error_400_multi_pins.json")
@@ -236,6 +292,78 @@ class TestFetchPostStats:
         sizes = [len(query(call.request)["pin_ids"].split(",")) for call in route.calls]
         assert sizes == [100, 21]
         assert list(stats) == [IMAGE_PIN]
+
+
+class TestDetails:
+    async def test_pins_whose_details_are_unknown_are_looked_up_one_each(
+        self, http, settings, respx_mock
+    ):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(
+            return_value=pinterest(200, "pins_analytics.json")
+        )
+        image = respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}").mock(
+            return_value=pinterest(200, "pin.json")
+        )
+        video = respx_mock.get(f"{BASE}/pins/{VIDEO_PIN}").mock(
+            return_value=pinterest(200, "pin_video.json")
+        )
+        ids = [IMAGE_PIN, VIDEO_PIN, QUIET_PIN]
+
+        stats = await adapter(http, settings).fetch_post_stats(
+            ids, CREDS, details_for={IMAGE_PIN, VIDEO_PIN}
+        )
+
+        assert stats[IMAGE_PIN] == PostStats(
+            impressions=240,
+            likes=10,
+            comments=2,
+            saves=20,
+            clicks=57,
+            details=PostDetails(
+                url=f"https://www.pinterest.com/pin/{IMAGE_PIN}/",
+                kind="pin",
+                caption="Pour-over guide\nHow we brew #acmecoffee",
+                published_at=datetime(2026, 6, 30, 8, 46, 16, tzinfo=UTC),
+            ),
+        )
+        assert counts(stats[VIDEO_PIN]) == VIDEO_PIN_STATS
+        assert stats[VIDEO_PIN].details.caption == "Roastery tour"
+        assert stats[QUIET_PIN].details is None  # its details were not asked for
+        assert image.call_count == video.call_count == 1
+        assert query(image.calls.last.request) == {}
+        assert image.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+    async def test_gone_or_refused_pins_are_not_looked_up(self, http, settings, respx_mock):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(
+            return_value=pinterest(200, "pins_analytics_partial.json")
+        )
+        lookup = respx_mock.get(f"{BASE}/pins/{VIDEO_PIN}")
+        stats = await adapter(http, settings).fetch_post_stats(
+            [IMAGE_PIN, VIDEO_PIN], CREDS, details_for={VIDEO_PIN}
+        )
+        assert list(stats) == [IMAGE_PIN] and not lookup.called
+
+    async def test_a_lookup_refused_leaves_the_stats_without_details(
+        self, http, settings, respx_mock
+    ):
+        respx_mock.get(f"{BASE}/pins/analytics").mock(
+            return_value=pinterest(200, "pins_analytics_partial.json")
+        )
+        respx_mock.get(f"{BASE}/pins/{IMAGE_PIN}").mock(
+            return_value=pinterest(401, "error_401_pin_not_authorized.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats(
+            [IMAGE_PIN], CREDS, details_for={IMAGE_PIN}
+        )
+        assert stats == {IMAGE_PIN: IMAGE_PIN_STATS}
+
+    @pytest.mark.parametrize(
+        ("posts", "details", "calls"), [(0, 0, 0), (1, 0, 1), (100, 0, 1), (101, 0, 2), (3, 2, 3)]
+    )
+    def test_quota_cost_is_a_call_per_100_pins_and_one_per_lookup(
+        self, http, settings, posts, details, calls
+    ):
+        assert adapter(http, settings).quota_cost(posts, details) == calls
 
 
 class TestErrors:
