@@ -27,16 +27,19 @@ class ScriptedAdapter:
         accounts: list | None = None,
         stats: list | None = None,
         posts: list | None = None,
+        cost_per_post: int = 0,
     ) -> None:
         self.platform = platform
         self.max_batch = max_batch
         self._accounts = list(accounts or [])
         self._stats = list(stats or [])
         self._posts = list(posts or [])
+        self.cost_per_post = cost_per_post
         self.calls: list[tuple[str, object]] = []
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1
+        """One call for the batch, or (like Meta) `cost_per_post` calls a post."""
+        return self.cost_per_post * posts if self.cost_per_post else 1
 
     @staticmethod
     def _next(script: list):
@@ -63,5 +66,6 @@ class ScriptedAdapter:
         details_for: Collection[str] = frozenset(),
     ) -> dict[str, PostStats | PostRefused]:
         self.calls.append(("fetch_post_stats", tuple(post_ids)))
+        self.details_asked = tuple(details_for)
         result = self._next(self._stats)
         return result(post_ids) if callable(result) else result

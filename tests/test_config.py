@@ -50,6 +50,11 @@ class TestSettings:
         with pytest.raises(ValidationError, match="SWAY_DATABASE_URL and SWAY_REDIS_URL"):
             settings(env="prod", secret_key=generate_key())
 
+    def test_the_refresh_lease_must_outlive_the_job(self):
+        with pytest.raises(ValidationError, match="SWAY_REFRESH_LEASE_S must be longer"):
+            settings(worker_job_timeout_s=300, refresh_lease_s=240)
+        assert settings().refresh_lease_s > settings().worker_job_timeout_s
+
     def test_base_url_per_platform(self):
         assert (
             settings(x_base_url="http://127.0.0.1:9/x/2/").base_url("x") == "http://127.0.0.1:9/x/2"

@@ -33,6 +33,22 @@ class TestNextRefreshAt:
     def test_unknown_publish_time_is_treated_as_new(self):
         assert next_refresh_at(SETTINGS, "tiktok", None, NOW) == NOW + timedelta(hours=1)
 
+    @pytest.mark.parametrize(
+        ("tracked_for", "every"),
+        [
+            (timedelta(hours=2), timedelta(hours=1)),
+            (timedelta(days=3), timedelta(hours=6)),
+            (timedelta(days=40), timedelta(days=7)),
+        ],
+    )
+    def test_unknown_publish_time_ages_from_when_tracking_began(self, tracked_for, every):
+        since = NOW - tracked_for
+        assert next_refresh_at(SETTINGS, "x", None, NOW, tracked_since=since) == NOW + every
+
+    def test_unknown_publish_time_still_stops_at_the_horizon(self):
+        since = NOW - timedelta(days=90)
+        assert next_refresh_at(SETTINGS, "x", None, NOW, tracked_since=since) is None
+
     def test_demo_refreshes_on_its_short_fixed_cadence(self):
         assert next_refresh_at(SETTINGS, "demo", NOW - timedelta(days=60), NOW) == NOW + timedelta(
             seconds=180

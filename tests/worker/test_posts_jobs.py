@@ -6,65 +6,21 @@ from arq.worker import Worker
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from services.worker.jobs import posts as post_jobs
 from services.worker.main import WorkerSettings
 from shared.budget import Budget
-from shared.domain.post import ingest
 from shared.domain.post.ingest_repository import IngestRepository
-from shared.models import CreatorAccount, Post, PostSnapshot
-from shared.platforms.base import AuthExpired, Platform, PostStats, RateLimited
+from shared.models import CreatorAccount, Post
+from shared.platforms.base import AuthExpired, Platform, RateLimited
 from shared.platforms.demo import DemoAdapter, post_stats_at
 from tests.factories import (
     create_account,
     create_campaign,
     create_creator,
-    create_post,
     create_tenant,
 )
 from tests.fakes import ScriptedAdapter
 from tests.worker.conftest import NOW
-
-
-def _stats(ids, views=100):
-    return {id: PostStats(views=views, likes=10, comments=2, shares=1, saves=None) for id in ids}
-
-
-async def _snapshot_count(session, post_ids) -> int:
-    return await session.scalar(
-        select(func.count()).select_from(PostSnapshot).where(PostSnapshot.post_id.in_(post_ids))
-    )
-
-
-async def _due_posts(session, account, count, *, platform="demo", campaign_id=None):
-    posts = []
-    for n in range(count):
-        posts.append(
-            await create_post(
-                session,
-                account,
-                external_id=f"{account.handle}-{n}",
-                platform=platform,
-                campaign_id=campaign_id,
-                next_refresh_at=datetime.now(UTC) - timedelta(minutes=1),
-                published_at=datetime.now(UTC) - timedelta(hours=3),
-            )
-        )
-    return posts
-
-
-async def _schedule(worker_ctx, session) -> list[ingest.RefreshBatch]:
-    batches = await ingest.schedule_due(
-        session,
-        now=datetime.now(UTC),
-        settings=worker_ctx["settings"],
-        adapters=worker_ctx["adapters"],
-    )
-    await session.commit()
-    return batches
-
-
-async def _run(worker_ctx, batch: ingest.RefreshBatch) -> str:
-    return await post_jobs.refresh_posts(worker_ctx, batch.dump())
+from tests.worker.posts import due_posts, run_batch, schedule, snapshot_count, stats_for
 
 
 @pytest.fixture
@@ -86,19 +42,19 @@ class TestScheduling:
         x2 = await create_account(
             session, tenant.org_id, creator.id, platform="x", handle="two", credential_key="k2"
         )
-        await _due_posts(session, x1, 130, platform="x")
-        await _due_posts(session, x2, 3, platform="x")
-        batches = await _schedule(worker_ctx, session)
+        await due_posts(session, x1, 130, platform="x")
+        await due_posts(session, x2, 3, platform="x")
+        batches = await schedule(worker_ctx, session)
         sizes = sorted((b.credential_key, len(b.post_ids)) for b in batches)
         assert sizes == [("k1", 30), ("k1", 100), ("k2", 3)]
         assert len({b.job_id for b in batches}) == 3
         # Claimed posts are leased: a second tick finds nothing due.
-        assert await _schedule(worker_ctx, session) == []
+        assert await schedule(worker_ctx, session) == []
 
     async def test_duplicate_batch_is_one_job(self, worker_ctx, session, redis, world):
         _, _, account, _ = world
-        await _due_posts(session, account, 2)
-        [batch] = await _schedule(worker_ctx, session)
+        await due_posts(session, account, 2)
+        [batch] = await schedule(worker_ctx, session)
         from shared.jobs import JobQueue
 
         queue = JobQueue()
@@ -110,10 +66,10 @@ class TestScheduling:
 class TestRefreshPosts:
     async def test_writes_snapshots_latest_counts_and_cadence(self, worker_ctx, session, world):
         _, _, account, campaign = world
-        posts = await _due_posts(session, account, 3, campaign_id=campaign.id)
-        [batch] = await _schedule(worker_ctx, session)
-        assert await _run(worker_ctx, batch) == "refreshed 3, gone 0"
-        assert await _snapshot_count(session, [p.id for p in posts]) == 3
+        posts = await due_posts(session, account, 3, campaign_id=campaign.id)
+        [batch] = await schedule(worker_ctx, session)
+        assert await run_batch(worker_ctx, batch) == "refreshed 3, gone 0"
+        assert await snapshot_count(session, [p.id for p in posts]) == 3
         post = posts[1]
         await session.refresh(post)
         expected = post_stats_at("ada", 1, NOW)
@@ -126,15 +82,15 @@ class TestRefreshPosts:
 
     async def test_same_job_twice_writes_no_duplicates(self, worker_ctx, session, world):
         _, _, account, _ = world
-        posts = await _due_posts(session, account, 2)
-        [batch] = await _schedule(worker_ctx, session)
-        await _run(worker_ctx, batch)
-        assert await _run(worker_ctx, batch) == "nothing to do"
-        assert await _snapshot_count(session, [p.id for p in posts]) == 2
+        posts = await due_posts(session, account, 2)
+        [batch] = await schedule(worker_ctx, session)
+        await run_batch(worker_ctx, batch)
+        assert await run_batch(worker_ctx, batch) == "nothing to do"
+        assert await snapshot_count(session, [p.id for p in posts]) == 2
 
     async def test_missing_twice_is_gone(self, worker_ctx, session, world):
         _, _, account, _ = world
-        [post] = await _due_posts(session, account, 1)
+        [post] = await due_posts(session, account, 1)
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[{}, {}])
         for expected_status, expected_missing in (("tracking", 1), ("gone", 2)):
             await session.execute(
@@ -143,8 +99,8 @@ class TestRefreshPosts:
                 .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
             )
             await session.commit()
-            [batch] = await _schedule(worker_ctx, session)
-            await _run(worker_ctx, batch)
+            [batch] = await schedule(worker_ctx, session)
+            await run_batch(worker_ctx, batch)
             await session.refresh(post)
             assert (post.status, post.missing_count) == (expected_status, expected_missing)
         assert post.next_refresh_at is None
@@ -153,8 +109,8 @@ class TestRefreshPosts:
         self, worker_ctx, session, world, monkeypatch
     ):
         _, _, account, _ = world
-        posts = await _due_posts(session, account, 2)
-        [batch] = await _schedule(worker_ctx, session)
+        posts = await due_posts(session, account, 2)
+        [batch] = await schedule(worker_ctx, session)
         original = IngestRepository.update_latest
 
         async def connection_drops(self, *args, **kwargs):
@@ -162,20 +118,20 @@ class TestRefreshPosts:
 
         monkeypatch.setattr(IngestRepository, "update_latest", connection_drops)
         with pytest.raises(Retry):
-            await _run(worker_ctx, batch)
+            await run_batch(worker_ctx, batch)
         # The batch's one transaction left no trace.
-        assert await _snapshot_count(session, [p.id for p in posts]) == 0
+        assert await snapshot_count(session, [p.id for p in posts]) == 0
         await session.refresh(posts[0])
         assert posts[0].last_refreshed_at is None
         monkeypatch.setattr(IngestRepository, "update_latest", original)
-        assert await _run(worker_ctx, batch) == "refreshed 2, gone 0"
-        assert await _snapshot_count(session, [p.id for p in posts]) == 2
+        assert await run_batch(worker_ctx, batch) == "refreshed 2, gone 0"
+        assert await snapshot_count(session, [p.id for p in posts]) == 2
 
     async def test_kpis_marked_once_per_campaign_window(self, worker_ctx, session, redis, world):
         _, _, account, campaign = world
-        await _due_posts(session, account, 2, campaign_id=campaign.id)
-        [batch] = await _schedule(worker_ctx, session)
-        await _run(worker_ctx, batch)
+        await due_posts(session, account, 2, campaign_id=campaign.id)
+        [batch] = await schedule(worker_ctx, session)
+        await run_batch(worker_ctx, batch)
         keys = await redis.keys("arq:job:campaign.recompute_kpis:*")
         assert [k.decode() for k in keys] == [
             f"arq:job:campaign.recompute_kpis:{campaign.id}:"
@@ -186,14 +142,14 @@ class TestRefreshPosts:
 class TestThrottling:
     async def test_pauses_then_resumes_with_nothing_lost(self, worker_ctx, session, redis, world):
         _, _, account, _ = world
-        posts = await _due_posts(session, account, 3)
+        posts = await due_posts(session, account, 3)
         clock = [1_000_000.0]
         worker_ctx["budget"] = Budget(redis, worker_ctx["settings"], clock=lambda: clock[0])
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(
-            stats=[RateLimited("slow down", retry_after_s=120, platform="demo"), _stats]
+            stats=[RateLimited("slow down", retry_after_s=120, platform="demo"), stats_for]
         )
-        [batch] = await _schedule(worker_ctx, session)
-        assert (await _run(worker_ctx, batch)).startswith("postponed 120")
+        [batch] = await schedule(worker_ctx, session)
+        assert (await run_batch(worker_ctx, batch)).startswith("postponed 120")
         assert await worker_ctx["budget"].paused_for("demo", "app") == 120
         await session.refresh(posts[0])
         assert (
@@ -201,7 +157,7 @@ class TestThrottling:
             < posts[0].next_refresh_at - datetime.now(UTC)
             <= timedelta(seconds=120)
         )
-        assert await _snapshot_count(session, [p.id for p in posts]) == 0
+        assert await snapshot_count(session, [p.id for p in posts]) == 0
         # Two minutes later the bucket is open again and the same posts are refreshed.
         clock[0] += 121
         await session.execute(
@@ -210,19 +166,19 @@ class TestThrottling:
             .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
         )
         await session.commit()
-        [again] = await _schedule(worker_ctx, session)
+        [again] = await schedule(worker_ctx, session)
         assert set(again.post_ids) == {p.id for p in posts}
-        assert await _run(worker_ctx, again) == "refreshed 3, gone 0"
-        assert await _snapshot_count(session, [p.id for p in posts]) == 3
+        assert await run_batch(worker_ctx, again) == "refreshed 3, gone 0"
+        assert await snapshot_count(session, [p.id for p in posts]) == 3
 
     async def test_empty_bucket_postpones_without_calling(self, worker_ctx, session, redis, world):
         _, _, account, _ = world
-        await _due_posts(session, account, 1)
-        adapter = ScriptedAdapter(stats=[_stats])
+        await due_posts(session, account, 1)
+        adapter = ScriptedAdapter(stats=[stats_for])
         worker_ctx["adapters"][Platform.demo] = adapter
         await worker_ctx["budget"].pause("demo", "app", 30)
-        [batch] = await _schedule(worker_ctx, session)
-        assert (await _run(worker_ctx, batch)).startswith("postponed")
+        [batch] = await schedule(worker_ctx, session)
+        assert (await run_batch(worker_ctx, batch)).startswith("postponed")
         assert adapter.calls == []
 
 
@@ -246,25 +202,27 @@ class TestExpiredCredential:
             handle="alive",
             credential_key="live-key",
         )
-        dead_posts = await _due_posts(session, dead, 2, platform="x")
-        alive_posts = await _due_posts(session, alive, 2, platform="x")
+        dead_posts = await due_posts(session, dead, 2, platform="x")
+        alive_posts = await due_posts(session, alive, 2, platform="x")
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
-            Platform.x, max_batch=100, stats=[AuthExpired("x: token revoked", platform="x"), _stats]
+            Platform.x,
+            max_batch=100,
+            stats=[AuthExpired("x: token revoked", platform="x"), stats_for],
         )
-        batches = {b.credential_key: b for b in await _schedule(worker_ctx, session)}
-        assert await _run(worker_ctx, batches["dead-key"]) == "auth_expired"
-        assert await _run(worker_ctx, batches["live-key"]) == "refreshed 2, gone 0"
+        batches = {b.credential_key: b for b in await schedule(worker_ctx, session)}
+        assert await run_batch(worker_ctx, batches["dead-key"]) == "auth_expired"
+        assert await run_batch(worker_ctx, batches["live-key"]) == "refreshed 2, gone 0"
         await session.refresh(dead)
         await session.refresh(alive)
         assert (dead.sync_status, alive.sync_status) == ("auth_expired", "pending")
-        assert await _snapshot_count(session, [p.id for p in dead_posts]) == 0
-        assert await _snapshot_count(session, [p.id for p in alive_posts]) == 2
+        assert await snapshot_count(session, [p.id for p in dead_posts]) == 0
+        assert await snapshot_count(session, [p.id for p in alive_posts]) == 2
         # Once the lease runs out, the scheduler still skips the dead credential's posts.
         await session.execute(
             Post.__table__.update().values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
         )
         await session.commit()
-        rescheduled = await _schedule(worker_ctx, session)
+        rescheduled = await schedule(worker_ctx, session)
         assert {b.credential_key for b in rescheduled} == {"live-key"}
         account = await session.get(CreatorAccount, dead.id)
         assert "revoked" in account.sync_error
@@ -273,7 +231,7 @@ class TestExpiredCredential:
 class TestWorkerEndToEnd:
     async def test_burst_worker_refreshes_due_posts(self, worker_ctx, session, redis, world):
         _, _, account, campaign = world
-        posts = await _due_posts(session, account, 60, campaign_id=campaign.id)
+        posts = await due_posts(session, account, 60, campaign_id=campaign.id)
         # The real clock: by today the demo account has published all 60 of these posts.
         worker_ctx["adapters"][Platform.demo] = DemoAdapter()
         ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
@@ -293,7 +251,7 @@ class TestWorkerEndToEnd:
         assert await schedule_post_refreshes(ctx) == 2  # 60 demo posts, max_batch 50
         await worker.main()
         assert worker.jobs_failed == 0
-        assert await _snapshot_count(session, [p.id for p in posts]) == 60
+        assert await snapshot_count(session, [p.id for p in posts]) == 60
         refreshed = await session.scalar(
             select(func.count())
             .select_from(Post)

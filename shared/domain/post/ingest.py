@@ -7,6 +7,7 @@ writes, so a job run twice, or run after the scheduler re-claimed its posts, doe
 second time."""
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -206,7 +207,10 @@ def _counts(stats: PostStats) -> dict[str, Any]:
 
 
 def _details_row(post_id: UUID, details: PostDetails) -> dict[str, Any]:
-    check = disclosure.check(details.caption, required=True) if details.caption else None
+    # JSON text: asyncpg cannot send an array of jsonb values.
+    check = (
+        json.dumps(disclosure.check(details.caption, required=True)) if details.caption else None
+    )
     return {
         "id": post_id,
         "published_at": details.published_at,

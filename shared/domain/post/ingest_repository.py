@@ -119,14 +119,14 @@ UPDATE post SET published_at = coalesce(post.published_at, u.published_at),
     kind = coalesce(post.kind, u.kind), caption = coalesce(post.caption, u.caption),
     url = coalesce(post.url, u.url),
     disclosure = CASE WHEN post.caption IS NULL AND u.caption IS NOT NULL
-                      THEN u.disclosure ELSE post.disclosure END,
+                      THEN CAST(u.disclosure AS jsonb) ELSE post.disclosure END,
     followers_at_post = CASE WHEN post.published_at IS NOT NULL OR u.published_at IS NULL
                              THEN post.followers_at_post
                              ELSE coalesce({_FOLLOWERS.format(op="<=", order="DESC")},
                                            {_FOLLOWERS.format(op=">", order="ASC")},
                                            post.followers_at_post) END
 FROM unnest(CAST(:id AS uuid[]), CAST(:published_at AS timestamptz[]), CAST(:kind AS text[]),
-            CAST(:caption AS text[]), CAST(:url AS text[]), CAST(:disclosure AS jsonb[]))
+            CAST(:caption AS text[]), CAST(:url AS text[]), CAST(:disclosure AS text[]))
      AS u(id, published_at, kind, caption, url, disclosure)
 WHERE post.org_id = :org AND post.id = u.id
 """)
