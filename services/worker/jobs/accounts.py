@@ -1,5 +1,9 @@
 """Account sync jobs: a follower snapshot, and the recent posts that content capture attaches
-to campaigns."""
+to campaigns.
+
+Every way a sync can end leaves the account in a state the user sees (`sync_status`,
+`sync_error`) with `next_sync_at` set (docs/ingestion.md, "Account sync failures"); only a
+platform outage is retried inside the job first."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -8,53 +12,97 @@ import structlog
 from arq import Retry
 
 from services.worker.context import WorkerContext
+from shared import config_problems
 from shared.db import unit_of_work
 from shared.domain.account import sync
 from shared.jobs import backoff
 from shared.platforms.base import (
     AdapterError,
-    AuthExpired,
-    NotFound,
+    Credentials,
+    NotConfigured,
     PlatformUnavailable,
     RateLimited,
 )
 
 log = structlog.get_logger()
 
+# The tries services/worker/main.py registers sync_account with: the last one records the outage
+# instead of asking arq for another.
+MAX_TRIES = 5
+
 
 async def sync_account(ctx: WorkerContext, org_id: str, account_id: str) -> str:
-    org, account = UUID(org_id), UUID(account_id)
-    settings = ctx["settings"]
+    org = UUID(org_id)
     async with unit_of_work(ctx["sessionmaker"]) as session:
-        target = await sync.load_target(session, org, account, settings)
+        target = await sync.load_target(session, org, UUID(account_id), ctx["settings"])
     if target is None:
-        return "gone"
-    platform, bucket = target.ref.platform, target.credential_key or "app"
-    wait = await ctx["budget"].take(platform, bucket)
+        return "gone"  # deleted, another organization's, or its creator is archived
+    try:
+        return await _sync(ctx, org, target)
+    except Retry:
+        raise
+    except Exception as exc:
+        # Recorded for the user, then raised for arq's own record of the failed job.
+        log.exception("account sync failed unexpectedly", account_id=account_id)
+        await _fail(ctx, org, target, exc)
+        raise
+
+
+async def _sync(ctx: WorkerContext, org: UUID, target: sync.SyncTarget) -> str:
+    if target.unreadable is not None:
+        return await _fail(ctx, org, target, target.unreadable)
+    platform = target.ref.platform
+    wait = await ctx["budget"].take(platform, _bucket(target))
     if wait:
-        async with unit_of_work(ctx["sessionmaker"]) as session:
-            await sync.defer_sync(
-                session, org, account, datetime.now(UTC) + timedelta(seconds=wait)
-            )
-        return f"postponed {round(wait, 1)}s (budget)"
+        return await _postpone(ctx, org, target, wait)
     adapter = ctx["adapters"][platform]
     try:
         stats = await adapter.fetch_account(target.ref, target.credentials)
-    except PlatformUnavailable as exc:
-        log.warning("account sync transient failure", account_id=account_id, error=str(exc))
-        raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
-    except (RateLimited, AuthExpired, NotFound) as exc:
-        if isinstance(exc, RateLimited):
-            await ctx["budget"].pause(platform, bucket, exc.retry_after_s)
-        return await _record_failure(ctx, org, account, exc)
+    except AdapterError as exc:
+        return await _adapter_failure(ctx, org, target, exc)
+    if _uses_app_config(target.credentials):
+        await config_problems.clear(ctx["redis"], platform)
     listed = await _list_posts(adapter, target)
     now = datetime.now(UTC)
     async with unit_of_work(ctx["sessionmaker"], ctx["redis"]) as session:
         captured = await sync.record_stats(
-            session, org, account, stats, listed=listed, now=now, settings=settings
+            session, org, target, stats, listed=listed, now=now, settings=ctx["settings"]
         )
-    log.info("account synced", account_id=account_id, followers=stats.followers, captured=captured)
+    if captured is None:
+        return _superseded(target)
+    log.info(
+        "account synced",
+        account_id=str(target.account_id),
+        followers=stats.followers,
+        captured=captured,
+    )
     return "ok"
+
+
+def _bucket(target: sync.SyncTarget) -> str:
+    return target.credential_key or "app"
+
+
+def _uses_app_config(credentials: Credentials | None) -> bool:
+    """The call had no secret of the account's own, so it ran on Sway's settings (an app-level
+    API key, say): its success proves them."""
+    return credentials is None or not (credentials.access_token or credentials.api_key)
+
+
+async def _adapter_failure(
+    ctx: WorkerContext, org: UUID, target: sync.SyncTarget, exc: AdapterError
+) -> str:
+    platform, job_try = target.ref.platform, ctx.get("job_try", 1)
+    if isinstance(exc, PlatformUnavailable) and job_try < MAX_TRIES:
+        log.warning(
+            "account sync transient failure", account_id=str(target.account_id), error=str(exc)
+        )
+        raise Retry(defer=backoff(job_try)) from exc
+    if isinstance(exc, RateLimited):
+        await ctx["budget"].pause(platform, _bucket(target), exc.retry_after_s)
+    if isinstance(exc, NotConfigured):
+        await config_problems.report(ctx["redis"], platform, str(exc))
+    return await _fail(ctx, org, target, exc)
 
 
 async def _list_posts(adapter, target: sync.SyncTarget):
@@ -71,20 +119,38 @@ async def _list_posts(adapter, target: sync.SyncTarget):
         return None
 
 
-async def _record_failure(ctx: WorkerContext, org: UUID, account: UUID, exc: Exception) -> str:
+async def _fail(ctx: WorkerContext, org: UUID, target: sync.SyncTarget, exc: Exception) -> str:
     now = datetime.now(UTC)
-    if isinstance(exc, RateLimited):
-        status, retry_at = "rate_limited", now + timedelta(seconds=exc.retry_after_s)
-    elif isinstance(exc, AuthExpired):
-        status, retry_at = "auth_expired", None
-    else:
-        status, retry_at = "not_found", None
+    failure = sync.failure_for(exc, target, settings=ctx["settings"], now=now)
     async with unit_of_work(ctx["sessionmaker"]) as session:
-        await sync.record_failure(
-            session, org, account, status=status, error=str(exc), retry_at=retry_at
+        applied = await sync.record_failure(session, org, target, failure, now=now)
+    if not applied:
+        return _superseded(target)
+    log.warning(
+        "account sync failed",
+        account_id=str(target.account_id),
+        status=failure.status.value,
+        error=failure.error,
+        next_sync_at=failure.retry_at.isoformat() if failure.retry_at else None,
+    )
+    return failure.status.value
+
+
+async def _postpone(ctx: WorkerContext, org: UUID, target: sync.SyncTarget, wait: float) -> str:
+    now = datetime.now(UTC)
+    async with unit_of_work(ctx["sessionmaker"]) as session:
+        applied = await sync.defer_sync(
+            session, org, target, now + timedelta(seconds=wait), now=now
         )
-    log.warning("account sync stopped", account_id=str(account), status=status, error=str(exc))
-    return status
+    return f"postponed {round(wait, 1)}s (budget)" if applied else _superseded(target)
+
+
+def _superseded(target: sync.SyncTarget) -> str:
+    log.info(
+        "account changed during its sync (new credentials, or archived); result dropped",
+        account_id=str(target.account_id),
+    )
+    return "superseded"
 
 
 async def schedule_account_syncs(ctx: WorkerContext) -> int:

@@ -3,12 +3,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
 from shared.models import AccountSnapshot, Creator, CreatorAccount
+from shared.models.status import SyncStatus
 
 SNAPSHOT_ORDER = SortKey(AccountSnapshot.captured_at, descending=True, parse=parse_datetime)
 
@@ -64,9 +65,52 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             .on_conflict_do_nothing()
         )
 
-    async def set_sync_state(self, account_id: UUID, **values: Any) -> None:
+    async def for_sync(self, account_id: UUID) -> CreatorAccount | None:
+        """The account, unless its creator is archived (archiving stops syncs)."""
+        return await self.session.scalar(
+            self.select()
+            .join(Creator, Creator.id == CreatorAccount.creator_id)
+            .where(CreatorAccount.id == account_id, Creator.archived_at.is_(None))
+        )
+
+    async def lock_unchanged(
+        self, account_id: UUID, credential_key: str | None
+    ) -> CreatorAccount | None:
+        """The account, locked until commit, if it is still as a sync loaded it (see
+        `_unchanged`); None if it changed since."""
+        return await self.session.scalar(
+            self.select()
+            .where(CreatorAccount.id == account_id, *_unchanged(credential_key))
+            .with_for_update()
+        )
+
+    async def set_sync_state(
+        self, account_id: UUID, credential_key: str | None, **values: Any
+    ) -> bool:
+        """Write a sync's outcome if the account is still as the sync loaded it; False if not."""
+        result = await self.session.execute(
+            self.update()
+            .where(CreatorAccount.id == account_id, *_unchanged(credential_key))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount > 0
+
+    async def resume_renewed(
+        self, account_id: UUID, credential_key: str | None, now: datetime
+    ) -> None:
+        """New credentials arrived while a sync with `credential_key` ran: their sync is due now.
+        The renewal said so, but the scheduler may have leased the account meanwhile, and the
+        sync it queued was dropped as a duplicate of the running one."""
         await self.session.execute(
-            self.update().where(CreatorAccount.id == account_id).values(**values)
+            self.update()
+            .where(
+                CreatorAccount.id == account_id,
+                CreatorAccount.credential_key.is_distinct_from(credential_key),
+                CreatorAccount.sync_status == SyncStatus.pending,
+            )
+            .values(next_sync_at=now)
+            .execution_options(synchronize_session=False)
         )
 
     async def refresh_creator_totals(self, creator_id: UUID) -> None:
@@ -89,15 +133,26 @@ class AccountRepository(OrgRepository[CreatorAccount]):
         )
 
 
+def _unchanged(credential_key: str | None) -> tuple[ColumnElement[bool], ...]:
+    """A sync's writes apply only to the account it loaded: the same credentials (new ones get a
+    sync of their own, which a stale result must not overwrite) and not archived since."""
+    return (
+        CreatorAccount.credential_key.is_not_distinct_from(credential_key),
+        CreatorAccount.sync_status != SyncStatus.archived,
+    )
+
+
 async def due_accounts(session, now: datetime, limit: int) -> Sequence[CreatorAccount]:
-    """All organizations' accounts whose sync is due, locked for this claim. The scheduler is the
-    one caller that spans tenants; it only reads ids and hands each job its own org_id."""
+    """All organizations' accounts whose sync is due, locked for this claim, except those of
+    archived creators. The scheduler is the one caller that spans tenants; it only reads ids and
+    hands each job its own org_id."""
     return (
         await session.scalars(
             select(CreatorAccount)
-            .where(CreatorAccount.next_sync_at <= now)
+            .join(Creator, Creator.id == CreatorAccount.creator_id)
+            .where(CreatorAccount.next_sync_at <= now, Creator.archived_at.is_(None))
             .order_by(CreatorAccount.next_sync_at)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=CreatorAccount, skip_locked=True)
         )
     ).all()
