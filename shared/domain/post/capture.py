@@ -12,6 +12,7 @@ from shared.domain.campaign.repository import CampaignRepository
 from shared.domain.post import disclosure
 from shared.domain.post.repository import PostRepository
 from shared.models import Campaign, CreatorAccount
+from shared.models.status import PostStatus
 from shared.platforms.base import PostInfo
 from shared.platforms.urls import UnrecognizedURL, parse_post_url
 
@@ -69,7 +70,7 @@ async def _row(
         "kind": info.kind,
         "caption": info.caption,
         "published_at": info.published_at,
-        "status": "tracking",
+        "status": PostStatus.tracking,
         "missing_count": 0,
         "source": "capture",
         "disclosure": disclosure.check(info.caption, required=True),
@@ -82,7 +83,9 @@ async def resolve_pending(
     session: AsyncSession, account: CreatorAccount, posts: list[PostInfo], *, now: datetime
 ) -> int:
     """Posts tracked by URL wait as "pending" until a listing shows which API id their URL
-    names (its permalink parses to the same id); then they are tracked under the API's id."""
+    names (its permalink parses to the same id); then they are tracked under the API's id, and
+    a post already tracked under that id is merged into them. Call before `capture`, so capture
+    finds the id taken instead of adding the post a second time."""
     by_url_id = {}
     for info in posts:
         try:
