@@ -6,8 +6,12 @@ to one organization and the post URNs alone do not name it.
 
 Rest.li wants URNs percent-encoded inside `List(...)` while the parentheses and commas stay literal;
 httpx would encode those too, so query strings are built by hand and passed in the URL.
+
+Share statistics carry no dates or captions: posts whose details the caller lacks are looked up in
+the Posts API, 20 per call.
 """
 
+import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +33,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
     optional_int,
@@ -47,6 +52,9 @@ PAGE_SIZE = 50
 MAX_PAGES = 40
 # The share-statistics finder takes shares and ugcPosts in separate List(...) parameters.
 POST_KINDS = {"urn:li:share:": "shares", "urn:li:ugcPost:": "ugcPosts"}
+# How LinkedIn words a 403 when the token or the member's page role lacks a permission; any other
+# 403 (e.g. "Unpermitted fields present in PARAMETER: ... [/shares[0]]") is about the posts asked.
+TOKEN_REFUSAL = "Not enough permissions to access"
 
 
 def org_urn(value: str) -> str:
@@ -94,6 +102,20 @@ def _error_body(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _describe(response: httpx.Response) -> str:
+    body = _error_body(response)
+    return (
+        f"linkedin: HTTP {response.status_code} {body.get('code') or ''} "
+        f"(serviceErrorCode {body.get('serviceErrorCode')}): {body.get('message', '')}"
+    )
+
+
+def _refuses_posts(response: httpx.Response) -> bool:
+    """A 403 about the posts asked for, not the token: one refused post fails a whole call."""
+    message = str(_error_body(response).get("message", ""))
+    return response.status_code == 403 and not message.startswith(TOKEN_REFUSAL)
 
 
 def _post_info(element: dict[str, Any]) -> PostInfo:
@@ -154,7 +176,9 @@ class LinkedInAdapter:
     max_batch = 20
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
-        return 1  # one call carries the whole batch, details included
+        # A statistics call per 20 posts and a Posts lookup per 20 needing details. A refusal of
+        # one post in a call makes its posts be asked one by one, which cannot be known up front.
+        return math.ceil(posts / self.max_batch) + math.ceil(details / self.max_batch)
 
     def __init__(
         self,
@@ -219,12 +243,49 @@ class LinkedInAdapter:
         if not wanted:
             return {}
         organization = self._credential_org(creds)
-        result: dict[str, PostStats] = {}
+        result: dict[str, PostStats | PostRefused] = {}
         for chunk in _chunks(wanted, self.max_batch):
-            page = await self._get(self._stats_url(organization, chunk), creds)
-            with reading("organizationalEntityShareStatistics", platform=PLATFORM):
-                result.update(_stats_by_urn(page, set(chunk)))
+            result.update(await self._stats(organization, chunk, creds))
+        found = [urn for urn in wanted if isinstance(result.get(urn), PostStats)]
+        for chunk in _chunks([urn for urn in found if urn in details_for], self.max_batch):
+            for urn, info in (await self._posts(chunk, creds)).items():
+                if isinstance(stats := result.get(urn), PostStats):
+                    result[urn] = stats_with_details(info, stats)
         return result
+
+    async def _stats(
+        self, organization: str, urns: Sequence[str], creds: Credentials | None
+    ) -> dict[str, PostStats | PostRefused]:
+        response = await self._send(self._stats_url(organization, urns), creds)
+        if _refuses_posts(response):
+            if len(urns) == 1:
+                return {urns[0]: PostRefused(_describe(response))}
+            # The refusal does not say which post it is about: ask each one on its own.
+            result: dict[str, PostStats | PostRefused] = {}
+            for urn in urns:
+                result.update(await self._stats(organization, [urn], creds))
+            return result
+        page = self._body(response)
+        with reading("organizationalEntityShareStatistics", platform=PLATFORM):
+            return _stats_by_urn(page, set(urns))
+
+    async def _posts(self, urns: Sequence[str], creds: Credentials | None) -> dict[str, PostInfo]:
+        """The posts as the Posts API describes them. One URN is a plain GET (a one-item
+        BATCH_GET is reported to be refused); a post it will not show keeps its stats and waits
+        for its details."""
+        if len(urns) == 1:
+            url, method = f"{self._base}/posts/{_encoded(urns[0])}", None
+        else:
+            url, method = f"{self._base}/posts?ids={_restli_list(urns)}", "BATCH_GET"
+        response = await self._send(url, creds, restli_method=method)
+        if _refuses_posts(response) or response.status_code == 404:
+            return {}
+        body = self._body(response)
+        with reading("posts", platform=PLATFORM):
+            # BATCH_GET answers {"results": {urn: post}, "statuses": ..., "errors": ...}.
+            elements = [body] if method is None else list((body.get("results") or {}).values())
+            infos = [_post_info(element) for element in elements]
+        return {info.external_id: info for info in infos}
 
     def _account_urn(self, account: AccountRef) -> str:
         return org_urn(account.external_id or account.handle)
@@ -260,19 +321,28 @@ class LinkedInAdapter:
                 pairs.append((name, _restli_list(matching)))
         return f"{self._base}/organizationalEntityShareStatistics?{_query(pairs)}"
 
-    def _headers(self, creds: Credentials | None) -> dict[str, str]:
+    def _headers(self, creds: Credentials | None, restli_method: str | None) -> dict[str, str]:
         if not creds or not creds.access_token:
             raise AuthExpired("linkedin: no access token", platform=PLATFORM)
-        return {
+        headers = {
             "Authorization": f"Bearer {creds.access_token}",
             "LinkedIn-Version": self._version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
+        if restli_method:
+            headers["X-RestLi-Method"] = restli_method
+        return headers
+
+    async def _send(
+        self, url: str, creds: Credentials | None, *, restli_method: str | None = None
+    ) -> httpx.Response:
+        headers = self._headers(creds, restli_method)
+        return await send(self._client, "GET", url, platform=PLATFORM, headers=headers)
 
     async def _get(self, url: str, creds: Credentials | None) -> dict[str, Any]:
-        response = await send(
-            self._client, "GET", url, platform=PLATFORM, headers=self._headers(creds)
-        )
+        return self._body(await self._send(url, creds))
+
+    def _body(self, response: httpx.Response) -> dict[str, Any]:
         self._raise_for_error(response)
         body = parse_json(response, platform=PLATFORM)
         expect(isinstance(body, dict), "body is not a JSON object", platform=PLATFORM)
@@ -283,15 +353,12 @@ class LinkedInAdapter:
         status = response.status_code
         if status < 400:
             return
-        body = _error_body(response)
-        message = (
-            f"linkedin: HTTP {status} {body.get('code') or ''} "
-            f"(serviceErrorCode {body.get('serviceErrorCode')}): {body.get('message', '')}"
-        )
+        message = _describe(response)
         if status == 429:
             raise RateLimited(message, retry_after_s=self._until_reset(), platform=PLATFORM)
-        # 401 is an expired or revoked token (65600/65601); 403 ACCESS_DENIED means the member
-        # lost the page role or scope. Either way a person has to reconnect, retrying won't help.
+        # 401 is an expired or revoked token (65600/65601); a 403 that reaches here ("Not enough
+        # permissions to access") means the member lost the page role or the token a scope.
+        # Either way a person has to reconnect, retrying won't help.
         if status in (401, 403):
             raise AuthExpired(message, platform=PLATFORM)
         if status == 404:

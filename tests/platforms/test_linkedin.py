@@ -16,12 +16,14 @@ from shared.platforms.base import (
     Platform,
     PlatformAdapter,
     PlatformUnavailable,
+    PostDetails,
     PostInfo,
+    PostRefused,
     PostStats,
     RateLimited,
 )
 from shared.platforms.linkedin import LinkedInAdapter
-from tests.platforms.conftest import fixture_json, fixture_text
+from tests.platforms.conftest import counts, fixture_json, fixture_text
 
 BASE = "https://api.linkedin.com/rest"
 ORG = "urn:li:organization:2414183"
@@ -40,6 +42,24 @@ STATS_URL = (
     f"{BASE}/organizationalEntityShareStatistics"
     f"?q=organizationalEntity&organizationalEntity={ORG_ENCODED}"
 )
+SHARE_1_ENCODED = "urn%3Ali%3Ashare%3A7212345678901234567"
+SHARE_2_ENCODED = "urn%3Ali%3Ashare%3A7212345678899234561"
+UGC_ENCODED = "urn%3Ali%3AugcPost%3A7212345678900234564"
+SHARE_1_STATS = PostStats(impressions=1020, reach=812, likes=20, comments=6, shares=3, clicks=51)
+SHARE_1_DETAILS = PostDetails(
+    url=f"https://www.linkedin.com/feed/update/{SHARE_1}/",
+    kind="post",
+    caption="We're hiring baristas in Lisbon! #hiring #acmecoffee",
+    published_at=datetime(2026, 6, 30, 12, tzinfo=UTC),
+)
+POST_REFUSED = (
+    "linkedin: HTTP 403 ACCESS_DENIED (serviceErrorCode 100): Unpermitted fields present in "
+    "PARAMETER: Data Processing Exception while processing fields [/shares[0]]"
+)
+
+
+def stats_for(*encoded_shares: str) -> str:
+    return STATS_URL + f"&shares=List({','.join(encoded_shares)})"
 
 
 def adapter(http: httpx.AsyncClient, settings) -> LinkedInAdapter:
@@ -222,6 +242,34 @@ class TestFetchPostStats:
         ]
         assert list(stats) == [SHARE_1]
 
+    async def test_a_refused_post_in_a_chunk_is_found_by_asking_one_at_a_time(
+        self, http, settings, respx_mock
+    ):
+        # A chunk's 403 names no URN LinkedIn would let us trust, so each post is asked alone.
+        both = respx_mock.get(stats_for(SHARE_1_ENCODED, SHARE_2_ENCODED)).mock(
+            return_value=linkedin(403, "error_403_access_denied.json")
+        )
+        alone_1 = respx_mock.get(stats_for(SHARE_1_ENCODED)).mock(
+            return_value=linkedin(200, "share_statistics_partial.json")
+        )
+        alone_2 = respx_mock.get(stats_for(SHARE_2_ENCODED)).mock(
+            return_value=linkedin(403, "error_403_access_denied.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats([SHARE_1, SHARE_2], CREDS)
+
+        assert stats == {SHARE_1: SHARE_1_STATS, SHARE_2: PostRefused(POST_REFUSED)}
+        assert both.call_count == alone_1.call_count == alone_2.call_count == 1
+
+    async def test_a_single_refused_post_is_refused_without_a_second_call(
+        self, http, settings, respx_mock
+    ):
+        route = respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(403, "error_403_access_denied.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats([SHARE_1], CREDS)
+        assert stats == {SHARE_1: PostRefused(POST_REFUSED)}
+        assert route.call_count == 1
+
     async def test_credential_without_organization_is_auth_expired(
         self, http, settings, respx_mock
     ):
@@ -233,6 +281,87 @@ class TestFetchPostStats:
     async def test_nothing_to_ask_makes_no_call(self, http, settings, respx_mock):
         assert await adapter(http, settings).fetch_post_stats([], CREDS) == {}
         assert not respx_mock.calls
+
+    @pytest.mark.parametrize(
+        ("posts", "details", "calls"), [(0, 0, 0), (1, 0, 1), (20, 1, 2), (21, 20, 3), (25, 21, 4)]
+    )
+    def test_quota_cost_is_a_call_per_20_posts_and_per_20_lookups(
+        self, http, settings, posts, details, calls
+    ):
+        assert adapter(http, settings).quota_cost(posts, details) == calls
+
+
+class TestDetails:
+    async def test_posts_whose_details_are_unknown_are_batch_got(self, http, settings, respx_mock):
+        respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(200, "share_statistics.json")
+        )
+        lookup = respx_mock.get(url__startswith=f"{BASE}/posts?ids=").mock(
+            return_value=linkedin(200, "posts_batch_get.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats(
+            [SHARE_1, UGC_POST, SHARE_2], CREDS, details_for={SHARE_1, UGC_POST, SHARE_2}
+        )
+
+        request = lookup.calls.last.request
+        assert_linkedin_request(
+            request, f"{BASE}/posts?ids=List({SHARE_1_ENCODED},{UGC_ENCODED},{SHARE_2_ENCODED})"
+        )
+        assert request.headers["X-RestLi-Method"] == "BATCH_GET"
+        assert stats[SHARE_1] == PostStats(
+            impressions=1020,
+            reach=812,
+            likes=20,
+            comments=6,
+            shares=3,
+            clicks=51,
+            details=SHARE_1_DETAILS,
+        )
+        assert (stats[SHARE_2].details.kind, stats[SHARE_2].details.caption) == (
+            "article",
+            "Why we switched to direct trade",
+        )
+        # The lookup's per-post error leaves that post's stats standing, without details.
+        assert stats[UGC_POST].details is None and stats[UGC_POST].impressions == 2731
+
+    async def test_one_post_is_a_plain_get(self, http, settings, respx_mock):
+        respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(200, "share_statistics.json")
+        )
+        lookup = respx_mock.get(f"{BASE}/posts/{SHARE_1_ENCODED}").mock(
+            return_value=linkedin(200, "post_single.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats(
+            [SHARE_1, SHARE_2], CREDS, details_for={SHARE_1}
+        )
+
+        assert "X-RestLi-Method" not in lookup.calls.last.request.headers
+        assert stats[SHARE_1].details == SHARE_1_DETAILS
+        assert stats[SHARE_2].details is None  # not asked for
+        assert counts(stats[SHARE_1]) == SHARE_1_STATS
+
+    async def test_only_posts_with_stats_are_looked_up(self, http, settings, respx_mock):
+        respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(200, "share_statistics_partial.json")
+        )
+        lookup = respx_mock.get(url__startswith=f"{BASE}/posts/").mock(
+            return_value=linkedin(200, "post_single.json")
+        )
+        stats = await adapter(http, settings).fetch_post_stats(
+            [SHARE_1, SHARE_2], CREDS, details_for={SHARE_1, SHARE_2}
+        )
+        assert list(stats) == [SHARE_1]
+        assert str(lookup.calls.last.request.url) == f"{BASE}/posts/{SHARE_1_ENCODED}"
+
+    async def test_lookup_the_token_may_not_make_is_auth_expired(self, http, settings, respx_mock):
+        respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(200, "share_statistics_partial.json")
+        )
+        respx_mock.get(url__startswith=f"{BASE}/posts/").mock(
+            return_value=linkedin(403, "error_403_not_enough_permissions.json")
+        )
+        with pytest.raises(AuthExpired, match="Not enough permissions"):
+            await adapter(http, settings).fetch_post_stats([SHARE_1], CREDS, details_for={SHARE_1})
 
 
 class TestErrors:
@@ -250,12 +379,13 @@ class TestErrors:
         with pytest.raises(AuthExpired, match="HTTP 401"):
             await adapter(http, settings).fetch_account(ACCOUNT, CREDS)
 
-    async def test_access_denied_is_auth_expired(self, http, settings, respx_mock):
-        respx_mock.get(url__startswith=STATS_URL).mock(
-            return_value=linkedin(403, "error_403_access_denied.json")
+    async def test_permission_the_token_lacks_is_auth_expired(self, http, settings, respx_mock):
+        route = respx_mock.get(url__startswith=STATS_URL).mock(
+            return_value=linkedin(403, "error_403_not_enough_permissions.json")
         )
-        with pytest.raises(AuthExpired, match="ACCESS_DENIED"):
-            await adapter(http, settings).fetch_post_stats([SHARE_1], CREDS)
+        with pytest.raises(AuthExpired, match="Not enough permissions to access"):
+            await adapter(http, settings).fetch_post_stats([SHARE_1, SHARE_2], CREDS)
+        assert route.call_count == 1  # the token's problem: no post is asked on its own
 
     async def test_server_error_is_unavailable(self, http, settings, respx_mock):
         respx_mock.get(url__startswith=f"{BASE}/posts?").mock(
