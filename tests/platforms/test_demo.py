@@ -65,6 +65,24 @@ class TestGetAdapter:
             assert isinstance(adapter, PlatformAdapter)
             assert (adapter.platform, adapter.max_batch) == (Platform(platform), batch)
 
+    # One full batch, every post of it also needing its details: what the budget is charged.
+    FULL_BATCH_COST = {
+        "instagram": 100,  # two Graph sub-requests per post
+        "facebook": 100,
+        "youtube": 1,  # one call, details in the same answer
+        "tiktok": 1,
+        "x": 1,
+        "linkedin": 2,  # a statistics call and a Posts lookup
+        "pinterest": 101,  # an analytics call and a Pin lookup per pin
+        "demo": 1,
+    }
+
+    def test_quota_cost_of_a_full_batch_with_details(self, http, settings):
+        for platform, cost in self.FULL_BATCH_COST.items():
+            adapter = get_adapter(platform, http, settings)
+            batch = adapter.max_batch
+            assert adapter.quota_cost(batch, details=batch) == cost, platform
+
     def test_unknown_platform(self, http, settings):
         import pytest
 
