@@ -1,5 +1,6 @@
 """LinkedIn Community Management API (/rest): organization follower counts, an organization's
-posts, and lifetime share statistics for shares and ugcPosts named in Rest.li List(...)."""
+posts (the author finder, BATCH_GET by `ids=List(...)` and GET by URN), and lifetime share
+statistics for shares and ugcPosts named in Rest.li List(...)."""
 
 from typing import Any
 
@@ -16,6 +17,8 @@ from bench.fake_platforms.core import (
     json_response,
     numeric_id,
     post_counts,
+    published_at,
+    seed,
     timeline,
 )
 
@@ -51,6 +54,8 @@ async def network_size(request: Request, state: FakeState) -> Response:
 
 async def posts(request: Request, state: FakeState) -> Response:
     query = request.query_params
+    if "ids" in query:
+        return _batch_get(_restli_list(query["ids"]), state.clock())
     author = query.get("author", "")
     if query.get("q") != "author" or not author:
         return error(400, "PARAM_INVALID", "q=author and author are required")
@@ -66,11 +71,40 @@ async def posts(request: Request, state: FakeState) -> Response:
 
 
 def _post(author: str, stamp: int) -> dict[str, Any]:
-    number = numeric_id(author, stamp)
     kind = "ugcPost" if stamp // DAY % 4 == 0 else "share"  # a mix, as real feeds have
+    return _element(f"urn:li:{kind}:{numeric_id(author, stamp)}", author, stamp)
+
+
+def _looked_up(urn: str, now: float) -> dict[str, Any]:
+    """A post asked for by URN alone: its URN tells its publish time, not its author."""
+    author = f"urn:li:organization:{seed('author:' + urn) % 10**8}"
+    return _element(urn, author, published_at(urn, now))
+
+
+def _batch_get(urns: list[str], now: float) -> Response:
+    """Rest.li BATCH_GET: found posts under `results`, every URN's status, errors for the rest."""
+    results = {urn: _looked_up(urn, now) for urn in urns if not gone(urn)}
+    statuses = {urn: 200 if urn in results else 404 for urn in urns}
+    errors = {
+        urn: {"status": 404, "code": "NOT_FOUND", "message": f"Cannot find entity {urn}"}
+        for urn in urns
+        if urn not in results
+    }
+    return json_response({"results": results, "statuses": statuses, "errors": errors})
+
+
+async def post(request: Request, state: FakeState) -> Response:
+    urn = request.path_params["urn"]
+    if gone(urn):
+        return error(404, "NOT_FOUND", f"Cannot find entity {urn}")
+    return json_response(_looked_up(urn, state.clock()))
+
+
+def _element(urn: str, author: str, stamp: int) -> dict[str, Any]:
+    number = urn.rpartition(":")[2]
     ms = stamp * 1000
     return {
-        "id": f"urn:li:{kind}:{number}",
+        "id": urn,
         "author": author,
         "commentary": f"Fake post {number} #sway",
         "visibility": "PUBLIC",
@@ -132,5 +166,6 @@ def _statistics(organization: str, now: float, key: str = "", urn: str = "") -> 
 ROUTES = [
     ("GET", "/networkSizes/{urn}", network_size),
     ("GET", "/posts", posts),
+    ("GET", "/posts/{urn}", post),
     ("GET", "/organizationalEntityShareStatistics", share_statistics),
 ]

@@ -1,5 +1,7 @@
-"""Pinterest API v5: the token's account, its pins (with pin_metrics) and pin analytics, in bulk
-(Beta, up to 100 ids, deleted ids left out) and one pin at a time (404 code 50 when deleted)."""
+"""Pinterest API v5: the token's account, its pins (with pin_metrics; one in five is a repin,
+saved from someone else, which `pin_filter=exclude_repins` leaves out), one Pin by id, and pin
+analytics, in bulk (Beta, up to 100 ids, deleted ids left out) and one pin at a time (404 code 50
+when deleted)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,11 @@ from bench.fake_platforms.core import (
 
 MAX_IDS = 100
 LOOKBACK_DAYS = 90
+PIN_FILTERS = {"exclude_native", "exclude_repins", "has_been_promoted"}
+
+
+def is_repin(pin_id: str) -> bool:
+    return seed("repin:" + pin_id) % 5 == 0
 
 
 def throttle(request: Request, state: FakeState) -> Response:
@@ -90,6 +97,10 @@ def _pin(pin_id: str, now: float, with_metrics: bool) -> dict[str, Any]:
         "board_id": str(10**18 + s % 10**17),
         "board_owner": {"username": f"fake{s % 10**6:06d}"},
         "creative_type": "VIDEO" if video else "REGULAR",
+        "is_owner": not is_repin(pin_id),
+        "parent_pin_id": str(10**18 + seed("parent:" + pin_id) % 10**17)
+        if is_repin(pin_id)
+        else None,
         "media": {"media_type": "video" if video else "image"},
     }
     if with_metrics:
@@ -105,12 +116,16 @@ def _pin(pin_id: str, now: float, with_metrics: bool) -> dict[str, Any]:
 
 async def pins(request: Request, state: FakeState) -> Response:
     query, now = request.query_params, state.clock()
-    account = _account(request)
+    account, pin_filter = _account(request), query.get("pin_filter")
+    if pin_filter is not None and pin_filter not in PIN_FILTERS:
+        return _invalid(f"Invalid pin_filter: {pin_filter}.")
     size, offset = int_param(query.get("page_size"), 25, 1, 250), offset_of(query.get("bookmark"))
-    stamps = timeline(account, now)
+    ids = [numeric_id(account, stamp) for stamp in timeline(account, now)]
+    if pin_filter == "exclude_repins":
+        ids = [pin_id for pin_id in ids if not is_repin(pin_id)]
     with_metrics = query.get("pin_metrics") == "true"
-    items = [_pin(numeric_id(account, s), now, with_metrics) for s in stamps[offset:][:size]]
-    more = offset + size < len(stamps)
+    items = [_pin(pin_id, now, with_metrics) for pin_id in ids[offset:][:size]]
+    more = offset + size < len(ids)
     return json_response({"items": items, "bookmark": page_token(offset + size) if more else None})
 
 

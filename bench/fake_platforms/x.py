@@ -1,6 +1,7 @@
 """X API v2: users (by id, by username, me), a user's posts and posts by id. Deleted ids come
-back in `errors[]` next to `data`, rate-limit headers ride on every answer, and a throttle is the
-429 problem with x-rate-limit-reset."""
+back in `errors[]` next to `data`, `expansions=author_id` adds the authors under
+`includes.users`, rate-limit headers ride on every answer, and a throttle is the 429 problem with
+x-rate-limit-reset."""
 
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,8 @@ from bench.fake_platforms.core import (
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 TIME = "%Y-%m-%dT%H:%M:%S.000Z"
 WINDOW_S = 900
-MAX_TIMELINE = 3_200  # the user timeline reaches back this many posts
+MAX_TIMELINE = 3_200  # the user timeline reaches back this many posts...
+MAX_TIMELINE_WITHOUT_REPLIES = 800  # ...and this many with exclude=replies
 KNOWN_USERNAMES = 100_000  # a bound, so a long benchmark cannot grow the map forever
 
 
@@ -129,6 +131,11 @@ async def user_by_username(request: Request, state: FakeState) -> Response:
     return _user_answer(state, user_id, request)
 
 
+def _author(post_id: str) -> str:
+    """Who wrote a post looked up by id alone: one of a thousand fake authors."""
+    return _user_id(f"author:{seed(post_id) % 1000}")
+
+
 def _post(post_id: str, fields: set[str], now: float, author: str | None) -> dict[str, Any]:
     post: dict[str, Any] = {
         "id": post_id,
@@ -138,7 +145,7 @@ def _post(post_id: str, fields: set[str], now: float, author: str | None) -> dic
     if "created_at" in fields:
         post["created_at"] = iso(published_at(post_id, now), TIME)
     if "author_id" in fields:
-        post["author_id"] = author or _user_id(f"author:{seed(post_id) % 1000}")
+        post["author_id"] = author or _author(post_id)
     counts = post_counts(post_id, now)
     if "public_metrics" in fields:
         post["public_metrics"] = {
@@ -167,11 +174,18 @@ async def posts(request: Request, state: FakeState) -> Response:
             "1 and 100"
         )
     state.items["x"] += len(ids)
-    fields, now = set(csv_list(request.query_params.get("tweet.fields"))), state.clock()
+    query, now = request.query_params, state.clock()
+    # An expansion brings the field it expands along, as the real API does.
+    expansions = set(csv_list(query.get("expansions")))
+    fields = set(csv_list(query.get("tweet.fields"))) | (expansions & {"author_id"})
     body: dict[str, Any] = {}
     found = [_post(post_id, fields, now, None) for post_id in ids if not gone(post_id)]
     if found:
         body["data"] = found
+    if found and "author_id" in expansions:
+        user_fields = set(csv_list(query.get("user.fields")))
+        authors = dict.fromkeys(post["author_id"] for post in found)
+        body["includes"] = {"users": [_user(state, author, user_fields) for author in authors]}
     missing = [_missing("tweet", post_id, "ids") for post_id in ids if gone(post_id)]
     if missing:
         body["errors"] = missing
@@ -184,7 +198,12 @@ async def user_posts(request: Request, state: FakeState) -> Response:
         return json_response({"errors": [_missing("user", user_id, "id")]})
     size = int_param(query.get("max_results"), 10, 5, 100)
     offset, now = offset_of(query.get("pagination_token")), state.clock()
-    stamps = timeline(user_id, now)[:MAX_TIMELINE]
+    reach = (
+        MAX_TIMELINE_WITHOUT_REPLIES
+        if "replies" in csv_list(query.get("exclude"))
+        else MAX_TIMELINE
+    )
+    stamps = timeline(user_id, now)[:reach]
     if "start_time" in query:
         start = datetime.fromisoformat(query["start_time"].replace("Z", "+00:00")).timestamp()
         stamps = [stamp for stamp in stamps if stamp >= start]

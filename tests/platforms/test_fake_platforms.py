@@ -7,8 +7,11 @@ import httpx
 import pytest
 
 from bench.fake_platforms import base_urls, create_app, post_counts, published_at, running
+from bench.fake_platforms.core import page_token
+from bench.fake_platforms.pinterest import is_repin
 from shared.config import Settings
-from shared.platforms.base import AccountRef, Credentials, Platform, RateLimited
+from shared.platforms import get_adapter
+from shared.platforms.base import AccountRef, Credentials, Platform, PostStats, RateLimited
 from shared.platforms.x import XAdapter
 from shared.platforms.youtube import YouTubeAdapter
 
@@ -176,6 +179,27 @@ class TestX:
         assert response.status_code == 400
         assert response.json()["type"].endswith("/2/problems/invalid-request")
 
+    async def test_author_expansion_names_each_posts_author(self, client):
+        params = {
+            "ids": ",".join(POST_IDS),
+            "tweet.fields": "public_metrics,created_at,text",
+            "expansions": "author_id",
+            "user.fields": "username",
+        }
+        body = (await client.get("/x/2/tweets", params=params)).json()
+        authors = {user["id"]: user["username"] for user in body["includes"]["users"]}
+        assert all(post["author_id"] in authors for post in body["data"])
+        assert all(username.startswith("fake_") for username in authors.values())
+
+    async def test_timeline_without_replies_reaches_800_posts(self, client, clock):
+        clock.now = NOW + 200 * 86_400  # long enough for the account to have posted over 800
+        params = {"max_results": 100, "pagination_token": page_token(700)}
+        without_replies = {**params, "exclude": "retweets,replies"}
+        capped = (await client.get("/x/2/users/42/tweets", params=without_replies)).json()
+        assert capped["meta"]["result_count"] == 100 and "next_token" not in capped["meta"]
+        full = (await client.get("/x/2/users/42/tweets", params=params)).json()
+        assert "next_token" in full["meta"]
+
     async def test_user_by_id_and_by_username_agree(self, client):
         params = {"user.fields": "public_metrics"}
         by_name = (await client.get("/x/2/users/by/username/Acme", params=params)).json()["data"]
@@ -259,6 +283,58 @@ class TestGoneIdsElsewhere:
         assert list(bulk.json()) == ["1"]
         single = await client.get("/pinterest/v5/pins/2gone/analytics", params=window)
         assert (single.status_code, single.json()["code"]) == (404, 50)
+
+
+class TestPinterest:
+    async def test_exclude_repins_leaves_out_pins_saved_from_others(self, client):
+        params = {"page_size": 100}
+        every = (await client.get("/pinterest/v5/pins", params=params)).json()["items"]
+        own = (
+            await client.get(
+                "/pinterest/v5/pins", params={**params, "pin_filter": "exclude_repins"}
+            )
+        ).json()["items"]
+        repins = [pin for pin in every if pin["parent_pin_id"]]
+        assert repins and all(not pin["is_owner"] for pin in repins)
+        assert all(is_repin(pin["id"]) for pin in repins)
+        owned = [pin["id"] for pin in every if pin["is_owner"]]
+        assert [pin["id"] for pin in own][: len(owned)] == owned
+        assert len(own) == 100 and all(pin["is_owner"] for pin in own)
+
+    async def test_unknown_pin_filter_is_invalid(self, client):
+        response = await client.get("/pinterest/v5/pins", params={"pin_filter": "mine"})
+        assert (response.status_code, response.json()["code"]) == (400, 1)
+
+    async def test_pin_by_id(self, client):
+        pin = (await client.get("/pinterest/v5/pins/1790000000000000001")).json()
+        assert pin["id"] == "1790000000000000001"
+        assert pin["created_at"] == datetime.fromtimestamp(
+            published_at("1790000000000000001", NOW), UTC
+        ).strftime("%Y-%m-%dT%H:%M:%S")
+        assert "pin_metrics" not in pin
+
+
+class TestLinkedInPosts:
+    URNS = ["urn:li:share:17900000000000000001", "urn:li:ugcPost:2gone"]
+
+    async def test_batch_get_by_ids(self, client):
+        ids = "List(" + ",".join(urn.replace(":", "%3A") for urn in self.URNS) + ")"
+        body = (
+            await client.get(
+                f"/linkedin/rest/posts?ids={ids}", headers={"X-RestLi-Method": "BATCH_GET"}
+            )
+        ).json()
+        found = body["results"][self.URNS[0]]
+        assert found["id"] == self.URNS[0]
+        assert found["publishedAt"] == published_at(self.URNS[0], NOW) * 1000
+        assert body["statuses"] == {self.URNS[0]: 200, self.URNS[1]: 404}
+        assert body["errors"][self.URNS[1]]["status"] == 404
+
+    async def test_get_by_urn(self, client):
+        found = await client.get("/linkedin/rest/posts/urn%3Ali%3Ashare%3A17900000000000000001")
+        gone = await client.get("/linkedin/rest/posts/urn%3Ali%3Ashare%3A1gone")
+        assert found.json()["id"] == self.URNS[0]
+        assert gone.status_code == 404
 
 
 THROTTLED_CALLS = [
@@ -406,6 +482,52 @@ class TestRealAdapters:
         expected = post_counts(ids[0], NOW)
         assert stats[ids[0]].likes == expected.likes
         assert stats[ids[0]].impressions == expected.impressions
+
+    async def test_every_adapters_stats_carry_details(self, http, fake_settings):
+        """Each platform's stats call, details lookups included, against what the fake serves."""
+        creds = {
+            "instagram": Credentials(access_token="t"),
+            "facebook": Credentials(access_token="t"),
+            "youtube": None,
+            "tiktok": Credentials(access_token="t"),
+            "x": Credentials(access_token="t"),
+            "linkedin": Credentials(
+                access_token="t", extra={"organization_urn": "urn:li:organization:1"}
+            ),
+            "pinterest": Credentials(access_token="t"),
+        }
+        ids = {
+            "instagram": ["17900000000000000001", "1790gone"],
+            "facebook": ["20531316728_17900000000000000001", "20531316728_1gone"],
+            "youtube": VIDEO_IDS,
+            "tiktok": ["17900000000000000001", "1790gone"],
+            "x": ["17900000000000000001", "1790gone"],
+            "linkedin": ["urn:li:share:17900000000000000001", "urn:li:ugcPost:1gone"],
+            "pinterest": ["17900000000000000001", "1790gone"],
+        }
+        for platform, asked in ids.items():
+            adapter = get_adapter(platform, http, fake_settings)
+            stats = await adapter.fetch_post_stats(asked, creds[platform], details_for=set(asked))
+            assert list(stats) == asked[:-1], platform  # the gone id is missing
+            found = stats[asked[0]]
+            assert isinstance(found, PostStats), platform
+            assert found.details and found.details.published_at, platform
+            expected = datetime.fromtimestamp(published_at(asked[0], NOW), UTC)
+            assert found.details.published_at == expected, platform
+            assert found.details.url and found.details.kind, platform
+
+    async def test_x_post_urls_name_their_author(self, http, fake_settings):
+        adapter = XAdapter(http, fake_settings)
+        stats = await adapter.fetch_post_stats(["42"], Credentials(access_token="t"))
+        assert stats["42"].details.url.startswith("https://x.com/fake_")
+
+    async def test_pinterest_lists_the_accounts_own_pins(self, http, fake_settings):
+        adapter = get_adapter("pinterest", http, fake_settings)
+        since = datetime.fromtimestamp(NOW, UTC) - timedelta(days=60)
+        account = AccountRef(Platform.pinterest, "acme")
+        posts = await adapter.list_posts(account, Credentials(access_token="t"), since=since)
+        assert posts and not any(is_repin(post.external_id) for post in posts)
+        assert 40 <= len(posts) < 60  # one a day, about a fifth of them repins left out
 
     async def test_x_throttle_is_rate_limited_until_the_window_resets(
         self, http, fake_settings, client
