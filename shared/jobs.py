@@ -58,7 +58,7 @@ class JobPayload(BaseModel):
 @dataclass(frozen=True, slots=True)
 class DeferredJob:
     name: str
-    args: tuple[Any, ...]
+    payload: dict[str, Any]
     job_id: str | None
     defer_by: timedelta | None
 
@@ -82,12 +82,12 @@ class JobQueue:
     def defer(
         self,
         name: str,
-        *args: JobPayload | str,
+        payload: JobPayload,
+        *,
         job_id: str | None = None,
         defer_by: timedelta | None = None,
     ) -> None:
-        wire = tuple(arg.dump() if isinstance(arg, JobPayload) else arg for arg in args)
-        self.pending.append(DeferredJob(name, wire, job_id, defer_by))
+        self.pending.append(DeferredJob(name, payload.dump(), job_id, defer_by))
 
     def on_commit(self, callback: Callable[[], Awaitable[Any]]) -> None:
         self.callbacks.append(callback)
@@ -114,7 +114,7 @@ async def _enqueue_all(pool: "ArqRedis", jobs: list[DeferredJob]) -> list[str]:
         for job, job_id in zip(jobs, ids, strict=True):
             defer_ms = round(job.defer_by.total_seconds() * 1000) if job.defer_by else 0
             body = serialize_job(
-                job.name, job.args, {}, None, now_ms, serializer=pool.job_serializer
+                job.name, (job.payload,), {}, None, now_ms, serializer=pool.job_serializer
             )
             await script(
                 keys=[job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name],

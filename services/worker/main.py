@@ -18,7 +18,12 @@ def _redis_settings() -> RedisSettings:
 class WorkerSettings:
     functions = [
         # keep_result=0 frees the job id once done, so a later refresh can enqueue it again.
-        func(accounts.sync_account, name=jobs.SYNC_ACCOUNT, max_tries=5, keep_result=0),
+        func(
+            accounts.sync_account,
+            name=jobs.SYNC_ACCOUNT,
+            max_tries=accounts.MAX_TRIES,
+            keep_result=0,
+        ),
         # Platform failures are retried by the job itself (with a renewed lease); arq's tries
         # cover a failed write and a worker killed mid-job.
         func(posts.refresh_posts, name=jobs.REFRESH_POSTS, max_tries=3),

@@ -58,7 +58,10 @@ class TestSyncAccount:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id, handle="ada.brews")
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "ok"
         expected = followers_at("ada.brews", NOW)
         [snapshot] = await _snapshots(session, account.id)
@@ -82,14 +85,23 @@ class TestSyncAccount:
             Platform.x, accounts=[AuthExpired("x: token revoked", platform="x")]
         )
         assert (
-            await accounts.sync_account(worker_ctx, str(tenant.org_id), str(broken.id))
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(broken.id)).dump(),
+            )
             == "auth_expired"
         )
         await session.refresh(broken)
         assert (broken.sync_status, broken.next_sync_at) == ("auth_expired", None)
         assert "revoked" in broken.sync_error
         healthy = await create_account(session, tenant.org_id, creator.id, handle="fine")
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(healthy.id)) == "ok"
+        assert (
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(healthy.id)).dump(),
+            )
+            == "ok"
+        )
 
     async def test_rate_limited_retries_after_hint(self, worker_ctx, session):
         tenant = await create_tenant(session)
@@ -99,7 +111,10 @@ class TestSyncAccount:
             Platform.x, accounts=[RateLimited("slow down", retry_after_s=900, platform="x")]
         )
         before = datetime.now(UTC)
-        await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         await session.refresh(account)
         assert account.sync_status == "rate_limited"
         assert timedelta(seconds=899) <= account.next_sync_at - before <= timedelta(seconds=905)
@@ -110,7 +125,13 @@ class TestSyncAccount:
         b = await create_tenant(session, "B")
         creator = await create_creator(session, a.org_id)
         account = await create_account(session, a.org_id, creator.id)
-        assert await accounts.sync_account(worker_ctx, str(b.org_id), str(account.id)) == "gone"
+        assert (
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(b.org_id), account_id=str(account.id)).dump(),
+            )
+            == "gone"
+        )
         assert await _snapshots(session, account.id) == []
 
 
@@ -181,7 +202,10 @@ class TestSyncAgainstRenewedCredentials:
         worker_ctx["adapters"][Platform.x] = RenewedMidSync(
             renew, accounts=[AuthExpired("x: token revoked", platform="x")]
         )
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "superseded"
         await session.refresh(account)
         assert account.sync_status == SyncStatus.pending
@@ -196,9 +220,10 @@ class TestSyncAgainstRenewedCredentials:
         account = await _x_account(session, tenant)
         renew = await _renewer(sessionmaker, settings, tenant, account, then_leased=True)
         worker_ctx["adapters"][Platform.x] = RenewedMidSync(renew, accounts=[STATS])
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == (
-            "superseded"
-        )
+        assert await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        ) == ("superseded")
         await session.refresh(account)
         assert (account.sync_status, account.followers) == (SyncStatus.pending, None)
         # The new credentials' own sync is due at once.
@@ -229,7 +254,10 @@ class TestSyncFailuresAreVisible:
         account = await _x_account(session, tenant, next_sync_at=datetime.now(UTC))
         assert await accounts.schedule_account_syncs(worker_ctx) == 1  # leased, as in production
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(Platform.x, accounts=[error])
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "error"
         await session.refresh(account)
         assert account.sync_status == SyncStatus.error
@@ -245,7 +273,10 @@ class TestSyncFailuresAreVisible:
             session, tenant, credentials_encrypted="sealed-under-another-key", credential_key="k1"
         )
         worker_ctx["adapters"][Platform.x] = adapter = ScriptedAdapter(Platform.x)
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "error"
         assert adapter.calls == []
         await session.refresh(account)
@@ -258,7 +289,10 @@ class TestSyncFailuresAreVisible:
         account = await _x_account(session, tenant)
         worker_ctx["adapters"][Platform.x] = Raising(Platform.x)
         with pytest.raises(RuntimeError):
-            await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+            )
         await session.refresh(account)
         assert account.sync_status == SyncStatus.error
         assert account.sync_error.startswith("unexpected RuntimeError: adapter bug")
@@ -270,11 +304,17 @@ class TestSyncFailuresAreVisible:
         outage = PlatformUnavailable("x: 503 Service Unavailable", platform="x")
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(Platform.x, accounts=[outage] * 2)
         with pytest.raises(Retry):
-            await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+            )
         await session.refresh(account)
         assert account.sync_status == SyncStatus.pending
         worker_ctx["job_try"] = accounts.MAX_TRIES
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "error"
         await session.refresh(account)
         assert account.sync_status == SyncStatus.error
@@ -296,14 +336,23 @@ class TestConfigurationErrors:
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(
             Platform.x, accounts=[NotConfigured(problem, platform="x"), STATS]
         )
-        result = await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id))
+        result = await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
         assert result == "config_error"
         await session.refresh(account)
         assert (account.sync_status, account.sync_error) == (SyncStatus.config_error, problem)
         assert _close_to(account.next_sync_at, datetime.now(UTC) + timedelta(minutes=15))
         assert await config_problems.current(redis) == {"x": problem}
         # Fixed (and the worker restarted): the next sync works and the problem is forgotten.
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == "ok"
+        assert (
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+            )
+            == "ok"
+        )
         assert await config_problems.current(redis) == {}
         await session.refresh(account)
         assert (account.sync_status, account.sync_error) == (SyncStatus.ok, None)
@@ -320,7 +369,13 @@ class TestConfigurationErrors:
         )
         await config_problems.report(redis, "x", "x: app bearer token missing")
         worker_ctx["adapters"][Platform.x] = ScriptedAdapter(Platform.x, accounts=[STATS])
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == "ok"
+        assert (
+            await accounts.sync_account(
+                worker_ctx,
+                sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+            )
+            == "ok"
+        )
         assert await config_problems.current(redis) == {"x": "x: app bearer token missing"}
 
 
@@ -340,9 +395,10 @@ class TestArchivedCreators:
         assert await accounts.schedule_account_syncs(worker_ctx) == 0
         assert not await redis.exists(f"arq:job:account.sync:{account.id}")
         # A job queued before the archive does nothing.
-        assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == (
-            "gone"
-        )
+        assert await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        ) == ("gone")
         assert await _snapshots(session, account.id) == []
 
 
@@ -379,12 +435,9 @@ class TestWorkerEndToEnd:
         tenant = await create_tenant(session)
         creator = await create_creator(session, tenant.org_id)
         account = await create_account(session, tenant.org_id, creator.id, handle="mina.makes")
-        await redis.enqueue_job(
-            "account.sync",
-            str(tenant.org_id),
-            str(account.id),
-            _job_id=f"account.sync:{account.id}",
-        )
+        queue = JobQueue()
+        sync.request(queue, tenant.org_id, account.id)
+        await queue.flush(redis)
         ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
         worker = Worker(
             functions=WorkerSettings.functions,

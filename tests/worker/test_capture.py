@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from services.worker.jobs import accounts
+from shared.domain.account import sync
 from shared.models import Post, PostSnapshot
 from shared.platforms.base import AccountStats, Platform, PostInfo
 from tests.factories import (
@@ -42,7 +43,13 @@ async def _sync(worker_ctx, tenant, account, listed):
     worker_ctx["adapters"][Platform.instagram] = ScriptedAdapter(
         Platform.instagram, accounts=[STATS], posts=[listed]
     )
-    assert await accounts.sync_account(worker_ctx, str(tenant.org_id), str(account.id)) == "ok"
+    assert (
+        await accounts.sync_account(
+            worker_ctx,
+            sync.SyncAccount(org_id=str(tenant.org_id), account_id=str(account.id)).dump(),
+        )
+        == "ok"
+    )
 
 
 class TestContentCapture:

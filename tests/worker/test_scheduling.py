@@ -158,6 +158,8 @@ class TestArchiving:
         response = await client.delete(f"/v1/creators/{creator.id}", headers=bearer(tenant.admin))
         assert response.is_success
         assert await schedule(worker_ctx, session) == []
+        await session.refresh(account)
+        assert (account.sync_status, account.next_sync_at) == ("archived", None)
 
 
 class TestWaitingForBudget:

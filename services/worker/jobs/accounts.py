@@ -6,6 +6,7 @@ Every way a sync can end leaves the account in a state the user sees (`sync_stat
 platform outage is retried inside the job first."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -31,10 +32,11 @@ log = structlog.get_logger()
 MAX_TRIES = 5
 
 
-async def sync_account(ctx: WorkerContext, org_id: str, account_id: str) -> str:
-    org = UUID(org_id)
+async def sync_account(ctx: WorkerContext, payload: dict[str, Any]) -> str:
+    request = sync.SyncAccount.read(payload)
+    org, account_id = request.org_id, str(request.account_id)
     async with unit_of_work(ctx["sessionmaker"]) as session:
-        target = await sync.load_target(session, org, UUID(account_id), ctx["settings"])
+        target = await sync.load_target(session, org, request.account_id, ctx["settings"])
     if target is None:
         return "gone"  # deleted, another organization's, or its creator is archived
     try:

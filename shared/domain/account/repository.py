@@ -113,6 +113,14 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             .execution_options(synchronize_session=False)
         )
 
+    async def archive_for_creator(self, creator_id: UUID) -> None:
+        """No more syncs for an archived creator's accounts; the status says why."""
+        await self.session.execute(
+            self.update()
+            .where(CreatorAccount.creator_id == creator_id)
+            .values(sync_status=SyncStatus.archived, next_sync_at=None)
+        )
+
     async def refresh_creator_totals(self, creator_id: UUID) -> None:
         """Keep the creator's denormalized reach and best engagement rate in step with accounts."""
         totals = (

@@ -4,8 +4,8 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import jobs as job_names
 from shared.crypto import encrypt_credentials
+from shared.domain.account import sync
 from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate, CredentialsUpdate
 from shared.domain.creator import service as creator_service
@@ -74,10 +74,7 @@ async def list_snapshots(
 
 
 def request_sync(jobs: JobQueue, org_id: UUID, account_id: UUID) -> str:
-    """One pending sync per account: a second request while one is queued is a no-op."""
-    job_id = f"{job_names.SYNC_ACCOUNT}:{account_id}"
-    jobs.defer(job_names.SYNC_ACCOUNT, str(org_id), str(account_id), job_id=job_id)
-    return job_id
+    return sync.request(jobs, org_id, account_id)
 
 
 async def set_credentials(
@@ -110,6 +107,10 @@ async def set_credentials(
     await post_lifecycle.resume_account(session, org_id, account.id, now=now)
     request_sync(jobs, org_id, account.id)
     return account
+
+
+async def archive_for_creator(session: AsyncSession, org_id: UUID, creator_id: UUID) -> None:
+    await AccountRepository(session, org_id).archive_for_creator(creator_id)
 
 
 async def refresh(session: AsyncSession, org_id: UUID, account_id: UUID, *, jobs: JobQueue) -> str:

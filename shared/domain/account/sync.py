@@ -17,7 +17,7 @@ from shared.crypto import CredentialsError, decrypt_credentials
 from shared.domain.account.repository import AccountRepository, due_accounts
 from shared.domain.post import capture
 from shared.domain.post.repository import PostRepository
-from shared.jobs import JobQueue
+from shared.jobs import JobPayload, JobQueue
 from shared.metrics.tiers import tier_for
 from shared.models import CreatorAccount
 from shared.models.status import SyncStatus
@@ -62,6 +62,22 @@ FIX_SECRET = (
     "Set SWAY_SECRET_KEY to (or add) the key these credentials were stored under and POST "
     "/v1/accounts/{id}/refresh, or PUT /v1/accounts/{id}/credentials again."
 )
+
+
+class SyncAccount(JobPayload):
+    """The payload of one `account.sync` job."""
+
+    org_id: UUID
+    account_id: UUID
+
+
+def request(jobs: JobQueue, org_id: UUID, account_id: UUID) -> str:
+    """One pending sync per account: a second request while one is queued is a no-op."""
+    job_id = f"{job_names.SYNC_ACCOUNT}:{account_id}"
+    jobs.defer(
+        job_names.SYNC_ACCOUNT, SyncAccount(org_id=org_id, account_id=account_id), job_id=job_id
+    )
+    return job_id
 
 
 @dataclass(frozen=True)
@@ -222,11 +238,6 @@ async def schedule_due(session: AsyncSession, *, now: datetime, limit: int) -> i
     queue = JobQueue.of(session)
     for account in accounts:
         account.next_sync_at = now + CLAIM_LEASE
-        queue.defer(
-            job_names.SYNC_ACCOUNT,
-            str(account.org_id),
-            str(account.id),
-            job_id=f"{job_names.SYNC_ACCOUNT}:{account.id}",
-        )
+        request(queue, account.org_id, account.id)
     await session.flush()
     return len(accounts)

@@ -5,6 +5,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import RawReads
+from shared.domain.account import service as account_service
 from shared.domain.creator.repository import CreatorReads, CreatorRepository, sort_value
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
 from shared.domain.pagination import Page, page_of
@@ -78,3 +79,4 @@ async def archive(session: AsyncSession, org_id: UUID, creator_id: UUID) -> None
         creator.archived_at = datetime.now(UTC)
         await session.flush()
         await post_lifecycle.stop_creator(session, org_id, creator.id)
+        await account_service.archive_for_creator(session, org_id, creator.id)
