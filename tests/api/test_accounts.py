@@ -106,3 +106,35 @@ class TestRefreshAccount:
             f"/v1/accounts/{account.id}/refresh", headers=bearer(tenant.read)
         )
         assert response.status_code == 403
+
+
+class TestCredentialsParams:
+    async def test_one_token_for_two_pages_keeps_one_budget_but_two_request_keys(
+        self, client, session
+    ):
+        from shared.models import CreatorAccount
+
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        pages = [
+            await create_account(
+                session, tenant.org_id, creator.id, platform="linkedin", handle=f"page-{n}"
+            )
+            for n in (1, 2)
+        ]
+        for n, page in enumerate(pages, start=1):
+            response = await client.put(
+                f"/v1/accounts/{page.id}/credentials",
+                json={
+                    "access_token": "one-member-token",
+                    "extra": {"organization_urn": f"urn:li:organization:{n}"},
+                },
+                headers=bearer(tenant.write),
+            )
+            assert response.status_code == 200, response.text
+        stored = [await session.get(CreatorAccount, page.id) for page in pages]
+        for account in stored:
+            await session.refresh(account)
+        assert stored[0].credential_key == stored[1].credential_key
+        assert None not in {a.params_key for a in stored}
+        assert stored[0].params_key != stored[1].params_key
