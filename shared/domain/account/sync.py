@@ -40,10 +40,6 @@ from shared.platforms.base import (
 # while its job is still queued or retrying. Every outcome of the job then sets the real next
 # time, so the lease only decides when a job never ended (a killed worker).
 CLAIM_LEASE = timedelta(minutes=10)
-# A Sway setting is missing or refused (NotConfigured): retried this often, so syncs resume by
-# themselves once it is fixed. Settings are read when the worker starts: fix, restart, and the
-# accounts sync again within this interval.
-CONFIG_RETRY = timedelta(minutes=15)
 # The platform stayed unavailable through every try of the job: try again this soon (or on the
 # account's usual interval, if that is sooner) rather than wait a whole day.
 OUTAGE_RETRY = timedelta(minutes=15)
@@ -188,7 +184,10 @@ def failure_for(
         case NotFound():
             return Failure(SyncStatus.not_found, str(exc), None)
         case NotConfigured():
-            return Failure(SyncStatus.config_error, str(exc), now + CONFIG_RETRY)
+            # Retried by itself (SWAY_CONFIG_RETRY_S), so syncs resume once the setting is fixed
+            # and the worker restarted (settings are read when it starts).
+            retry_at = now + timedelta(seconds=settings.config_retry_s)
+            return Failure(SyncStatus.config_error, str(exc), retry_at)
         case InvalidInput():
             return Failure(SyncStatus.error, f"{exc}. {fix_input}", None)
         case CredentialsError():
