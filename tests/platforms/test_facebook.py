@@ -229,11 +229,6 @@ class TestFetchPostStats:
         )
         assert stats[P1].reach == 2100 and stats[P3].reach == 610
 
-    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 2), (50, 100)])
-    def test_quota_cost_is_two_sub_requests_per_post(self, adapter, posts, calls):
-        # Details come with round one; the fallback round cannot be known before the answers.
-        assert adapter.quota_cost(posts, details=posts) == calls
-
     async def test_rejected_view_metric_falls_back_for_those_posts(self, adapter, respx_mock):
         route = respx_mock.post(BATCH_URL).mock(
             side_effect=[

@@ -305,14 +305,6 @@ class TestPinterest:
         response = await client.get("/pinterest/v5/pins", params={"pin_filter": "mine"})
         assert (response.status_code, response.json()["code"]) == (400, 1)
 
-    async def test_pin_by_id(self, client):
-        pin = (await client.get("/pinterest/v5/pins/1790000000000000001")).json()
-        assert pin["id"] == "1790000000000000001"
-        assert pin["created_at"] == datetime.fromtimestamp(
-            published_at("1790000000000000001", NOW), UTC
-        ).strftime("%Y-%m-%dT%H:%M:%S")
-        assert "pin_metrics" not in pin
-
 
 class TestLinkedInPosts:
     URNS = ["urn:li:share:17900000000000000001", "urn:li:ugcPost:2gone"]

@@ -65,12 +65,3 @@ async def test_error_messages_leave_the_query_out(http, respx_mock):
 
     assert "EAAB-secret" not in str(caught.value)
     assert URL in str(caught.value)
-
-
-async def test_a_good_request_is_sent(http, respx_mock):
-    respx_mock.post(URL).mock(return_value=httpx.Response(200, json={"ok": True}))
-
-    response = await send(http, "POST", URL, platform="meta", data={"batch": "[]"})
-
-    assert response.json() == {"ok": True}
-    assert respx_mock.calls.last.request.content == b"batch=%5B%5D"

@@ -92,9 +92,9 @@ class TestFetchAccount:
         assert params["access_token"] == "test-token"
 
     async def test_stored_user_id_is_one_path_segment(self, adapter, respx_mock):
-        route = respx_mock.get(f"{BASE}/1784%2F..%2Fme").mock(return_value=ok("account.json"))
+        route = respx_mock.get(url__startswith=BASE).mock(return_value=ok("account.json"))
         await adapter.fetch_account(AccountRef(Platform.instagram, "acme", "1784/../me"), CREDS)
-        assert route.called
+        assert route.calls.last.request.url.raw_path.startswith(b"/v25.0/1784%2F..%2Fme?")
 
     async def test_missing_ig_user_id_is_not_found(self, adapter):
         with pytest.raises(NotFound, match="IG user id"):
@@ -283,11 +283,6 @@ class TestFetchPostStats:
         assert relative_urls(route.calls.last.request) == [
             f"{REEL}/insights?metric={FEED_METRICS},ig_reels_video_view_total_time"
         ]
-
-    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 2), (50, 100)])
-    def test_quota_cost_is_two_sub_requests_per_post(self, adapter, posts, calls):
-        # Details come with round one: asking for them costs nothing more.
-        assert adapter.quota_cost(posts, details=posts) == calls
 
     async def test_sub_request_throttle_fails_the_whole_call(self, adapter, respx_mock):
         respx_mock.post(BATCH_URL).mock(return_value=recorded("batch_item_throttled.json"))

@@ -282,13 +282,10 @@ class TestFetchPostStats:
         assert await adapter(http, settings).fetch_post_stats([], CREDS) == {}
         assert not respx_mock.calls
 
-    @pytest.mark.parametrize(
-        ("posts", "details", "calls"), [(0, 0, 0), (1, 0, 1), (20, 1, 2), (21, 20, 3), (25, 21, 4)]
-    )
-    def test_quota_cost_is_a_call_per_20_posts_and_per_20_lookups(
-        self, http, settings, posts, details, calls
-    ):
-        assert adapter(http, settings).quota_cost(posts, details) == calls
+    def test_quota_cost_is_a_call_per_20_posts_and_per_20_lookups(self, http, settings):
+        cost = adapter(http, settings).quota_cost
+        sizes = [(0, 0), (1, 0), (20, 1), (21, 20), (25, 21)]
+        assert [cost(posts, details) for posts, details in sizes] == [0, 1, 2, 3, 4]
 
 
 class TestDetails:
@@ -379,13 +376,21 @@ class TestErrors:
         with pytest.raises(AuthExpired, match="HTTP 401"):
             await adapter(http, settings).fetch_account(ACCOUNT, CREDS)
 
-    async def test_permission_the_token_lacks_is_auth_expired(self, http, settings, respx_mock):
+    async def test_a_403_is_the_tokens_only_when_it_names_a_missing_permission(
+        self, http, settings, respx_mock
+    ):
         route = respx_mock.get(url__startswith=STATS_URL).mock(
-            return_value=linkedin(403, "error_403_not_enough_permissions.json")
+            side_effect=[
+                linkedin(403, "error_403_not_enough_permissions.json"),
+                linkedin(403, "error_403_access_denied.json"),
+            ]
         )
         with pytest.raises(AuthExpired, match="Not enough permissions to access"):
             await adapter(http, settings).fetch_post_stats([SHARE_1, SHARE_2], CREDS)
         assert route.call_count == 1  # the token's problem: no post is asked on its own
+
+        stats = await adapter(http, settings).fetch_post_stats([SHARE_1], CREDS)
+        assert stats == {SHARE_1: PostRefused(POST_REFUSED)}
 
     async def test_server_error_is_unavailable(self, http, settings, respx_mock):
         respx_mock.get(url__startswith=f"{BASE}/posts?").mock(

@@ -193,9 +193,8 @@ class TestFetchPostStats:
         # Neither a title nor a description: no caption rather than an empty one.
         assert (quiet.details.caption, quiet.details.kind) == (None, "video")
 
-    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 1), (20, 1)])
-    def test_quota_cost_is_one_per_call(self, adapter, posts, calls):
-        assert adapter.quota_cost(posts, details=posts) == calls
+    def test_quota_cost_is_one_per_call(self, adapter):
+        assert [adapter.quota_cost(n, details=n) for n in (0, 1, 20)] == [0, 1, 1]
 
     async def test_more_than_twenty_ids_is_refused(self, adapter):
         with pytest.raises(ValueError, match="at most 20"):

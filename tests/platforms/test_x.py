@@ -80,11 +80,11 @@ class TestFetchAccount:
 
     @respx.mock
     async def test_stored_user_id_is_escaped_into_one_path_segment(self, adapter):
-        route = respx.get(f"{API}/users/22449%2F94945").mock(return_value=recorded("user.json"))
+        route = respx.get(url__startswith=f"{API}/users/").mock(return_value=recorded("user.json"))
 
         await adapter.fetch_account(AccountRef(Platform.x, "acme", "22449/94945"), TOKEN)
 
-        assert route.called
+        assert route.calls.last.request.url.raw_path.startswith(b"/2/users/22449%2F94945?")
 
     @respx.mock
     async def test_unknown_user_is_not_found(self, adapter):
@@ -255,9 +255,8 @@ class TestFetchPostStats:
         assert stats["1234"].details.url == "https://x.com/i/web/status/1234"
         assert stats["1234"].details.published_at == datetime(2026, 10, 2, 10, tzinfo=UTC)
 
-    @pytest.mark.parametrize(("posts", "calls"), [(0, 0), (1, 1), (100, 1)])
-    def test_quota_cost_is_one_per_call(self, adapter, posts, calls):
-        assert adapter.quota_cost(posts, details=posts) == calls
+    def test_quota_cost_is_one_per_call(self, adapter):
+        assert [adapter.quota_cost(n, details=n) for n in (0, 1, 100)] == [0, 1, 1]
 
     @respx.mock
     async def test_only_errors_means_all_gone(self, adapter):
