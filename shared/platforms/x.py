@@ -2,7 +2,8 @@
 
 Errors are RFC 7807 problems whose `type` URIs name the problem under either api.x.com or
 api.twitter.com, so both hosts are recognised. Reads are billed per resource, which is why posts are
-read 100 per call and video view counts (an extra media expansion) are not requested.
+read 100 per call, video view counts (an extra media expansion) are not requested, and post authors
+(user reads) are expanded only when some post still needs its URL.
 """
 
 import math
@@ -42,13 +43,11 @@ from shared.platforms.http import (
 
 PLATFORM = Platform.x
 USER_FIELDS = "public_metrics,created_at,verified"
+POST_FIELDS = {"tweet.fields": "public_metrics,created_at,text"}
 # The author expansion names each post's author in `includes.users`, so a post read by id gets the
-# URL its username makes.
-POST_LOOKUP = {
-    "tweet.fields": "public_metrics,created_at,text",
-    "expansions": "author_id",
-    "user.fields": "username",
-}
+# URL its username makes. Each user an answer includes is billed as a user read, so it is asked for
+# only when the caller still lacks some post's details.
+AUTHOR_EXPANSION = {"expansions": "author_id", "user.fields": "username"}
 PAGE_SIZE = 100
 # With exclude=replies the user timeline reaches back 800 posts at most (3,200 without it), and
 # pages past that answer empty: 8 pages of 100.
@@ -62,7 +61,7 @@ PROBLEM_TYPE = re.compile(r"^https://api\.(?:x|twitter)\.com/2/problems/([a-z-]+
 # The app or token is not allowed to call this at all: a person must fix the credential.
 AUTH_PROBLEMS = {"client-forbidden", "unsupported-authentication"}
 POST_URL = "https://x.com/{username}/status/{post_id}"
-# A post whose author is unknown still has a working link.
+# A post whose author is not known still has a working link.
 WEB_URL = "https://x.com/i/web/status/{post_id}"
 USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
@@ -93,10 +92,10 @@ def _stats(metrics: dict[str, Any]) -> PostStats:
 
 
 def _post_info(post: dict[str, Any], username: str | None) -> PostInfo:
-    url = POST_URL.format(username=username, post_id=post["id"]) if username else None
+    url = POST_URL if username else WEB_URL
     return PostInfo(
         external_id=str(post["id"]),
-        url=url or WEB_URL.format(post_id=post["id"]),
+        url=url.format(username=username, post_id=post["id"]),
         kind="tweet",
         caption=post.get("text"),
         published_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
@@ -218,7 +217,10 @@ class XAdapter:
             raise ValueError(f"x: at most {self.max_batch} ids per call, got {len(post_ids)}")
         if not post_ids:
             return {}
-        body = await self._get("/tweets", {"ids": ",".join(post_ids), **POST_LOOKUP}, creds)
+        params = {"ids": ",".join(post_ids), **POST_FIELDS}
+        if any(post_id in details_for for post_id in post_ids):
+            params |= AUTHOR_EXPANSION
+        body = await self._get("/tweets", params, creds)
         with reading("posts", platform=PLATFORM):
             # Deleted (resource-not-found) and protected (not authorized) posts come back in
             # `errors` instead of `data`; leaving them out of the result marks them gone.

@@ -510,7 +510,8 @@ class TestRealAdapters:
 
     async def test_x_post_urls_name_their_author(self, http, fake_settings):
         adapter = XAdapter(http, fake_settings)
-        stats = await adapter.fetch_post_stats(["42"], Credentials(access_token="t"))
+        creds = Credentials(access_token="t")
+        stats = await adapter.fetch_post_stats(["42"], creds, details_for={"42"})
         assert stats["42"].details.url.startswith("https://x.com/fake_")
 
     async def test_pinterest_lists_the_accounts_own_pins(self, http, fake_settings):

@@ -204,12 +204,13 @@ class TestFetchPostStats:
         ids = [post["id"] for post in body["data"]]
         route = respx.get(f"{API}/tweets").mock(return_value=recorded("tweets_batch.json"))
 
-        stats = await adapter.fetch_post_stats(ids, TOKEN)
+        stats = await adapter.fetch_post_stats(ids, TOKEN, details_for=ids[:1])
 
         assert route.call_count == 1
         params = route.calls.last.request.url.params
         assert params["ids"] == ",".join(ids)
         assert params["tweet.fields"] == "public_metrics,created_at,text"
+        # One post still needs its URL, so the authors come along.
         assert (params["expansions"], params["user.fields"]) == ("author_id", "username")
         assert list(stats) == ids
         assert stats["1991234567890123456"] == PostStats(
@@ -234,7 +235,7 @@ class TestFetchPostStats:
         respx.get(f"{API}/tweets").mock(return_value=recorded("tweets_partial.json"))
         asked = ["1991234567890123456", "456", "1234", "1987000000000000001"]
 
-        stats = await adapter.fetch_post_stats(asked, TOKEN)
+        stats = await adapter.fetch_post_stats(asked, TOKEN, details_for=asked)
 
         assert list(stats) == ["1991234567890123456", "1234"]
         # quote_count is optional: shares are the retweets alone when it is missing.
@@ -245,13 +246,15 @@ class TestFetchPostStats:
         assert stats["1234"].details.url == "https://x.com/X/status/1234"
 
     @respx.mock
-    async def test_post_whose_author_is_not_included_gets_a_link_without_username(self, adapter):
+    async def test_authors_are_not_read_when_every_posts_details_are_known(self, adapter):
+        # Each expanded author is billed as a user read; without it a post still gets a link.
         body = fixture_json("x", "tweets_partial.json")
         del body["includes"]
-        respx.get(f"{API}/tweets").mock(return_value=httpx.Response(200, json=body))
+        route = respx.get(f"{API}/tweets").mock(return_value=httpx.Response(200, json=body))
 
         stats = await adapter.fetch_post_stats(["1234"], TOKEN)
 
+        assert "expansions" not in route.calls.last.request.url.params
         assert stats["1234"].details.url == "https://x.com/i/web/status/1234"
         assert stats["1234"].details.published_at == datetime(2026, 10, 2, 10, tzinfo=UTC)
 
