@@ -15,7 +15,12 @@ DATABASE = "sway"
 class Infra:
     database_url: str
     redis_url: str | None
-    embedded: tuple[str, ...]
+    # The embedded servers started for this command: `sway run` watches them and restarts them.
+    embedded_servers: tuple[EmbeddedPostgres | EmbeddedRedis, ...] = ()
+
+    @property
+    def embedded(self) -> tuple[str, ...]:
+        return tuple(server.name for server in self.embedded_servers)
 
 
 @contextmanager
@@ -25,16 +30,15 @@ def infrastructure(settings: Settings, *, redis: bool = True) -> Iterator[Infra]
     try:
         database_url = settings.database_url
         if database_url is None:
-            postgres = EmbeddedPostgres(data_dir / "pg").start()
-            started.append(postgres)
-            database_url = postgres.ensure_database(DATABASE)
+            postgres = EmbeddedPostgres(data_dir / "pg")
+            started.append(postgres)  # before start(): an interrupted start is still stopped
+            database_url = postgres.start().ensure_database(DATABASE)
         redis_url = settings.redis_url
         if redis and redis_url is None:
-            embedded_redis = EmbeddedRedis(data_dir / "redis", persistent=True).start()
+            embedded_redis = EmbeddedRedis(data_dir / "redis", persistent=True)
             started.append(embedded_redis)
-            redis_url = embedded_redis.url
-        names = tuple(type(s).__name__.removeprefix("Embedded").lower() for s in started)
-        yield Infra(database_url, redis_url, names)
+            redis_url = embedded_redis.start().url
+        yield Infra(database_url, redis_url, tuple(started))
     finally:
         # Redis first: it may still be flushing jobs that name rows in Postgres.
         for server in reversed(started):
