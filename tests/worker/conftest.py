@@ -2,8 +2,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from arq.worker import Worker
 
 from services.worker.context import build_adapters
+from services.worker.main import WorkerSettings
 from shared.budget import Budget
 from shared.platforms.base import Platform
 from shared.platforms.demo import DemoAdapter
@@ -31,3 +33,21 @@ async def worker_ctx(settings, sessionmaker, redis):
 
 def _no_network(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError(f"no network in tests: {request.url.host}")
+
+
+async def run_burst(worker_ctx, redis) -> Worker:
+    """Run every queued job, and the jobs they queue, with a real arq worker in burst mode. One
+    job at a time: every session here shares the test's single connection."""
+    ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_pool=redis,
+        burst=True,
+        poll_delay=0,
+        ctx=ctx,
+        handle_signals=False,
+        max_jobs=1,
+    )
+    ctx["redis"] = redis
+    await worker.main()
+    return worker

@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from arq import Retry
-from arq.worker import Worker
 from sqlalchemy import select
 
 from services.worker.jobs import accounts
@@ -32,7 +31,7 @@ from shared.platforms.base import (
 from shared.platforms.demo import followers_at
 from tests.factories import create_account, create_creator, create_tenant
 from tests.fakes import ScriptedAdapter
-from tests.worker.conftest import NOW
+from tests.worker.conftest import NOW, run_burst
 
 STATS = AccountStats(
     external_id="2244994945",
@@ -438,16 +437,7 @@ class TestWorkerEndToEnd:
         queue = JobQueue()
         sync.request(queue, tenant.org_id, account.id)
         await queue.flush(redis)
-        ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
-        worker = Worker(
-            functions=WorkerSettings.functions,
-            redis_pool=redis,
-            burst=True,
-            poll_delay=0,
-            ctx=ctx,
-            handle_signals=False,
-        )
-        await worker.main()
+        worker = await run_burst(worker_ctx, redis)
         assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
         [snapshot] = await _snapshots(session, account.id)
         assert snapshot.followers == followers_at("mina.makes", NOW)

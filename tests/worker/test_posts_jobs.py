@@ -2,11 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from arq import Retry
-from arq.worker import Worker
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from services.worker.main import WorkerSettings
 from shared.budget import Budget
 from shared.domain.post.ingest_repository import IngestRepository
 from shared.models import CreatorAccount, Post
@@ -19,7 +17,7 @@ from tests.factories import (
     create_tenant,
 )
 from tests.fakes import ScriptedAdapter
-from tests.worker.conftest import NOW
+from tests.worker.conftest import NOW, run_burst
 from tests.worker.posts import due_posts, run_batch, schedule, snapshot_count, stats_for
 
 
@@ -234,22 +232,10 @@ class TestWorkerEndToEnd:
         posts = await due_posts(session, account, 60, campaign_id=campaign.id)
         # The real clock: by today the demo account has published all 60 of these posts.
         worker_ctx["adapters"][Platform.demo] = DemoAdapter()
-        ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
-        # One job at a time: every session here shares the test's single connection.
-        worker = Worker(
-            functions=WorkerSettings.functions,
-            redis_pool=redis,
-            burst=True,
-            poll_delay=0,
-            ctx=ctx,
-            handle_signals=False,
-            max_jobs=1,
-        )
-        ctx["redis"] = redis
         from services.worker.jobs.posts import schedule_post_refreshes
 
-        assert await schedule_post_refreshes(ctx) == 2  # 60 demo posts, max_batch 50
-        await worker.main()
+        assert await schedule_post_refreshes(worker_ctx) == 2  # 60 demo posts, max_batch 50
+        worker = await run_burst(worker_ctx, redis)
         assert worker.jobs_failed == 0
         assert await snapshot_count(session, [p.id for p in posts]) == 60
         refreshed = await session.scalar(

@@ -4,11 +4,9 @@ user can see, and no failure stops the other posts or repeats for ever."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arq.worker import Worker
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from services.worker.main import WorkerSettings
 from shared import config_problems
 from shared.crypto import CredentialsError
 from shared.domain.post import ingest
@@ -25,6 +23,7 @@ from shared.platforms.base import (
 )
 from tests.factories import create_account, create_creator, create_tenant
 from tests.fakes import ScriptedAdapter
+from tests.worker.conftest import run_burst
 from tests.worker.posts import due_posts, run_batch, schedule, snapshot_count, stats_for
 
 
@@ -41,23 +40,6 @@ def scripted(worker_ctx, *outcomes, **options) -> ScriptedAdapter:
     adapter = ScriptedAdapter(Platform.x, max_batch=100, stats=list(outcomes), **options)
     worker_ctx["adapters"][Platform.x] = adapter
     return adapter
-
-
-async def drain(worker_ctx, redis) -> Worker:
-    """Run every queued job (and the jobs they queue) with a real arq worker."""
-    ctx = {k: v for k, v in worker_ctx.items() if k not in ("redis", "job_try")}
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_pool=redis,
-        burst=True,
-        poll_delay=0,
-        ctx=ctx,
-        handle_signals=False,
-        max_jobs=1,
-    )
-    ctx["redis"] = redis
-    await worker.main()
-    return worker
 
 
 async def statuses(session, posts) -> dict[str, tuple[str, str | None]]:
@@ -83,7 +65,7 @@ class TestOneBadPost:
         scripted(worker_ctx, *[refuses_post_5] * 20)
         [batch] = await schedule(worker_ctx, session)
         assert await run_batch(worker_ctx, batch) == "split into 2"
-        worker = await drain(worker_ctx, redis)
+        worker = await run_burst(worker_ctx, redis)
 
         assert worker.jobs_failed == 0
         found = await statuses(session, posts)
