@@ -683,9 +683,6 @@ async def write_stage(
                 settings=settings,
             )
 
-    async def record_leased(concurrency: int) -> float:
-        await lease_all()
-        return await _concurrently(batches, concurrency, record)
 
     async def insert_only(batch: WriteBatch) -> None:
         present = [
@@ -729,8 +726,10 @@ async def write_stage(
         f"sway_insert_{WRITE_CONCURRENCY}": lambda: _concurrently(
             batches, WRITE_CONCURRENCY, insert_only
         ),
-        "sway_write_1": lambda: record_leased(1),
-        f"sway_write_{WRITE_CONCURRENCY}": lambda: record_leased(WRITE_CONCURRENCY),
+        "sway_write_1": lambda: _concurrently(batches, 1, record),
+        f"sway_write_{WRITE_CONCURRENCY}": lambda: _concurrently(
+            batches, WRITE_CONCURRENCY, record
+        ),
     }
     # Per variant and round: wall seconds, this process's CPU, Postgres's CPU (all of it: the
     # cluster is this benchmark's alone, and the worker has stopped).
@@ -742,6 +741,8 @@ async def write_stage(
         await _concurrently(batches[:20], 5, record)  # warm the pool and statement caches
         for round_no in range(1, rounds + 1):
             for name, run in variants.items():
+                if name.startswith("sway_write"):
+                    await lease_all()
                 client_before, server_before = time.process_time(), tree_cpu_s(postgres_pid)
                 elapsed = await run()
                 seconds[name].append(elapsed)

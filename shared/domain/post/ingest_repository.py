@@ -3,9 +3,15 @@ the due set. Each write is one statement for the whole batch (arrays through unn
 round trip per row. Statements are built once, at import: building a `text()` parses its bind
 parameters again on every call.
 
-Every write of a batch is fenced by its lease (`lease_until = :lease`): Postgres re-checks that
-condition after taking each row's lock, so of two copies of one batch running at once, only the
-first to write changes anything, and the second finds no row still holding its lease."""
+Every write of a batch is fenced by its lease (`lease_until IS NOT DISTINCT FROM :lease`):
+Postgres re-checks that condition after taking each row's lock, so of two copies of one batch
+running at once, only the first to write changes anything, and the second finds no row still
+holding its lease.
+
+The fence is written IS NOT DISTINCT FROM, not `=`, on purpose: `=` lets the planner reach for
+ix_post_lease, and one claim leases every post of a tick with the same lease_until, so right after
+a claim (with statistics from before it) a 50-post batch would read all 20,000 leased rows
+through that index instead of 50 through the primary key (measured: 35 ms against 1 ms)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,7 +93,7 @@ SELECT p.id, p.external_id, p.account_id, p.campaign_id, p.published_at, p.creat
 FROM post p
 LEFT JOIN creator_account a ON a.org_id = p.org_id AND a.id = p.account_id
 WHERE p.org_id = :org AND p.id = ANY(CAST(:ids AS uuid[]))
-  AND p.status = {TRACKING} AND p.lease_until = :lease
+  AND p.status = {TRACKING} AND p.lease_until IS NOT DISTINCT FROM :lease
 """)
 
 INSERT_SNAPSHOTS = text(f"""
@@ -103,7 +109,7 @@ UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refre
        status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
 FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
      AS u(id, {_COLUMNS}, next_refresh_at)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
 RETURNING post.id
 """)
 
@@ -137,7 +143,7 @@ UPDATE post SET missing_count = missing_count + 1,
     next_refresh_at = CASE WHEN missing_count + 1 >= 2 THEN NULL ELSE u.next_refresh_at END,
     lease_until = NULL, updated_at = now()
 FROM unnest(CAST(:id AS uuid[]), CAST(:next_refresh_at AS timestamptz[])) AS u(id, next_refresh_at)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
 RETURNING post.id, post.status
 """)
 
@@ -145,18 +151,20 @@ MARK_ERROR = text(f"""
 UPDATE post SET status = '{PostStatus.error}', status_detail = u.reason, next_refresh_at = NULL,
     lease_until = NULL, updated_at = now()
 FROM unnest(CAST(:id AS uuid[]), CAST(:reason AS text[])) AS u(id, reason)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
 RETURNING post.id
 """)
 
 RELEASE = text("""
 UPDATE post SET next_refresh_at = :until, lease_until = NULL, status_detail = :detail
-WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND lease_until = :lease
+WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[]))
+  AND lease_until IS NOT DISTINCT FROM :lease
 """)
 
 RENEW_LEASE = text("""
 UPDATE post SET lease_until = :renewed
-WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND lease_until = :lease
+WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[]))
+  AND lease_until IS NOT DISTINCT FROM :lease
 RETURNING id
 """)
 
