@@ -53,9 +53,13 @@ async def clear(redis: Redis, platform: str) -> None:
     _logged.difference_update({entry for entry in _logged if entry[0] == platform})
 
 
+# What a problem can be about: a platform's settings, or the key that decrypts stored credentials.
+SUBJECTS = (*(platform.value for platform in Platform), "secret_key")
+
+
 async def current(redis: Redis) -> dict[str, str]:
-    """The problems now known, by platform (one round trip)."""
-    platforms = [platform.value for platform in Platform]
+    """The problems now known, by platform (or `secret_key`), in one round trip."""
+    platforms = list(SUBJECTS)
     values = await redis.mget([_key(platform) for platform in platforms])
     return {
         platform: _message(value)

@@ -154,6 +154,7 @@ class TestMisconfiguration:
         assert (await run_batch(worker_ctx, batch)).startswith("postponed")
         await session.refresh(post)
         assert "SWAY_SECRET_KEY" in post.status_detail
+        assert "SWAY_SECRET_KEY" in (await config_problems.current(redis))["secret_key"]
 
 
 class TestLeaseFencesTheWrite:
