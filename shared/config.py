@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # Requests per minute per API key before 429.
     api_rate_limit_per_minute: int = Field(600, ge=1)
     idempotency_ttl_s: int = Field(24 * 3600, ge=60)
+    # Largest request body the API reads (413 above it), and the one for /webhooks/ paths,
+    # whose senders' payloads Sway does not shape (docs/api.md "Request bodies").
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    webhook_max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
     # Platform endpoints: point any of them at a local fake server for benchmarks.
     instagram_base_url: str = "https://graph.facebook.com/v25.0"

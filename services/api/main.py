@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
+from services.api.body import BodyGuardMiddleware, body_limits
 from services.api.lifespan import lifespan
 from services.api.middleware import IdempotencyMiddleware, MetricsMiddleware
 from services.api.routers import ROUTERS
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, ttl_s=settings.idempotency_ttl_s)
+    # Added after (so runs before) idempotency: bodies are vetted before anything reads them.
+    app.add_middleware(BodyGuardMiddleware, **body_limits(settings))
     app.add_middleware(MetricsMiddleware)
     _offline_docs(app)
     return app
