@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
-from services.api import errors
+from services.api import errors, openapi
 from services.api.body import BodyGuardMiddleware, body_limits
 from services.api.lifespan import lifespan
 from services.api.middleware import IdempotencyMiddleware, MetricsMiddleware
@@ -34,7 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, ttl_s=settings.idempotency_ttl_s)
     # Added after (so runs before) idempotency: bodies are vetted before anything reads them.
     app.add_middleware(BodyGuardMiddleware, **body_limits(settings))
+    # Outside idempotency (which talks to Redis first), inside metrics (which counts the 503).
+    app.add_middleware(errors.OutageMiddleware)
     app.add_middleware(MetricsMiddleware)
+    openapi.install(app)
     _offline_docs(app)
     return app
 

@@ -13,13 +13,13 @@ from services.api.deps import (
     SettingsDep,
     Writer,
 )
-from services.api.errors import responses
+from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountRead, AccountSnapshotRead, CredentialsUpdate
 from shared.domain.pagination import PageRead
 
 router = APIRouter(
-    prefix="/v1/accounts", tags=["accounts"], responses=responses(401, 403, 404, 429)
+    prefix="/v1/accounts", tags=["accounts"], responses=responses(*AUTHENTICATED, 404)
 )
 
 
@@ -48,13 +48,18 @@ async def list_account_snapshots(
     )
 
 
-@router.post("/{id}/refresh", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{id}/refresh",
+    response_model=JobAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(409, 422),
+)
 async def refresh_account(id: AccountId, session: SessionDep, jobs: JobsDep, principal: Writer):
     job_id = await account_service.refresh(session, principal.org_id, id, jobs=jobs)
     return JobAccepted(job_id=job_id)
 
 
-@router.put("/{id}/credentials", response_model=AccountRead, responses=responses(422))
+@router.put("/{id}/credentials", response_model=AccountRead, responses=responses(*WITH_BODY))
 async def set_account_credentials(
     id: AccountId,
     body: CredentialsUpdate,

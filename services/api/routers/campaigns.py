@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from services.api.deps import CampaignId, Reader, ReadSessionDep, SessionDep, Writer
-from services.api.errors import responses
+from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.campaign import service as campaign_service
 from shared.domain.campaign.schemas import (
     CampaignCreate,
@@ -13,17 +13,20 @@ from shared.domain.campaign.schemas import (
 )
 from shared.domain.pagination import PageRead
 
-router = APIRouter(
-    prefix="/v1/campaigns", tags=["campaigns"], responses=responses(401, 403, 422, 429)
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], responses=responses(*AUTHENTICATED))
+
+
+@router.post(
+    "",
+    response_model=CampaignRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(409, *WITH_BODY),
 )
-
-
-@router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
 async def create_campaign(body: CampaignCreate, session: SessionDep, principal: Writer):
     return await campaign_service.create(session, principal.org_id, body)
 
 
-@router.get("", response_model=PageRead[CampaignRead])
+@router.get("", response_model=PageRead[CampaignRead], responses=responses(422))
 async def list_campaigns(
     filters: Annotated[CampaignFilters, Query()], session: ReadSessionDep, principal: Reader
 ):
@@ -35,7 +38,7 @@ async def get_campaign(id: CampaignId, session: ReadSessionDep, principal: Reade
     return await campaign_service.get(session, principal.org_id, id)
 
 
-@router.patch("/{id}", response_model=CampaignRead, responses=responses(404))
+@router.patch("/{id}", response_model=CampaignRead, responses=responses(404, *WITH_BODY))
 async def update_campaign(
     id: CampaignId, body: CampaignUpdate, session: SessionDep, principal: Writer
 ):

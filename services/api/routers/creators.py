@@ -11,24 +11,27 @@ from services.api.deps import (
     SessionDep,
     Writer,
 )
-from services.api.errors import responses
+from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountCreate, AccountRead
 from shared.domain.creator import service as creator_service
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorRead, CreatorUpdate
 from shared.domain.pagination import PageRead
 
-router = APIRouter(
-    prefix="/v1/creators", tags=["creators"], responses=responses(401, 403, 422, 429)
+router = APIRouter(prefix="/v1/creators", tags=["creators"], responses=responses(*AUTHENTICATED))
+
+
+@router.post(
+    "",
+    response_model=CreatorRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(409, *WITH_BODY),
 )
-
-
-@router.post("", response_model=CreatorRead, status_code=status.HTTP_201_CREATED)
 async def create_creator(body: CreatorCreate, session: SessionDep, principal: Writer):
     return await creator_service.create(session, principal.org_id, body)
 
 
-@router.get("", response_model=PageRead[CreatorRead])
+@router.get("", response_model=PageRead[CreatorRead], responses=responses(422))
 async def list_creators(
     filters: Annotated[CreatorFilters, Query()], session: ReadSessionDep, principal: Reader
 ):
@@ -40,7 +43,7 @@ async def get_creator(id: CreatorId, reads: ReadsDep, principal: Reader):
     return await creator_service.read(reads, principal.org_id, id)
 
 
-@router.patch("/{id}", response_model=CreatorRead, responses=responses(404))
+@router.patch("/{id}", response_model=CreatorRead, responses=responses(404, *WITH_BODY))
 async def update_creator(
     id: CreatorId, body: CreatorUpdate, session: SessionDep, principal: Writer
 ):
@@ -56,7 +59,7 @@ async def archive_creator(id: CreatorId, session: SessionDep, principal: Writer)
     "/{id}/accounts",
     response_model=AccountRead,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(404, 409),
+    responses=responses(404, 409, *WITH_BODY),
 )
 async def create_account(
     id: CreatorId, body: AccountCreate, session: SessionDep, jobs: JobsDep, principal: Writer

@@ -1,9 +1,14 @@
 """Unauthenticated probes: liveness, readiness (Postgres, Redis, migrations at head, and Sway's
 own configuration as the worker found it), metrics."""
 
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from shared import config_problems
@@ -13,6 +18,18 @@ router = APIRouter(tags=["health"])
 
 # What this process needs to serve requests; any of them failing makes it not ready.
 REQUIRED = ("postgres", "migrations", "redis")
+# Each check gives up after this long: a probe that hangs on a dead server is no answer at all.
+CHECK_TIMEOUT_S = 2.0
+
+T = TypeVar("T")
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+_READINESS = {"model": Readiness, "description": "Not ready: `checks` names what is failing"}
 
 
 @router.get("/healthz")
@@ -25,7 +42,7 @@ async def _database_revision(request: Request) -> str | None:
         return await connection.scalar(text("SELECT version_num FROM alembic_version"))
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness, responses={503: _READINESS})
 async def readyz(request: Request) -> JSONResponse:
     """503 ("not ready") when Postgres, Redis or the migrations are not right: this process
     cannot serve, and a load balancer should send its traffic elsewhere.
@@ -48,7 +65,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def _postgres(request: Request) -> dict[str, str]:
     try:
-        revision = await _database_revision(request)
+        revision = await _bounded(_database_revision(request))
     except Exception as exc:  # readiness reports any failure instead of raising it
         return {"postgres": f"error: {type(exc).__name__}"}
     expected = head_revision()
@@ -58,7 +75,7 @@ async def _postgres(request: Request) -> dict[str, str]:
 
 async def _redis(request: Request) -> str:
     try:
-        await request.app.state.redis.ping()
+        await _bounded(request.app.state.redis.ping())
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"
@@ -66,7 +83,7 @@ async def _redis(request: Request) -> str:
 
 async def _config(request: Request) -> str:
     try:
-        problems = await config_problems.current(request.app.state.redis)
+        problems = await _bounded(config_problems.current(request.app.state.redis))
     except Exception as exc:
         return f"unknown: {type(exc).__name__}"
     if not problems:
@@ -74,11 +91,16 @@ async def _config(request: Request) -> str:
     return "; ".join(_named(platform, problems[platform]) for platform in sorted(problems))
 
 
+async def _bounded(check: Awaitable[T]) -> T:
+    return await asyncio.wait_for(check, CHECK_TIMEOUT_S)
+
+
 def _named(platform: str, message: str) -> str:
     # Adapters' messages mostly start with their platform already.
     return message if message.startswith(f"{platform}:") else f"{platform}: {message}"
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> Response:
+    """Prometheus text exposition format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,11 +1,13 @@
 from fastapi import APIRouter
 
 from services.api.deps import Reader, ReadSessionDep
-from services.api.errors import responses
+from services.api.errors import AUTHENTICATED, responses
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import OrganizationRead
 
-router = APIRouter(prefix="/v1/organization", tags=["organization"], responses=responses(401, 403))
+router = APIRouter(
+    prefix="/v1/organization", tags=["organization"], responses=responses(*AUTHENTICATED)
+)
 
 
 @router.get("", response_model=OrganizationRead)

@@ -13,13 +13,13 @@ from services.api.deps import (
     SettingsDep,
     Writer,
 )
-from services.api.errors import responses
+from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from services.api.routers.accounts import JobAccepted
 from shared.domain.pagination import PageRead
 from shared.domain.post import service as post_service
 from shared.domain.post.schemas import PostCreate, PostRead, SnapshotRead
 
-router = APIRouter(prefix="/v1", tags=["posts"], responses=responses(401, 403, 404, 422, 429))
+router = APIRouter(prefix="/v1", tags=["posts"], responses=responses(*AUTHENTICATED, 404))
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
@@ -29,7 +29,10 @@ Cursor = Annotated[str | None, Query(max_length=500)]
     "/campaigns/{id}/posts",
     response_model=PostRead,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(409),
+    responses={
+        200: {"model": PostRead, "description": "Already tracked for this campaign: the post"},
+        **responses(409, *WITH_BODY),
+    },
 )
 async def track_post(
     id: CampaignId,
@@ -50,7 +53,7 @@ async def track_post(
     return PostRead.of(post)
 
 
-@router.get("/campaigns/{id}/posts", response_model=PageRead[PostRead])
+@router.get("/campaigns/{id}/posts", response_model=PageRead[PostRead], responses=responses(422))
 async def list_campaign_posts(
     id: CampaignId,
     session: ReadSessionDep,
@@ -69,7 +72,9 @@ async def get_post(id: PostId, session: ReadSessionDep, principal: Reader):
     return PostRead.of(await post_service.get(session, principal.org_id, id))
 
 
-@router.get("/posts/{id}/snapshots", response_model=PageRead[SnapshotRead])
+@router.get(
+    "/posts/{id}/snapshots", response_model=PageRead[SnapshotRead], responses=responses(422)
+)
 async def list_post_snapshots(
     id: PostId, session: ReadSessionDep, principal: Reader, limit: Limit = 50, cursor: Cursor = None
 ):
@@ -84,7 +89,7 @@ async def list_post_snapshots(
     "/posts/{id}/refresh",
     response_model=JobAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(409),
+    responses=responses(409, 422),
 )
 async def refresh_post(
     id: PostId, session: SessionDep, jobs: JobsDep, settings: SettingsDep, principal: Writer
