@@ -2,11 +2,15 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from arq import create_pool
 from arq.connections import RedisSettings
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.api.ratelimit import AuthCache
 from shared.config import Settings
@@ -21,15 +25,37 @@ def require_urls(settings: Settings) -> tuple[str, str]:
     return settings.database_url, settings.redis_url
 
 
+# Connecting to a Postgres that does not answer gives up after this long (asyncpg waits 60 s).
+CONNECT_TIMEOUT_S = 5
+
+
+def create_api_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """No pre-ping: it costs three round trips per checkout. Instead a pooled connection whose
+    socket the server closed (Postgres restarted) is swapped for a fresh one at checkout, for
+    free, so the first request after an outage does not fail on it; one that dies unnoticed
+    fails one request (503) and SQLAlchemy then invalidates the whole pool."""
+    options = {"pool_size": 20, "max_overflow": 10, "pool_recycle": 1800} | kwargs
+    engine = create_engine(
+        database_url,
+        pool_pre_ping=False,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+        **options,
+    )
+    event.listen(engine.sync_engine, "checkout", _drop_closed_connection)
+    return engine
+
+
+def _drop_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    if dbapi_connection.driver_connection.is_closed():
+        # The pool's documented signal to discard this connection and check out another.
+        raise DisconnectionError("connection closed by the server")
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database_url, redis_url = require_urls(settings)
-    # No pre-ping: it costs three round trips per checkout; a connection that died with the
-    # server fails one request and is discarded, and recycling bounds connection age.
-    engine = create_engine(
-        database_url, pool_size=20, max_overflow=10, pool_pre_ping=False, pool_recycle=1800
-    )
+    engine = create_api_engine(database_url)
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
