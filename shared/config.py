@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # Requests per minute per API key before 429.
     api_rate_limit_per_minute: int = Field(600, ge=1)
     idempotency_ttl_s: int = Field(24 * 3600, ge=60)
+    # Failed authentications (unknown or revoked key) per minute per client address before 429;
+    # a valid key is never refused for them. An unknown key is answered from Redis this long.
+    api_failed_auth_limit_per_minute: int = Field(20, ge=1)
+    api_unknown_key_cache_s: int = Field(30, ge=1)
     # Largest request body the API reads (413 above it), and the one for /webhooks/ paths,
     # whose senders' payloads Sway does not shape (docs/api.md "Request bodies").
     api_max_body_bytes: int = Field(1024 * 1024, ge=1024)

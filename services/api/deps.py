@@ -3,6 +3,7 @@
 Every dependency is `async def`, even those that never await: FastAPI runs a plain `def`
 dependency in the thread pool, a thread hop per dependency per request for no benefit here."""
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
@@ -11,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import ratelimit
+from services.api.middleware import IDEMPOTENCY
 from shared.config import Settings
 from shared.db import RawReads, unit_of_work
 from shared.domain.organization import service as organization_service
@@ -81,22 +83,59 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def get_principal(request: Request) -> Principal:
+def _client_address(request: Request) -> str:
+    # The peer uvicorn reports: behind a proxy, the proxy's own address unless uvicorn is told to
+    # trust its X-Forwarded-For (`--forwarded-allow-ips`).
+    return request.client.host if request.client else "unknown"
+
+
+async def authenticate(request: Request) -> Principal:
     """Who is calling, in one Redis round trip when the key was seen in the last minute; the
-    request is counted against the key's budget in the same trip."""
+    request is counted against the key's budget in the same trip. An unknown or revoked key is
+    401, or 429 once its address failed too often this minute."""
     secret = _bearer(request)
     if secret is None:
         raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
     key_hash = organization_service.hash_key(secret)
     cache: ratelimit.AuthCache = request.app.state.auth_cache
-    principal, count, retry_after = await cache.lookup_and_count(key_hash)
-    if principal is None:
+    settings: Settings = request.app.state.settings
+    found = await cache.lookup_and_count(key_hash, _client_address(request))
+    if found.denied:
+        ratelimit.check_failures(
+            found.failures, settings.api_failed_auth_limit_per_minute, found.retry_after_s
+        )
+        raise Unauthorized("invalid or revoked API key")
+    principal = found.principal or await _load_key(request, key_hash, secret, found)
+    ratelimit.check_budget(found.count, settings.api_rate_limit_per_minute, found.retry_after_s)
+    return principal
+
+
+async def _load_key(
+    request: Request, key_hash: str, secret: str, found: ratelimit.Lookup
+) -> Principal:
+    """A cache miss: ask Postgres, then cache the principal, or mark the hash unknown."""
+    cache: ratelimit.AuthCache = request.app.state.auth_cache
+    settings: Settings = request.app.state.settings
+    started = time.monotonic()
+    try:
         async with unit_of_work(request.app.state.sessionmaker) as session:
             principal = await organization_service.authenticate(session, secret)
+    except Unauthorized:
+        failures = await cache.deny_unknown(
+            key_hash, _client_address(request), settings.api_unknown_key_cache_s
+        )
+        limit = settings.api_failed_auth_limit_per_minute
+        ratelimit.check_failures(failures, limit, found.retry_after_s)
+        raise
+    # A revocation's denied mark outlives any lookup shorter than this by far; a lookup stalled
+    # longer simply does not cache.
+    if time.monotonic() - started < ratelimit.CACHE_TTL_S:
         await cache.remember(key_hash, principal)
-    settings: Settings = request.app.state.settings
-    ratelimit.check_budget(count, settings.api_rate_limit_per_minute, retry_after)
     return principal
+
+
+async def get_principal(request: Request) -> Principal:
+    return await authenticate(request)
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
@@ -105,6 +144,10 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
         principal = await get_principal(request)
         if not principal.allows(scope):
             raise Forbidden(f"this API key lacks the `{scope}` scope")
+        # Only now may an idempotent POST be claimed or replayed: the caller may make it.
+        idempotent = request.scope.get("state", {}).get(IDEMPOTENCY)
+        if idempotent is not None:
+            await idempotent.claim(principal.key_id)
         return principal
 
     return check

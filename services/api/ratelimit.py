@@ -2,10 +2,20 @@
 
 A key's principal (organization, key id, scopes) is cached in Redis under the SHA-256 of the
 secret, for every API process; Postgres is read only on a miss. The same script counts the
-request in a fixed one-minute window per key. Revoking a key deletes its cache entry once the
-revocation is committed, so a revoked key stops working at once, everywhere."""
+request in a fixed one-minute window per key.
+
+A hash that does not authenticate is marked *denied*: briefly for an unknown key (so retrying a
+bogus key does not reach Postgres each time), for a day for a revoked one. The lookup answers a
+denied hash without Postgres, and each such failure counts against the caller's address; too many
+a minute is 429. Only failures count, so a valid key is never refused because of its address.
+
+Revocation wins every race: after its commit it marks the hash denied and then drops the cached
+principal, and caching a principal is a script that refuses a denied hash. A lookup that read the
+key from Postgres before the revocation committed either caches it before the drop (and loses it
+there) or tries after the mark (and is refused)."""
 
 import time
+from dataclasses import dataclass
 from uuid import UUID
 
 from redis.asyncio import Redis
@@ -16,55 +26,110 @@ from shared.errors import TooManyRequests
 # How long a looked-up key is trusted without asking Postgres again; also how often its
 # last_used_at can be refreshed.
 CACHE_TTL_S = 60
+# How long a revoked key's hash stays denied. A revocation is final, so this only has to outlast
+# any lookup that was in flight when it happened (see `AuthCache.remember`).
+REVOKED_TTL_S = 24 * 3600
 
-# KEYS[1] cached principal, KEYS[2] this minute's counter. Returns {principal fields..., count}.
+# KEYS[1] cached principal, KEYS[2] the key's counter this minute, KEYS[3] the denied mark,
+# KEYS[4] the caller address's failure counter this minute.
+# Returns {org_id, key_id, scopes, count, denied failures (0 unless denied)}. A denied hash is
+# not counted against a key budget: it belongs to no key.
 _LOOKUP_AND_COUNT = """
 local principal = redis.call('HMGET', KEYS[1], 'org_id', 'key_id', 'scopes')
+if not principal[1] and redis.call('EXISTS', KEYS[3]) == 1 then
+  local failures = redis.call('INCR', KEYS[4])
+  if failures == 1 then redis.call('EXPIRE', KEYS[4], 120) end
+  return {false, false, false, 0, failures}
+end
 local count = redis.call('INCR', KEYS[2])
 if count == 1 then redis.call('EXPIRE', KEYS[2], 120) end
-return {principal[1], principal[2], principal[3], count}
+return {principal[1], principal[2], principal[3], count, 0}
 """
+
+# KEYS[1] cached principal, KEYS[2] the denied mark; ARGV org_id, key_id, scopes, ttl.
+_REMEMBER = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'org_id', ARGV[1], 'key_id', ARGV[2], 'scopes', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS[1] the denied mark, KEYS[2] the address's failure counter; ARGV[1] the mark's TTL.
+# NX: an unknown-key mark never shortens a revoked key's.
+_DENY_UNKNOWN = """
+redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
+local failures = redis.call('INCR', KEYS[2])
+if failures == 1 then redis.call('EXPIRE', KEYS[2], 120) end
+return failures
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    principal: Principal | None  # None: not cached (or denied)
+    count: int  # this minute's requests for the key
+    retry_after_s: int  # seconds left in this minute
+    failures: int  # this minute's failed attempts from the address, when `denied`
+
+    @property
+    def denied(self) -> bool:
+        return self.failures > 0
 
 
 class AuthCache:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._lookup = redis.register_script(_LOOKUP_AND_COUNT)
+        self._remember = redis.register_script(_REMEMBER)
+        self._deny_unknown = redis.register_script(_DENY_UNKNOWN)
 
-    async def lookup_and_count(self, key_hash: str) -> tuple[Principal | None, int, int]:
-        """The cached principal (None on a miss), this minute's request count for the key, and
-        the seconds left in the minute."""
+    async def lookup_and_count(self, key_hash: str, client: str) -> Lookup:
         now = time.time()
         window = int(now // 60)
-        org_id, key_id, scopes, count = await self._lookup(
-            keys=[_principal_key(key_hash), f"ratelimit:{key_hash}:{window}"]
+        org_id, key_id, scopes, count, failures = await self._lookup(
+            keys=[
+                _principal_key(key_hash),
+                f"ratelimit:{key_hash}:{window}",
+                _denied_key(key_hash),
+                _failures_key(client, window),
+            ]
         )
         retry_after = max(1, int((window + 1) * 60 - now))
-        if org_id is None:
-            return None, int(count), retry_after
-        principal = Principal(
-            org_id=UUID(org_id.decode()),
-            key_id=UUID(key_id.decode()),
-            scopes=frozenset(scopes.decode().split(",")),
-        )
-        return principal, int(count), retry_after
-
-    async def remember(self, key_hash: str, principal: Principal) -> None:
-        key = _principal_key(key_hash)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key,
-                mapping={
-                    "org_id": str(principal.org_id),
-                    "key_id": str(principal.key_id),
-                    "scopes": ",".join(sorted(principal.scopes)),
-                },
+        principal = None
+        if org_id is not None:
+            principal = Principal(
+                org_id=UUID(org_id.decode()),
+                key_id=UUID(key_id.decode()),
+                scopes=frozenset(scopes.decode().split(",")),
             )
-            pipe.expire(key, CACHE_TTL_S)
-            await pipe.execute()
+        return Lookup(principal, int(count), retry_after, int(failures))
+
+    async def remember(self, key_hash: str, principal: Principal) -> bool:
+        """Cache a principal read from Postgres, unless its hash was denied meanwhile (revoked
+        since the read). False when refused."""
+        scopes = ",".join(sorted(principal.scopes))
+        args = [str(principal.org_id), str(principal.key_id), scopes, CACHE_TTL_S]
+        keys = [_principal_key(key_hash), _denied_key(key_hash)]
+        return bool(await self._remember(keys=keys, args=args))
+
+    async def deny_unknown(self, key_hash: str, client: str, ttl_s: int) -> int:
+        """Mark a hash Postgres does not know and count the failure against the address;
+        returns this minute's failures from it."""
+        window = int(time.time() // 60)
+        keys = [_denied_key(key_hash), _failures_key(client, window)]
+        return int(await self._deny_unknown(keys=keys, args=[ttl_s]))
 
     async def forget(self, key_hash: str) -> None:
-        await self._redis.delete(_principal_key(key_hash))
+        """After a revocation committed: deny the hash first, then drop its cached principal,
+        so no lookup still in flight can put it back."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(_denied_key(key_hash), "1", ex=REVOKED_TTL_S)
+            pipe.delete(_principal_key(key_hash))
+            await pipe.execute()
+
+    async def allow(self, key_hash: str) -> None:
+        """After a key was created: its hash is not denied, whatever was tried before."""
+        await self._redis.delete(_denied_key(key_hash))
 
 
 def check_budget(count: int, limit_per_minute: int, retry_after_s: int) -> None:
@@ -75,5 +140,21 @@ def check_budget(count: int, limit_per_minute: int, retry_after_s: int) -> None:
         )
 
 
+def check_failures(failures: int, limit_per_minute: int, retry_after_s: int) -> None:
+    if failures > limit_per_minute:
+        raise TooManyRequests(
+            f"more than {limit_per_minute} failed authentications this minute from this address",
+            retry_after_s=retry_after_s,
+        )
+
+
 def _principal_key(key_hash: str) -> str:
     return f"apikey:{key_hash}"
+
+
+def _denied_key(key_hash: str) -> str:
+    return f"apikey:denied:{key_hash}"
+
+
+def _failures_key(client: str, window: int) -> str:
+    return f"authfail:{client}:{window}"

@@ -1,5 +1,6 @@
 import pytest
 
+from shared.domain.organization import service as organization_service
 from tests.factories import bearer, create_creator, create_tenant
 
 
@@ -28,6 +29,31 @@ class TestAuthentication:
         assert (
             await client.delete(f"/v1/api-keys/{read_key['id']}", headers=bearer(tenant.admin))
         ).status_code == 204
+        assert (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code == 401
+
+    async def test_revocation_wins_a_lookup_in_flight(self, client, session, app, redis):
+        """A request misses the cache and reads the key from Postgres as valid; the key is then
+        revoked (committed, cache dropped) before that request caches what it read."""
+        tenant = await create_tenant(session)
+        cache = app.state.auth_cache
+        remember = cache.remember
+        target = organization_service.hash_key(tenant.read)
+
+        async def revoke_then_remember(key_hash, principal):
+            if key_hash == target:
+                keys = (await client.get("/v1/api-keys", headers=bearer(tenant.admin))).json()
+                read_key = next(k for k in keys if k["name"] == "read")
+                revoked = await client.delete(
+                    f"/v1/api-keys/{read_key['id']}", headers=bearer(tenant.admin)
+                )
+                assert revoked.status_code == 204
+            return await remember(key_hash, principal)
+
+        cache.remember = revoke_then_remember
+        # The request in flight was authenticated before the revocation: it may still finish.
+        assert (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code == 200
+        cache.remember = remember
+        assert not await redis.exists(f"apikey:{target}")
         assert (await client.get("/v1/creators", headers=bearer(tenant.read))).status_code == 401
 
     async def test_unauthenticated_probes(self, client):
