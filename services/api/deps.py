@@ -89,7 +89,7 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def authenticate(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """Who is calling, in one Redis round trip when the key was seen in the last minute; the
     request is counted against the key's budget in the same trip. An unknown or revoked key is
     401, or 429 once its address failed too often this minute."""
@@ -132,10 +132,6 @@ async def _load_key(
     if time.monotonic() - started < ratelimit.CACHE_TTL_S:
         await cache.remember(key_hash, principal)
     return principal
-
-
-async def get_principal(request: Request) -> Principal:
-    return await authenticate(request)
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
