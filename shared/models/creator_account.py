@@ -1,10 +1,11 @@
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
 from shared.models.status import SyncStatus
@@ -13,17 +14,26 @@ if TYPE_CHECKING:
     from shared.models.creator import Creator
 
 
+def handle_key(handle: str) -> str:
+    """What makes two handles the same account: NFKC and full case folding (NFKC_Casefold), so
+    "İstanbul" and "i̇stanbul", or "ＡＤＡ" and "ada", are one handle. lower() is not enough: it
+    leaves compatibility forms and some case pairs apart. Computed here, not in SQL, so
+    Postgres' locale never changes what counts as a duplicate."""
+    folded = unicodedata.normalize("NFKC", handle.lstrip("@")).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
 class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     """A creator's presence on one platform."""
 
     __tablename__ = "creator_account"
     __table_args__ = (
-        # One (platform, handle) per organization, whatever the creator; handles are case-blind.
+        # One (platform, handle) per organization, whatever the creator, compared by handle_key.
         Index(
-            "uq_creator_account_org_platform_handle",
+            "uq_creator_account_org_platform_handle_key",
             "org_id",
             "platform",
-            func.lower(text("handle")),
+            "handle_key",
             unique=True,
         ),
         Index("ix_creator_account_next_sync_at", "next_sync_at"),
@@ -34,6 +44,8 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     )
     platform: Mapped[str] = mapped_column(String(20))
     handle: Mapped[str] = mapped_column(String(200))
+    # handle_key(handle), kept in step by the validator below on every assignment of handle.
+    handle_key: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     followers: Mapped[int | None] = mapped_column(BigInteger)
@@ -53,6 +65,11 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     # A fingerprint of the credentials' request parameters (Credentials.params_key): batches
     # group by it too, so one token serving several pages never mixes them in one call.
     params_key: Mapped[str | None] = mapped_column(String(40))
+
+    @validates("handle")
+    def _keep_handle_key(self, _: str, handle: str) -> str:
+        self.handle_key = handle_key(handle)
+        return handle
 
     @property
     def has_credentials(self) -> bool:

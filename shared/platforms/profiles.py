@@ -1,5 +1,7 @@
 """Canonical profile URLs, built from a handle (the inverse of urls.parse_profile_url)."""
 
+from urllib.parse import quote
+
 from shared.platforms.base import Platform
 
 PROFILE_URLS: dict[Platform, str] = {
@@ -15,4 +17,6 @@ PROFILE_URLS: dict[Platform, str] = {
 
 
 def profile_url(platform: str | Platform, handle: str) -> str:
-    return PROFILE_URLS[Platform(platform)].format(handle=handle.lstrip("@"))
+    # Always escaped, whatever validated the handle: a "/", "?" or "#" that got this far must
+    # stay inside the path segment instead of pointing the link somewhere else.
+    return PROFILE_URLS[Platform(platform)].format(handle=quote(handle.lstrip("@"), safe=""))

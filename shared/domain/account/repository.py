@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
 from shared.models import AccountSnapshot, Creator, CreatorAccount
+from shared.models.creator_account import handle_key
 from shared.models.status import SyncStatus
 
 SNAPSHOT_ORDER = SortKey(AccountSnapshot.captured_at, descending=True, parse=parse_datetime)
@@ -21,7 +22,7 @@ class AccountRepository(OrgRepository[CreatorAccount]):
         return await self.session.scalar(
             self.select().where(
                 CreatorAccount.platform == platform,
-                func.lower(CreatorAccount.handle) == handle.lower(),
+                CreatorAccount.handle_key == handle_key(handle),
             )
         )
 
@@ -32,7 +33,7 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             .distinct()
             .where(
                 CreatorAccount.org_id == self.org_id,
-                func.lower(CreatorAccount.handle) == handle.lower(),
+                CreatorAccount.handle_key == handle_key(handle),
             )
         )
         return list(rows.all())
