@@ -1,3 +1,5 @@
+import pytest
+
 from tests.factories import bearer, create_campaign, create_tenant
 
 CAMPAIGN = {
@@ -89,3 +91,42 @@ class TestListAndArchiveCampaigns:
             await client.get("/v1/campaigns?platform=x", headers=bearer(tenant.read))
         ).json()
         assert [c["name"] for c in by_platform["items"]] == ["Kept"]
+
+
+class TestCampaignLists:
+    @pytest.mark.parametrize(
+        ("extra", "field"),
+        [
+            ({"goals": [{"metric": "views", "target": 1}, {"metric": "views", "target": 2}]},
+             "goals"),
+            ({"platforms": ["instagram", "tiktok", "instagram"]}, "platforms"),
+        ],
+    )  # fmt: skip
+    async def test_repeats_are_422_on_create_and_patch(self, client, session, extra, field):
+        tenant = await create_tenant(session)
+        body = {"name": "Launch", "objective": "awareness"} | extra
+        created = await client.post("/v1/campaigns", json=body, headers=bearer(tenant.write))
+        assert created.status_code == 422, created.text
+        assert created.json()["errors"][0]["loc"] == ["body", field]
+        campaign = await create_campaign(session, tenant.org_id, name="Launch")
+        patched = await client.patch(
+            f"/v1/campaigns/{campaign.id}", json=extra, headers=bearer(tenant.write)
+        )
+        assert patched.status_code == 422, patched.text
+        assert patched.json()["errors"][0]["loc"] == ["body", field]
+
+    async def test_hashtags_and_mentions_deduplicated_after_normalizing(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/campaigns",
+            json={
+                "name": "Launch",
+                "objective": "awareness",
+                "hashtags": ["#Ad", "ad", "#Roast"],
+                "mentions": ["@Acme", "acme"],
+            },
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["hashtags"] == ["ad", "roast"]
+        assert response.json()["mentions"] == ["acme"]

@@ -178,3 +178,19 @@ class TestListCreators:
         ).json()
         assert [c["name"] for c in rest["items"]] == ["c0"]
         assert rest["next_cursor"] is None
+
+
+class TestCreatorInputEdges:
+    async def test_name_length_counts_after_stripping(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/creators", json={"name": " " * 200 + "Ada"}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["name"] == "Ada"
+
+    async def test_sort_takes_one_minus_at_most(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.get("/v1/creators?sort=--followers", headers=bearer(tenant.read))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["query", "sort"]

@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -13,7 +14,16 @@ from pydantic import (
     field_validator,
 )
 
-from shared.domain.types import CurrencyCode, Hashtag, LongText, Mention, Money, Name
+from shared.domain.types import (
+    CurrencyCode,
+    Hashtag,
+    LongText,
+    Mention,
+    Money,
+    Name,
+    deduplicated,
+    unique,
+)
 from shared.metrics.kpis import KPI_NAMES
 from shared.platforms.base import Platform
 
@@ -61,6 +71,24 @@ class Goal(BaseModel):
         return value
 
 
+def _one_goal_per_metric(goals: list[Goal]) -> list[Goal]:
+    # Two targets for one KPI cannot both be the goal: say which one is meant.
+    unique([goal.metric for goal in goals])
+    return goals
+
+
+# Hashtags and mentions are stored normalized, so "#Ad" and "ad" are one tag: repeats are dropped.
+# A platform twice is more likely a mistake in the request, so it is refused.
+Hashtags = Annotated[list[Hashtag], Field(max_length=50), AfterValidator(deduplicated)]
+Mentions = Annotated[list[Mention], Field(max_length=50), AfterValidator(deduplicated)]
+Platforms = Annotated[
+    list[Platform],
+    Field(max_length=8, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(unique),
+]
+Goals = Annotated[list[Goal], Field(max_length=30), AfterValidator(_one_goal_per_metric)]
+
+
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
         raise ValueError("ends_on is before starts_on")
@@ -76,11 +104,11 @@ class CampaignCreate(BaseModel):
     ends_on: date | None = None
     currency: CurrencyCode = "USD"
     budget: Money | None = None
-    hashtags: list[Hashtag] = Field(default_factory=list, max_length=50)
-    mentions: list[Mention] = Field(default_factory=list, max_length=50)
-    platforms: list[Platform] = Field(default_factory=list, max_length=8)
+    hashtags: Hashtags = Field(default_factory=list)
+    mentions: Mentions = Field(default_factory=list)
+    platforms: Platforms = Field(default_factory=list)
     brief: LongText | None = None
-    goals: list[Goal] = Field(default_factory=list, max_length=30)
+    goals: Goals = Field(default_factory=list)
 
     @field_validator("ends_on")
     @classmethod
@@ -101,11 +129,11 @@ class CampaignUpdate(BaseModel):
     ends_on: date | None = None
     currency: CurrencyCode | None = None
     budget: Money | None = None
-    hashtags: list[Hashtag] | None = Field(None, max_length=50)
-    mentions: list[Mention] | None = Field(None, max_length=50)
-    platforms: list[Platform] | None = Field(None, max_length=8)
+    hashtags: Hashtags | None = None
+    mentions: Mentions | None = None
+    platforms: Platforms | None = None
     brief: LongText | None = None
-    goals: list[Goal] | None = Field(None, max_length=30)
+    goals: Goals | None = None
 
     @field_validator("ends_on")
     @classmethod

@@ -91,6 +91,7 @@ class CreatorFilters(BaseModel):
     @field_validator("sort")
     @classmethod
     def _known_sort(cls, value: str) -> str:
-        if value.lstrip("-") not in set(CreatorSort):
+        # One optional "-": lstrip would let "--followers" through to the sort parser.
+        if value.removeprefix("-") not in set(CreatorSort):
             raise ValueError(f"sort must be one of {', '.join(CreatorSort)} (optionally with '-')")
         return value
