@@ -53,6 +53,7 @@ async def _seed(database_url: str, creators: int) -> Seeded:
     from shared.db import create_engine, create_sessionmaker, new_id, unit_of_work
     from shared.domain.organization import service as organization_service
     from shared.models import Creator, CreatorAccount
+    from shared.models.creator_account import handle_key
 
     rng = random.Random(42)
     engine = create_engine(database_url)
@@ -95,6 +96,7 @@ async def _seed(database_url: str, creators: int) -> Seeded:
                             "creator_id": creator_id,
                             "platform": platform,
                             "handle": handle,
+                            "handle_key": handle_key(handle),
                             "url": f"https://{platform}.example.com/{handle}",
                             "followers": count,
                             "tier": "mid",

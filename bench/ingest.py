@@ -120,6 +120,7 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
 
     from shared.crypto import encrypt_credentials
     from shared.db import new_id
+    from shared.models.creator_account import handle_key
     from shared.platforms.base import Credentials
 
     if posts % (2 * ACCOUNTS_PER_PLATFORM):
@@ -147,6 +148,7 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
                     creator_id,
                     platform,
                     f"bench{n:04d}",
+                    handle_key(f"bench{n:04d}"),
                     f"bench-{platform}-{n}",
                     "ok",
                     creds,
@@ -195,6 +197,7 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
                     "creator_id",
                     "platform",
                     "handle",
+                    "handle_key",
                     "external_id",
                     "sync_status",
                     "credentials_encrypted",
@@ -682,7 +685,6 @@ async def write_stage(
                 now=datetime.now(UTC),
                 settings=settings,
             )
-
 
     async def insert_only(batch: WriteBatch) -> None:
         present = [

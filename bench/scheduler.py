@@ -93,10 +93,13 @@ async def seed(url: str, expired: int, due: int, *, before: bool) -> UUID:
             for account, status in ((dead, "auth_expired"), (alive, "ok")):
                 await connection.execute(
                     "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, "
-                    "sync_status, credential_key) VALUES ($1, $2, $3, 'x', $4, $5, $4)",
+                    "handle_key, sync_status, credential_key) "
+                    "VALUES ($1, $2, $3, 'x', $4, $5, $6, $7)",
                     account,
                     org,
                     creator,
+                    status,
+                    status,
                     status,
                     status,
                 )
