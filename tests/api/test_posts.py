@@ -38,7 +38,12 @@ class TestTrackPost:
         assert (body["account_id"], body["creator_id"]) == (str(account.id), str(creator.id))
         assert body["status"] == "tracking"
         assert body["latest"] is None
-        assert body["disclosure"] == {"required": True, "compliant": False, "found": []}
+        assert body["disclosure"] == {
+            "required": True,
+            "compliant": False,
+            "found": [],
+            "reason": "missing",
+        }
         assert body["next_refresh_at"] is not None
 
     async def test_same_post_again_is_a_no_op(self, client, session):

@@ -102,8 +102,19 @@ class TestContentCapture:
         assert {p.campaign_id for p in posts} == {roast.id}
         tagged = attached["Hashtag01"]
         assert (tagged.source, tagged.status) == ("capture", "tracking")
-        assert tagged.disclosure == {"required": True, "compliant": True, "found": ["ad"]}
-        assert attached["Mention01"].disclosure["compliant"] is False
+        assert tagged.disclosure == {
+            "required": True,
+            "compliant": True,
+            "found": ["#ad"],
+            "reason": None,
+        }
+        # "Thanks @brand" names the brand (a campaign mention) but is no disclosure.
+        assert attached["Mention01"].disclosure == {
+            "required": True,
+            "compliant": False,
+            "found": ["thanks acme.coffee"],
+            "reason": "shorthand_only",
+        }
         assert tagged.followers_at_post == 12_000
         assert tagged.next_refresh_at is not None
 

@@ -239,7 +239,12 @@ class TestDetailsArrive:
         await session.refresh(post)
         assert (post.published_at, post.kind, post.url) == (published, "tweet", details.url)
         assert post.caption == "New roast! #ad #autumn"
-        assert post.disclosure == {"required": True, "compliant": True, "found": ["ad"]}
+        assert post.disclosure == {
+            "required": True,
+            "compliant": True,
+            "found": ["#ad"],
+            "reason": None,
+        }
         # The latest snapshot at or before publication: 11 days ago, 1,500 followers.
         assert post.followers_at_post == 1_500
         # Ten days old: refreshed daily, not hourly.

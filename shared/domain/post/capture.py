@@ -46,14 +46,14 @@ async def capture(
     for info in posts:
         campaign = matching_campaign(campaigns, info)
         if campaign is not None:
-            rows.append(await _row(session, account, campaign.id, info, now))
+            rows.append(await _row(session, account, campaign, info, now))
     return await PostRepository(session, account.org_id).insert_captured(rows)
 
 
 async def _row(
     session: AsyncSession,
     account: CreatorAccount,
-    campaign_id: UUID,
+    campaign: Campaign,
     info: PostInfo,
     now: datetime,
 ) -> dict[str, Any]:
@@ -63,7 +63,7 @@ async def _row(
     return {
         "account_id": account.id,
         "creator_id": account.creator_id,
-        "campaign_id": campaign_id,
+        "campaign_id": campaign.id,
         "platform": account.platform,
         "external_id": info.external_id,
         "url": info.url,
@@ -73,7 +73,12 @@ async def _row(
         "status": PostStatus.tracking,
         "missing_count": 0,
         "source": "capture",
-        "disclosure": disclosure.check(info.caption, required=True),
+        "disclosure": disclosure.check(
+            info.caption,
+            platform=account.platform,
+            required=disclosure.required_for_post(campaign_id=campaign.id),
+            brand_terms=[*campaign.mentions, campaign.name],
+        ),
         "followers_at_post": followers,
         "next_refresh_at": now,
     }

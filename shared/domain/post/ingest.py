@@ -178,7 +178,7 @@ async def record_batch(
             continue
         present.append({"id": post.id, **_counts(result), "next_refresh_at": due})
         if details is not None and post.published_at is None:
-            learned.append(_details_row(post.id, details))
+            learned.append(_details_row(post, batch.platform, details))
     held = await repository.update_latest(now, batch.lease_until, present) if present else set()
     if held:
         await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
@@ -206,18 +206,22 @@ def _counts(stats: PostStats) -> dict[str, Any]:
     return {name: getattr(stats, name) for name in COUNTS}
 
 
-def _details_row(post_id: UUID, details: PostDetails) -> dict[str, Any]:
-    # JSON text: asyncpg cannot send an array of jsonb values.
-    check = (
-        json.dumps(disclosure.check(details.caption, required=True)) if details.caption else None
+def _details_row(post: BatchPost, platform: str, details: PostDetails) -> dict[str, Any]:
+    # The campaign's brand names are not loaded here, so "<Brand> partner" is not recognized
+    # for posts whose caption only a refresh brings (URL-tracked ones); the other terms are.
+    check = disclosure.check(
+        details.caption,
+        platform=platform,
+        required=disclosure.required_for_post(campaign_id=post.campaign_id),
     )
     return {
-        "id": post_id,
+        "id": post.id,
         "published_at": details.published_at,
         "kind": details.kind,
         "caption": details.caption,
         "url": details.url,
-        "disclosure": check,
+        # JSON text: asyncpg cannot send an array of jsonb values.
+        "disclosure": json.dumps(check) if details.caption else None,
     }
 
 

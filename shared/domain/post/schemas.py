@@ -40,6 +40,11 @@ class Disclosure(BaseModel):
     required: bool = False
     compliant: bool | None = None
     found: list[str] = []
+    reason: str | None = Field(
+        None,
+        description="Why a required disclosure failed: missing, shorthand_only, after_fold, "
+        "buried_in_hashtags; not_required when none is required (docs/metrics.md).",
+    )
 
 
 class SnapshotRead(BaseModel):
