@@ -130,3 +130,44 @@ class TestCampaignLists:
         assert response.status_code == 201, response.text
         assert response.json()["hashtags"] == ["ad", "roast"]
         assert response.json()["mentions"] == ["acme"]
+
+
+class TestValidationTheDocumentStates:
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"goals": [{"metric": "views", "target": ""}]}, "target"),
+            ({"goals": [{"metric": "cpm", "target": 12.5}]}, "target"),
+            ({"budget": 0.3}, "budget"),
+            ({"starts_on": 0}, "starts_on"),
+            ({"starts_on": "1700000000"}, "starts_on"),
+        ],
+    )
+    async def test_refused_naming_the_field(self, client, session, body, field):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/campaigns",
+            json={"name": "Launch", "objective": "sales"} | body,
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 422, response.text
+        assert field in response.json()["errors"][0]["loc"]
+
+    async def test_integral_numbers_and_decimal_text_are_accepted(self, client, session):
+        tenant = await create_tenant(session)
+        goals = [{"metric": "views", "target": 5.0}, {"metric": "cpm", "target": "12.5"}]
+        response = await client.post(
+            "/v1/campaigns",
+            json={"name": "Launch", "objective": "sales", "budget": 100, "goals": goals},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 201, response.text
+        assert [g["target"] for g in response.json()["goals"]] == ["5", "12.5"]
+
+    async def test_patch_null_goals_is_422(self, client, session):
+        tenant = await create_tenant(session)
+        campaign = await create_campaign(session, tenant.org_id)
+        response = await client.patch(
+            f"/v1/campaigns/{campaign.id}", json={"goals": None}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 422, response.text

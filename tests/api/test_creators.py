@@ -194,3 +194,42 @@ class TestCreatorInputEdges:
         response = await client.get("/v1/creators?sort=--followers", headers=bearer(tenant.read))
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["loc"] == ["query", "sort"]
+
+
+class TestValidationTheDocumentStates:
+    async def test_max_followers_below_min_is_an_empty_page(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        await create_account(session, tenant.org_id, creator.id, followers=7)
+        response = await client.get(
+            "/v1/creators?min_followers=10&max_followers=5", headers=bearer(tenant.read)
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"items": [], "next_cursor": None}
+
+    async def test_special_use_email_domains_are_addresses(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/creators",
+            json={"name": "Ada", "email": "ada@brews.test"},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["email"] == "ada@brews.test"
+
+    async def test_nul_in_a_name_is_422_on_the_field(self, client, session):
+        tenant = await create_tenant(session)
+        response = await client.post(
+            "/v1/creators", json={"name": "a\u0000b"}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", "name"]
+
+    async def test_patch_null_for_a_list_is_422(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        response = await client.patch(
+            f"/v1/creators/{creator.id}", json={"tags": None}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", "tags"]

@@ -94,3 +94,40 @@ class TestAnswersTheDocumentPromises:
         assert response.headers["allow"] == "DELETE, GET, PATCH"
         response = await client.put("/v1/creators", headers=bearer(tenant.admin))
         assert response.headers["allow"] == "GET, POST"
+
+
+class TestInputRulesInTheDocument:
+    async def test_account_create_is_one_model_per_platform(self, document):
+        schemas = document["components"]["schemas"]
+        account = schemas["AccountCreate"]
+        assert account["discriminator"]["propertyName"] == "platform"
+        x = schemas["AccountCreate_x"]
+        assert x["properties"]["platform"]["const"] == "x"
+        assert x["properties"]["handle"]["pattern"] == r"^\s*@?[A-Za-z0-9_]{1,15}\s*$"
+        assert len(account["oneOf"]) == len(account["discriminator"]["mapping"]) == 8
+
+    async def test_post_create_is_url_or_account_and_id(self, document):
+        body = document["paths"]["/v1/campaigns/{id}/posts"]["post"]["requestBody"]
+        schema = body["content"]["application/json"]["schema"]
+        refs = {variant["$ref"].rsplit("/", 1)[-1] for variant in schema["oneOf"]}
+        assert refs == {"PostByUrl", "PostById"}
+
+    async def test_credentials_need_a_token_or_a_key(self, document):
+        schema = document["components"]["schemas"]["CredentialsUpdate"]
+        assert schema["anyOf"] == [{"required": ["access_token"]}, {"required": ["api_key"]}]
+        assert "anyOf" not in schema["properties"]["access_token"]  # not nullable
+        assert "pattern" in schema["properties"]["extra"]["propertyNames"]
+
+    async def test_sort_is_an_enum(self, document):
+        parameters = document["paths"]["/v1/creators"]["get"]["parameters"]
+        (sort,) = [p for p in parameters if p["name"] == "sort"]
+        assert {"followers", "-followers", "created_at"} <= set(sort["schema"]["enum"])
+
+    async def test_patch_fields_that_cannot_be_null_are_not_nullable(self, document):
+        schemas = document["components"]["schemas"]
+        assert schemas["CreatorUpdate"]["properties"]["name"]["type"] == "string"
+        assert "type" not in schemas["CampaignUpdate"]["properties"]["objective"] or (
+            schemas["CampaignUpdate"]["properties"]["objective"].get("type") != "null"
+        )
+        assert "anyOf" not in schemas["CampaignUpdate"]["properties"]["objective"]
+        assert schemas["CreatorCreate"]["properties"]["name"]["pattern"].startswith("^[^\\x00]")

@@ -264,3 +264,31 @@ class TestAccountCredentials:
             headers=bearer(tenant.write),
         )
         assert response.status_code == 422
+
+
+class TestUrlHandleOutsideTheGrammar:
+    async def test_is_422_on_url_not_a_server_error(self, client, session):
+        # "ada.brews" is an Instagram handle of the creator; on X it cannot be one.
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id, name="Ada")
+        await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
+        campaign = await create_campaign(session, tenant.org_id)
+        response = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts",
+            json={"url": "https://x.com/ada.brews/status/1364275610764201984"},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", "url"]
+
+    async def test_url_and_account_id_together_is_422(self, client, session):
+        tenant, _, account, campaign = await _setup(session)
+        response = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts",
+            json={"url": "https://x.com/ada_brews/status/1", "account_id": str(account.id)},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 422, response.text
+        assert "account_id" in response.json()["errors"][0]["loc"]

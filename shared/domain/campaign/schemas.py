@@ -1,5 +1,4 @@
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
@@ -10,17 +9,21 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 
 from shared.domain.types import (
+    NO_NUL,
     CurrencyCode,
+    Date,
     Hashtag,
     LongText,
     Mention,
     Money,
     Name,
+    decimal,
     deduplicated,
     unique,
 )
@@ -52,10 +55,13 @@ class Direction(StrEnum):
 class Goal(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
-    metric: str = Field(description="A KPI name from docs/metrics.md", examples=["engagements"])
+    metric: str = Field(
+        description="A KPI name from docs/metrics.md",
+        examples=["engagements"],
+        json_schema_extra={"enum": sorted(KPI_NAMES)},
+    )
     target: Annotated[
-        Decimal,
-        Field(ge=0, max_digits=20, decimal_places=6),
+        decimal(20, 6),
         # Plain decimal text without trailing zeros: "12.5", "100000", "0.03".
         PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
     ]
@@ -100,8 +106,8 @@ class CampaignCreate(BaseModel):
     name: Name
     objective: Objective
     status: CampaignStatus = CampaignStatus.draft
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
     currency: CurrencyCode = "USD"
     budget: Money | None = None
     hashtags: Hashtags = Field(default_factory=list)
@@ -118,22 +124,24 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignUpdate(BaseModel):
-    """PATCH body: only the fields sent change; `goals`, when sent, replaces the whole list."""
+    """PATCH body: only the fields sent change; `goals`, when sent, replaces the whole list.
+    Only `starts_on`, `ends_on`, `budget` and `brief` take null (to clear them); the other fields
+    are optional but never null."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    objective: Objective | None = None
-    status: CampaignStatus | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    currency: CurrencyCode | None = None
+    name: Name = None  # type: ignore[assignment]
+    objective: Objective = None  # type: ignore[assignment]
+    status: CampaignStatus = None  # type: ignore[assignment]
+    starts_on: Date | None = None
+    ends_on: Date | None = None
+    currency: CurrencyCode = None  # type: ignore[assignment]
     budget: Money | None = None
-    hashtags: Hashtags | None = None
-    mentions: Mentions | None = None
-    platforms: Platforms | None = None
+    hashtags: Hashtags = None  # type: ignore[assignment]
+    mentions: Mentions = None  # type: ignore[assignment]
+    platforms: Platforms = None  # type: ignore[assignment]
     brief: LongText | None = None
-    goals: Goals | None = None
+    goals: Goals = None  # type: ignore[assignment]
 
     @field_validator("ends_on")
     @classmethod
@@ -166,7 +174,7 @@ class CampaignRead(BaseModel):
 class CampaignFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str | None = Field(None, max_length=200)
+    q: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] | None = None
     status: CampaignStatus | None = None
     objective: Objective | None = None
     platform: Platform | None = None

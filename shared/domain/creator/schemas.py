@@ -1,11 +1,12 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.domain.account.schemas import AccountSummary
-from shared.domain.types import CountryCode, Labels, LanguageTag, LongText, Name
+from shared.domain.types import NO_NUL, CountryCode, Email, Labels, LanguageTag, LongText, Name
 from shared.metrics.tiers import Tier
 from shared.platforms.base import Platform
 
@@ -14,7 +15,7 @@ class CreatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    email: EmailStr | None = None
+    email: Email | None = None
     niches: Labels = []
     country: CountryCode | None = None
     language: LanguageTag | None = None
@@ -23,16 +24,18 @@ class CreatorCreate(BaseModel):
 
 
 class CreatorUpdate(BaseModel):
-    """PATCH body: only the fields sent change; unknown fields are refused."""
+    """PATCH body: only the fields sent change; unknown fields are refused. `name`, `niches`
+    and `tags` are optional but never null (send [] to clear a list); the rest take null to
+    clear."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    email: EmailStr | None = None
-    niches: Labels | None = None
+    name: Name = None  # type: ignore[assignment]
+    email: Email | None = None
+    niches: Labels = None  # type: ignore[assignment]
     country: CountryCode | None = None
     language: LanguageTag | None = None
-    tags: Labels | None = None
+    tags: Labels = None  # type: ignore[assignment]
     notes: LongText | None = None
 
 
@@ -67,31 +70,33 @@ class CreatorSort(StrEnum):
     created_at = "created_at"
 
 
+# Each sort with and without the '-' of descending order.
+CreatorSortParam = Literal[tuple(f"{sign}{sort}" for sort in CreatorSort for sign in ("", "-"))]  # type: ignore[valid-type]
+Query = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+
+
 class CreatorFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str | None = Field(None, max_length=200)
+    q: Query | None = None
     platform: Platform | None = None
     tier: Tier | None = None
-    niche: str | None = Field(None, max_length=60)
+    niche: Annotated[str, StringConstraints(max_length=60, pattern=NO_NUL)] | None = None
     country: CountryCode | None = None
     language: LanguageTag | None = None
     min_followers: int | None = Field(None, ge=0, le=MAX_COUNT)
-    max_followers: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_followers: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_COUNT,
+        description="Below min_followers, nothing is in range: the page is empty.",
+    )
     min_engagement_rate: float | None = Field(None, ge=0, le=1000, allow_inf_nan=False)
     archived: bool = False
-    sort: str = Field(
+    sort: CreatorSortParam = Field(
         "-created_at",
         description="influence_score, engagement_rate, followers or "
         "created_at; prefix '-' for descending",
     )
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=500)
-
-    @field_validator("sort")
-    @classmethod
-    def _known_sort(cls, value: str) -> str:
-        # One optional "-": lstrip would let "--followers" through to the sort parser.
-        if value.removeprefix("-") not in set(CreatorSort):
-            raise ValueError(f"sort must be one of {', '.join(CreatorSort)} (optionally with '-')")
-        return value

@@ -47,12 +47,8 @@ async def read(reads: RawReads, org_id: UUID, creator_id: UUID) -> dict[str, Any
 
 
 async def list_page(session: AsyncSession, org_id: UUID, filters: CreatorFilters) -> Page[Creator]:
-    if (
-        filters.min_followers is not None
-        and filters.max_followers is not None
-        and filters.min_followers > filters.max_followers
-    ):
-        raise Invalid.field(("query", "max_followers"), "max_followers is below min_followers")
+    # max_followers below min_followers is a range nothing falls in: the query answers an
+    # empty page (the document cannot say "max >= min", so it is not an error).
     rows = await CreatorRepository(session, org_id).list(filters)
     return page_of(rows, filters.limit, lambda c: (sort_value(c, filters.sort), c.id))
 

@@ -1,39 +1,50 @@
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from shared.domain.types import stripped
 from shared.metrics.engagement import engagements, ratio
 from shared.models.post_snapshot import COUNTS
 from shared.models.status import PostStatus
 
 
-class PostCreate(BaseModel):
-    """Track a post by its URL, or by an account of the organization and the platform's id."""
+class PostByUrl(BaseModel):
+    """Track a post by its URL; the URL names the account."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", title="PostByUrl")
 
-    url: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-        | None
-    ) = None
-    account_id: UUID | None = None
-    external_id: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
+    url: stripped(2000)  # type: ignore[valid-type]
+    deliverable_id: UUID | None = Field(
+        None, description="The deliverable this post fulfils (same campaign, creator, platform)"
+    )
 
-    @model_validator(mode="after")
-    def _one_way(self) -> Self:
-        by_id = self.account_id is not None or self.external_id is not None
-        if self.url is None and not by_id:
-            raise ValueError("send either `url`, or `account_id` and `external_id`")
-        if self.url is not None and by_id:
-            raise ValueError("send `url` or `account_id` + `external_id`, not both")
-        if by_id and (self.account_id is None or self.external_id is None):
-            raise ValueError("`account_id` and `external_id` go together")
-        return self
+
+class PostById(BaseModel):
+    """Track a post of an account of the organization by the platform's id for it."""
+
+    model_config = ConfigDict(extra="forbid", title="PostById")
+
+    account_id: UUID
+    external_id: stripped(200)  # type: ignore[valid-type]
+    deliverable_id: UUID | None = Field(
+        None, description="The deliverable this post fulfils (same campaign, creator, platform)"
+    )
+
+
+def _way(value: Any) -> str:
+    if isinstance(value, dict):
+        return "by_url" if "url" in value else "by_id"
+    return "by_url" if isinstance(value, PostByUrl) else "by_id"
+
+
+# One of the two: `url` alone, or `account_id` with `external_id` (either model refuses the
+# other's fields). Errors name the way the body was read: body.by_url.* or body.by_id.*.
+PostCreate = Annotated[
+    Annotated[PostByUrl, Tag("by_url")] | Annotated[PostById, Tag("by_id")],
+    Discriminator(_way),
+]
 
 
 class Disclosure(BaseModel):
@@ -78,6 +89,7 @@ class PostRead(BaseModel):
 
     id: UUID
     campaign_id: UUID | None
+    deliverable_id: UUID | None
     account_id: UUID
     creator_id: UUID
     platform: str

@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,11 +10,12 @@ from shared.domain.account import service as account_service
 from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
+from shared.domain.deliverable import linking as deliverable_linking
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure
 from shared.domain.post.ingest import RefreshBatch
 from shared.domain.post.repository import PostRepository
-from shared.domain.post.schemas import PostCreate
+from shared.domain.post.schemas import PostById, PostByUrl
 from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import CreatorAccount, Post, PostSnapshot
@@ -31,14 +33,14 @@ async def track(
     session: AsyncSession,
     org_id: UUID,
     campaign_id: UUID,
-    data: PostCreate,
+    data: PostByUrl | PostById,
     *,
     jobs: JobQueue,
     now: datetime,
 ) -> tuple[Post, bool]:
     """Returns the post and whether it is new (tracking it again is a no-op)."""
     campaign = await campaign_service.get(session, org_id, campaign_id)
-    if data.url is not None:
+    if isinstance(data, PostByUrl):
         parsed = _parse(data.url)
         account = await _account_for_url(session, org_id, parsed, jobs=jobs)
         external_id, kind, url = parsed.external_id, parsed.kind, data.url
@@ -48,8 +50,11 @@ async def track(
     repository = PostRepository(session, org_id)
     existing = await repository.by_external_id(account.platform, external_id)
     if existing is not None:
-        return _already_tracked(existing, campaign.id), False
-    pending = data.url is not None and account.platform in RESOLVED_BY_SYNC
+        post = _already_tracked(existing, campaign.id)
+        await deliverable_linking.on_tracked(session, org_id, post, data.deliverable_id)
+        return post, False
+    by_url = isinstance(data, PostByUrl)
+    pending = by_url and account.platform in RESOLVED_BY_SYNC
     post = repository.add(
         Post(
             account_id=account.id,
@@ -61,7 +66,7 @@ async def track(
             kind=kind,
             status=PostStatus.pending if pending else PostStatus.tracking,
             missing_count=0,
-            source="url" if data.url else "api",
+            source="url" if by_url else "api",
             disclosure=disclosure.check(None, required=True),
             followers_at_post=await repository.followers_at(account.id, None),
             next_refresh_at=None if pending else now,
@@ -72,6 +77,7 @@ async def track(
             await repository.flush()
     except IntegrityError as exc:
         raise Conflict(f"{account.platform} post {external_id} is already tracked") from exc
+    await deliverable_linking.on_tracked(session, org_id, post, data.deliverable_id)
     if pending:
         account_service.request_sync(jobs, org_id, account.id)
     return post, True
@@ -118,7 +124,11 @@ async def _account_for_url(
                 "add it with POST /v1/creators/{id}/accounts, or send account_id and external_id"
             ),
         )
-    data = AccountCreate(platform=parsed.platform, handle=handle)
+    try:
+        data = AccountCreate(platform=parsed.platform, handle=handle)
+    except ValidationError as exc:  # a URL can carry what no handle on the platform can be
+        reason = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        raise Invalid.field(("body", "url"), f"this URL names no valid handle: {reason}") from exc
     return await account_service.create(session, org_id, creator_ids[0], data, jobs=jobs)
 
 
