@@ -1,4 +1,8 @@
-"""Post-level formulas of METRICS.md, from raw counts. None means undefined, never 0."""
+"""Post- and account-level formulas of METRICS.md, from raw counts. None means undefined,
+never 0."""
+
+import statistics
+from collections.abc import Sequence
 
 
 def engagements(
@@ -16,3 +20,18 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+# An account's engagement rate: the median over its last ACCOUNT_POSTS posts, with at least
+# ACCOUNT_MIN_POSTS of them, so one viral post does not define a creator.
+ACCOUNT_POSTS = 12
+ACCOUNT_MIN_POSTS = 3
+
+
+def account_engagement_rate(post_rates: Sequence[float | None]) -> float | None:
+    """The median of the posts' engagement rates (undefined ones left out), or None with fewer
+    than ACCOUNT_MIN_POSTS defined rates."""
+    rates = [rate for rate in post_rates if rate is not None]
+    if len(rates) < ACCOUNT_MIN_POSTS:
+        return None
+    return float(statistics.median(rates))

@@ -34,3 +34,13 @@ def tier_for(
         if followers >= lower:
             return tier
     return Tier.emerging
+
+
+def boundaries_from(setting: dict | None) -> list[tuple[Tier, int]]:
+    """An organization's `settings["tiers"]` (already validated when it was set): a preset's
+    name, or its own lower bounds. Absent or unreadable: the default preset."""
+    setting = setting or {}
+    if setting.get("boundaries"):
+        pairs = [(Tier(b["tier"]), int(b["min_followers"])) for b in setting["boundaries"]]
+        return sorted(pairs, key=lambda pair: pair[1], reverse=True)
+    return PRESETS.get(setting.get("preset") or "default", PRESETS["default"])

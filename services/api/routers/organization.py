@@ -1,9 +1,9 @@
 from fastapi import APIRouter
 
-from services.api.deps import Reader, ReadSessionDep
-from services.api.errors import AUTHENTICATED, responses
+from services.api.deps import Admin, Reader, ReadSessionDep, SessionDep
+from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.organization import service as organization_service
-from shared.domain.organization.schemas import OrganizationRead
+from shared.domain.organization.schemas import OrganizationRead, OrganizationUpdate
 
 router = APIRouter(
     prefix="/v1/organization", tags=["organization"], responses=responses(*AUTHENTICATED)
@@ -14,3 +14,11 @@ router = APIRouter(
 async def get_organization(session: ReadSessionDep, principal: Reader):
     """The organization the calling key belongs to."""
     return await organization_service.get_organization(session, principal.org_id)
+
+
+@router.patch("", response_model=OrganizationRead, responses=responses(*WITH_BODY))
+async def update_organization(data: OrganizationUpdate, session: SessionDep, principal: Admin):
+    """Change the organization's settings (admin keys only). `tiers` sets the follower
+    boundaries of creator tiers, a preset or the organization's own; every account is re-tiered
+    at once (docs/metrics.md, "Tiers")."""
+    return await organization_service.update_organization(session, principal.org_id, data)

@@ -3,12 +3,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
-from shared.models import AccountSnapshot, Creator, CreatorAccount
+from shared.metrics.tiers import Tier
+from shared.models import AccountSnapshot, Creator, CreatorAccount, Post
 from shared.models.creator_account import handle_key
 from shared.models.status import SyncStatus
 
@@ -140,6 +141,41 @@ class AccountRepository(OrgRepository[CreatorAccount]):
                 engagement_rate=select(totals.c.engagement_rate).scalar_subquery(),
             )
         )
+
+    async def recent_post_counts(
+        self, account_id: UUID, published_before: datetime, limit: int
+    ) -> Sequence[Row]:
+        """The latest counts and followers_at_post of the account's `limit` most recent posts
+        published before `published_before` whose engagement rate is defined (followers known
+        and above 0, at least one of the four counts reported)."""
+        statement = (
+            select(Post.likes, Post.comments, Post.shares, Post.saves, Post.followers_at_post)
+            .where(
+                Post.org_id == self.org_id,
+                Post.account_id == account_id,
+                Post.published_at < published_before,
+                Post.followers_at_post > 0,
+                or_(*(column.is_not(None) for column in _ENGAGEMENT_COUNTS)),
+            )
+            .order_by(Post.published_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def retier(self, boundaries: list[tuple[Tier, int]]) -> None:
+        """Every account's tier again, after the organization changed its boundaries."""
+        tier = case(
+            *((CreatorAccount.followers >= lower, str(name)) for name, lower in boundaries),
+            else_=str(Tier.emerging),
+        )
+        await self.session.execute(
+            self.update()
+            .values(tier=case((CreatorAccount.followers.is_(None), None), else_=tier))
+            .execution_options(synchronize_session=False)
+        )
+
+
+_ENGAGEMENT_COUNTS = (Post.likes, Post.comments, Post.shares, Post.saves)
 
 
 def _unchanged(credential_key: str | None) -> tuple[ColumnElement[bool], ...]:

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import jobs as job_names
 from shared.config import Settings
 from shared.crypto import CredentialsError, decrypt_credentials
+from shared.domain.account import metrics as account_metrics
 from shared.domain.account.repository import AccountRepository, due_accounts
 from shared.domain.post import capture
 from shared.domain.post.repository import PostRepository
 from shared.jobs import JobPayload, JobQueue
-from shared.metrics.tiers import tier_for
 from shared.models import CreatorAccount
 from shared.models.status import SyncStatus
 from shared.platforms.base import (
@@ -144,13 +144,14 @@ async def record_stats(
     )
     _apply(account, stats, now, settings)
     await session.flush()
-    await repository.refresh_creator_totals(account.creator_id)
     # Resolve first: a URL-tracked post then holds its API id before capture inserts that id,
     # so capture's insert is a no-op instead of a second row for the same post; and a post it
     # absorbs brings its own followers_at_post before today's count fills the ones missing.
     if listed is not None:
         await capture.resolve_pending(session, account, listed, now=now)
     await PostRepository(session, org_id).fill_followers_at_post(account.id, stats.followers)
+    # Tier, engagement rate and the creator's totals, once followers_at_post is filled.
+    await account_metrics.recompute(session, account, now=now)
     if listed is None:
         return 0
     return len(await capture.capture(session, account, listed, now=now))
@@ -161,7 +162,6 @@ def _apply(account: CreatorAccount, stats: AccountStats, now: datetime, settings
     account.followers = stats.followers
     account.following = stats.following
     account.posts_count = stats.posts_count
-    account.tier = tier_for(stats.followers)
     account.sync_status = SyncStatus.ok
     account.sync_error = None
     account.last_synced_at = now

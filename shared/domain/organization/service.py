@@ -7,8 +7,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.organization.repository import ApiKeyRepository, OrganizationRepository
-from shared.domain.organization.schemas import Principal, Scope
+from shared.domain.organization.schemas import OrganizationUpdate, Principal, Scope
 from shared.errors import Invalid, NotFound, Unauthorized
+from shared.metrics.tiers import Tier, boundaries_from
 from shared.models import ApiKey, Organization
 
 KEY_PREFIX = "sway_"
@@ -38,6 +39,28 @@ async def get_organization(session: AsyncSession, org_id: UUID) -> Organization:
     if organization is None:
         raise NotFound(f"organization {org_id} not found")
     return organization
+
+
+async def update_organization(
+    session: AsyncSession, org_id: UUID, data: OrganizationUpdate
+) -> Organization:
+    """Change the organization's settings; new tier boundaries re-tier every account at once."""
+    # Imported here: the account domain reads tier boundaries from this module.
+    from shared.domain.account import metrics as account_metrics
+
+    organization = await get_organization(session, org_id)
+    if data.tiers is not None:
+        tiers = data.tiers.model_dump(mode="json", exclude_none=True)
+        # A new dict, so the JSONB column is seen as changed.
+        organization.settings = {**(organization.settings or {}), "tiers": tiers}
+        await session.flush()
+        await account_metrics.retier(session, org_id, boundaries_from(tiers))
+    return organization
+
+
+async def tier_boundaries(session: AsyncSession, org_id: UUID) -> list[tuple[Tier, int]]:
+    organization = await get_organization(session, org_id)
+    return boundaries_from((organization.settings or {}).get("tiers"))
 
 
 async def create_api_key(
