@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # KPI recomputation is debounced to at most one job per campaign per window.
     kpi_debounce_s: int = Field(60, ge=1)
     worker_max_jobs: int = Field(20, ge=1)
+    # A deliverable past due and not published is `late`; this long after that, `missed`.
+    deliverable_grace_s: int = Field(3 * 24 * 3600, ge=0)
 
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot

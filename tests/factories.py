@@ -111,3 +111,36 @@ async def create_post(session: AsyncSession, account: CreatorAccount, **override
     session.add(post)
     await session.commit()
     return post
+
+
+async def create_collaboration(
+    session: AsyncSession, org_id: UUID, campaign_id: UUID, creator_id: UUID, **overrides: Any
+):
+    from shared.models import Collaboration
+
+    fields = {"stage": "prospect"} | overrides
+    collaboration = Collaboration(
+        org_id=org_id, campaign_id=campaign_id, creator_id=creator_id, **fields
+    )
+    session.add(collaboration)
+    await session.commit()
+    return collaboration
+
+
+async def create_deliverable(session: AsyncSession, collaboration, **overrides: Any):
+    from shared.models import Deliverable
+
+    fields = {
+        "platform": "demo",
+        "kind": "post",
+        "hashtags": [],
+        "mentions": [],
+        "disclosure": True,
+        "status": "pending",
+    } | overrides
+    deliverable = Deliverable(
+        org_id=collaboration.org_id, collaboration_id=collaboration.id, **fields
+    )
+    session.add(deliverable)
+    await session.commit()
+    return deliverable

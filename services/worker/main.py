@@ -5,7 +5,7 @@ from arq.connections import RedisSettings
 from arq.worker import func
 
 from services.worker import context
-from services.worker.jobs import accounts, campaigns, posts
+from services.worker.jobs import accounts, campaigns, deliverables, posts
 from shared import jobs
 from shared.config import get_settings
 
@@ -38,6 +38,13 @@ class WorkerSettings:
             posts.schedule_post_refreshes,
             name="post.schedule",
             second=set(range(0, 60, 10)),
+            run_at_startup=True,
+        ),
+        # Once a minute: deliverables follow their posts and turn late, then missed.
+        cron(
+            deliverables.mark_overdue_deliverables,
+            name="deliverable.mark_overdue",
+            second=30,
             run_at_startup=True,
         ),
     ]

@@ -4,8 +4,11 @@ from shared.models.account_snapshot import AccountSnapshot
 from shared.models.api_key import ApiKey
 from shared.models.campaign import Campaign
 from shared.models.campaign_goal import CampaignGoal
+from shared.models.collaboration import Collaboration
+from shared.models.collaboration_stage_change import CollaborationStageChange
 from shared.models.creator import Creator
 from shared.models.creator_account import CreatorAccount
+from shared.models.deliverable import Deliverable
 from shared.models.organization import Organization
 from shared.models.post import Post
 from shared.models.post_snapshot import PostSnapshot
@@ -15,8 +18,11 @@ __all__ = [
     "ApiKey",
     "Campaign",
     "CampaignGoal",
+    "Collaboration",
+    "CollaborationStageChange",
     "Creator",
     "CreatorAccount",
+    "Deliverable",
     "Organization",
     "Post",
     "PostSnapshot",

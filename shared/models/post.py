@@ -30,6 +30,13 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
         # Leases that ran out (a killed job) are found here and released.
         Index("ix_post_lease", "lease_until", postgresql_where=text("lease_until IS NOT NULL")),
         Index("ix_post_campaign_id_created_at", "campaign_id", "created_at", "id"),
+        # A deliverable is fulfilled by one post.
+        Index(
+            "uq_post_deliverable_id",
+            "deliverable_id",
+            unique=True,
+            postgresql_where=text("deliverable_id IS NOT NULL"),
+        ),
     )
 
     account_id: Mapped[UUID] = mapped_column(
@@ -37,6 +44,10 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     )
     creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
     campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    # The deliverable this post fulfils (same organization: checked where it is set).
+    deliverable_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("deliverable.id", ondelete="SET NULL")
+    )
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)

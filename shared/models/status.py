@@ -1,5 +1,6 @@
-"""The states a post and an account can be in: one enum each, used by the models, the schemas and
-the SQL, so a new state cannot be half added."""
+"""The states a post, an account, a collaboration and a deliverable can be in (and how a
+collaboration pays): one enum each, used by the models, the schemas and the SQL, so a new state
+cannot be half added."""
 
 from enum import StrEnum
 
@@ -22,3 +23,34 @@ class SyncStatus(StrEnum):
     config_error = "config_error"  # a Sway setting is missing or refused; retried by itself
     error = "error"  # anything else; `sync_error` says what, retried on the usual interval
     archived = "archived"  # its creator is archived: no more syncs
+
+
+class CollaborationStage(StrEnum):
+    """The pipeline, in order; `declined` leaves it from any stage before `published`
+    (shared/domain/collaboration/stages.py holds the moves)."""
+
+    prospect = "prospect"
+    contacted = "contacted"
+    negotiating = "negotiating"
+    contracted = "contracted"
+    content_submitted = "content_submitted"
+    approved = "approved"
+    published = "published"
+    completed = "completed"
+    declined = "declined"
+
+
+class CompensationModel(StrEnum):
+    flat_fee = "flat_fee"  # fee
+    product = "product"  # product_value
+    commission = "commission"  # commission_rate × attributed revenue
+    hybrid = "hybrid"  # two or more of the above
+
+
+class DeliverableStatus(StrEnum):
+    pending = "pending"  # not yet delivered
+    submitted = "submitted"  # a draft is in
+    approved = "approved"  # the draft is approved
+    published = "published"  # its linked post is tracked
+    late = "late"  # past due and not published
+    missed = "missed"  # past due plus the grace period (SWAY_DELIVERABLE_GRACE_S), not published

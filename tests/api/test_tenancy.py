@@ -10,8 +10,11 @@ from shared.models import (
     AccountSnapshot,
     ApiKey,
     Campaign,
+    Collaboration,
+    CollaborationStageChange,
     Creator,
     CreatorAccount,
+    Deliverable,
     Post,
     PostSnapshot,
 )
@@ -20,7 +23,9 @@ from tests.factories import (
     create_account,
     create_account_snapshot,
     create_campaign,
+    create_collaboration,
     create_creator,
+    create_deliverable,
     create_post,
     create_tenant,
     utc,
@@ -49,6 +54,14 @@ BY_ID = [
     ("GET", "/v1/posts/{post}", None),
     ("GET", "/v1/posts/{post}/snapshots", None),
     ("POST", "/v1/posts/{post}/refresh", None),
+    ("POST", "/v1/campaigns/{campaign}/collaborations", {"creator_id": "{creator}"}),
+    ("GET", "/v1/campaigns/{campaign}/collaborations", None),
+    ("GET", "/v1/collaborations/{collaboration}", None),
+    ("PATCH", "/v1/collaborations/{collaboration}", {"stage": "contacted"}),
+    ("POST", "/v1/collaborations/{collaboration}/deliverables", {"platform": "x", "kind": "tweet"}),
+    ("GET", "/v1/collaborations/{collaboration}/deliverables", None),
+    ("GET", "/v1/deliverables/{deliverable}", None),
+    ("PATCH", "/v1/deliverables/{deliverable}", {"status": "submitted"}),
 ]
 LISTS = ["/v1/creators", "/v1/campaigns", "/v1/api-keys", "/v1/organization"]
 CREATES = [
@@ -68,6 +81,11 @@ async def world(session):
     await create_account_snapshot(session, account, utc(2026, 11, 1), 100)
     campaign = await create_campaign(session, a.org_id, name="A's campaign")
     post = await create_post(session, account, campaign_id=campaign.id)
+    # Its own collaboration is on another campaign, so the intruder's POST above for
+    # {campaign} and {creator} is the owner's first.
+    elsewhere = await create_campaign(session, a.org_id, name="A's other campaign")
+    collaboration = await create_collaboration(session, a.org_id, elsewhere.id, creator.id)
+    deliverable = await create_deliverable(session, collaboration)
     key = await session.scalar(
         select(ApiKey).where(ApiKey.org_id == a.org_id, ApiKey.name == "read")
     )
@@ -77,6 +95,8 @@ async def world(session):
         "campaign": campaign.id,
         "key": key.id,
         "post": post.id,
+        "collaboration": collaboration.id,
+        "deliverable": deliverable.id,
     }
     return a, b, ids
 
@@ -84,7 +104,9 @@ async def world(session):
 async def _state_of(session, org_id):
     """Everything organization A owns, as comparable tuples."""
     rows = []
-    for model in (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot):
+    models = (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot)
+    models += (Collaboration, CollaborationStageChange, Deliverable)
+    for model in models:
         for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
             await session.refresh(obj)
             columns = model.__table__.columns.keys()
@@ -100,6 +122,8 @@ class TestTenancy:
         a, b, ids = world
         before = await _state_of(session, a.org_id)
         url = path.format(**ids)
+        if body:  # ids in a body, e.g. a collaboration's creator_id
+            body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
         foreign = await client.request(method, url, json=body, headers=bearer(b.admin))
         assert foreign.status_code == 404, foreign.text
         # Same body as an id that exists nowhere: no existence leak.
@@ -166,7 +190,9 @@ class TestTenancy:
                 .replace("{account}", "{id}")
                 .replace("{campaign}", "{id}")
                 .replace("{key}", "{id}")
-                .replace("{post}", "{id}"),
+                .replace("{post}", "{id}")
+                .replace("{collaboration}", "{id}")
+                .replace("{deliverable}", "{id}"),
             )
             for m, p, _ in BY_ID + CREATES
         } | {("GET", p) for p in LISTS}

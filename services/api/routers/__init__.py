@@ -2,6 +2,7 @@ from services.api.routers import (
     accounts,
     api_keys,
     campaigns,
+    collaborations,
     creators,
     health,
     organization,
@@ -18,4 +19,5 @@ ROUTERS = [
     api_keys.router,
     organization.router,
     posts.router,
+    collaborations.router,
 ]

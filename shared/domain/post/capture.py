@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.campaign.repository import CampaignRepository
+from shared.domain.deliverable import linking as deliverable_linking
 from shared.domain.post import disclosure
 from shared.domain.post.repository import PostRepository
 from shared.models import Campaign, CreatorAccount
@@ -47,7 +48,10 @@ async def capture(
         campaign = matching_campaign(campaigns, info)
         if campaign is not None:
             rows.append(await _row(session, account, campaign, info, now))
-    return await PostRepository(session, account.org_id).insert_captured(rows)
+    captured = await PostRepository(session, account.org_id).insert_captured(rows)
+    # A captured post may be a collaboration's deliverable: link it (deliverable/linking.py).
+    await deliverable_linking.link_captured(session, account.org_id, captured)
+    return captured
 
 
 async def _row(
