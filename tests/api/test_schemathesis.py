@@ -42,7 +42,11 @@ def before_call(context, case, kwargs):
 # nothing else: rules across fields or items of one body (an end date before the start date, one
 # KPI targeted twice), and post URLs, whose 422 depends on whether the URL is one Sway recognizes
 # and names an account of the organization.
-CROSS_FIELD_RULES = ("ends_on is before starts_on", "appears more than once")
+CROSS_FIELD_RULES = (
+    "ends_on is before starts_on",
+    "appears more than once",
+    "must rise with the tier",
+)
 
 
 @schemathesis.hook
