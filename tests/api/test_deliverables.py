@@ -77,6 +77,31 @@ class TestCreateDeliverable:
         )
         assert [d["id"] for d in response.json()["items"]] == [str(late.id)]
 
+    async def test_links_a_post_already_tracked_that_fulfils_it(self, client, session):
+        tenant, account, campaign, collaboration = await _setup(session)
+        await create_post(session, account, campaign_id=campaign.id, caption="no tag")
+        tagged = await create_post(
+            session,
+            account,
+            campaign_id=campaign.id,
+            external_id="ada.brews-2",
+            caption="#AutumnRoast is here",
+        )
+        response = await client.post(
+            f"/v1/collaborations/{collaboration.id}/deliverables",
+            json={
+                "platform": "demo",
+                "kind": "post",
+                "requirements": {"hashtags": ["autumnroast"]},
+            },
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 201, response.text
+        assert (response.json()["post_id"], response.json()["status"]) == (
+            str(tagged.id),
+            "published",
+        )
+
 
 class TestUpdateDeliverable:
     async def test_status_takes_only_what_a_person_sets(self, client, session):

@@ -142,3 +142,25 @@ class TestCaptureLinksDeliverables:
         assert posts["Full00001"].deliverable_id == wanted.id
         assert posts["Partial01"].deliverable_id is None
         assert await _statuses(session, wanted) == ["published"]
+
+    async def test_a_deliverables_requirements_capture_for_a_campaign_without_tags(self, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
+        quiet = await create_campaign(session, tenant.org_id, name="No tags", status="active")
+        collaboration = await create_collaboration(session, tenant.org_id, quiet.id, creator.id)
+        wanted = await create_deliverable(
+            session, collaboration, platform="instagram", hashtags=["adaxacme"]
+        )
+        await create_deliverable(session, collaboration, platform="instagram")  # no requirement
+        listed = [
+            PostInfo("Wanted001", None, "post", "Morning! #AdaXAcme", utc(2026, 12, 9)),
+            PostInfo("Unrelated", None, "post", "just coffee", utc(2026, 12, 9)),
+        ]
+        await capture.capture(session, account, listed, now=NOW)
+        posts = (await session.scalars(select(Post).where(Post.org_id == tenant.org_id))).all()
+        assert [(p.external_id, p.campaign_id, p.deliverable_id) for p in posts] == [
+            ("Wanted001", quiet.id, wanted.id)
+        ]

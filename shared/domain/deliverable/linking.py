@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.domain.deliverable.repository import DeliverableRepository
 from shared.domain.post import disclosure
 from shared.errors import Conflict, Invalid
-from shared.models import Collaboration, Deliverable, Post
+from shared.models import Campaign, Collaboration, Deliverable, Post
 from shared.models.status import CollaborationStage, DeliverableStatus, PostStatus
 
 
@@ -51,6 +51,36 @@ async def link_matching(session: AsyncSession, org_id: UUID, posts: Sequence[Pos
             continue
         linked += 1
     return linked
+
+
+async def link_existing(
+    session: AsyncSession, org_id: UUID, deliverable: Deliverable, collaboration: Collaboration
+) -> bool:
+    """A new deliverable that a post already tracked for the campaign fulfils (the earliest
+    published that meets the requirements and fulfils no other) is linked to it at once."""
+    posts = await DeliverableRepository(session, org_id).unlinked_posts(
+        collaboration.campaign_id, collaboration.creator_id, deliverable.platform
+    )
+    match = next((p for p in posts if requirements_met(deliverable, p.caption)), None)
+    if match is None:
+        return False
+    _attach(match, deliverable)
+    await session.flush()
+    return True
+
+
+async def wanted(session: AsyncSession, account) -> Sequence[tuple[Deliverable, Campaign]]:
+    """For content capture: the deliverables an account's new posts may fulfil, with their
+    campaigns, so a post is captured for a deliverable even when its campaign names no hashtags."""
+    return await DeliverableRepository(session, account.org_id).wanted_on_active_campaigns(
+        account.creator_id, account.platform
+    )
+
+
+def campaign_wanting(
+    candidates: Sequence[tuple[Deliverable, Campaign]], caption: str | None
+) -> Campaign | None:
+    return next((c for d, c in candidates if requirements_met(d, caption)), None)
 
 
 async def link_captured(session: AsyncSession, org_id: UUID, post_ids: Sequence[UUID]) -> int:

@@ -2,12 +2,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
+from shared.domain.campaign.schemas import CampaignStatus
 from shared.domain.deliverable.schemas import DeliverableFilters
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
-from shared.models import Collaboration, Deliverable, Post
+from shared.models import Campaign, Collaboration, Deliverable, Post
 from shared.models.status import CollaborationStage, DeliverableStatus, PostStatus
 
 NEWEST_FIRST = SortKey(Deliverable.created_at, descending=True, parse=parse_datetime)
@@ -63,6 +64,45 @@ class DeliverableRepository(OrgRepository[Deliverable]):
             .order_by(Deliverable.due_at.asc().nulls_last(), Deliverable.created_at, Deliverable.id)
         )
         return await self.scalars(statement)
+
+    async def wanted_on_active_campaigns(
+        self, creator_id: UUID, platform: str
+    ) -> Sequence[tuple[Deliverable, Campaign]]:
+        """The creator's open deliverables on this platform that require a hashtag or mention,
+        on active campaigns, soonest due first: what content capture looks for."""
+        statement = (
+            select(Deliverable, Campaign)
+            .join(Collaboration, Collaboration.id == Deliverable.collaboration_id)
+            .join(Campaign, Campaign.id == Collaboration.campaign_id)
+            .where(
+                Deliverable.org_id == self.org_id,
+                Collaboration.creator_id == creator_id,
+                Collaboration.stage != CollaborationStage.declined,
+                Campaign.status == CampaignStatus.active,
+                Deliverable.platform == platform,
+                Deliverable.status != DeliverableStatus.published,
+                or_(Deliverable.hashtags != [], Deliverable.mentions != []),
+                ~_LINKED_POST,
+            )
+            .order_by(Deliverable.due_at.asc().nulls_last(), Deliverable.created_at, Deliverable.id)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(statement)]
+
+    async def unlinked_posts(
+        self, campaign_id: UUID, creator_id: UUID, platform: str
+    ) -> Sequence[Post]:
+        statement = (
+            select(Post)
+            .where(
+                Post.org_id == self.org_id,
+                Post.campaign_id == campaign_id,
+                Post.creator_id == creator_id,
+                Post.platform == platform,
+                Post.deliverable_id.is_(None),
+            )
+            .order_by(Post.published_at.asc().nulls_last(), Post.created_at, Post.id)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def post(self, post_id: UUID) -> Post | None:
         return await self.session.scalar(

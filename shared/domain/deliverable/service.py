@@ -39,6 +39,7 @@ async def create(
         )
     )
     await repository.flush()
+    await linking.link_existing(session, org_id, deliverable, collaboration)
     return await get(session, org_id, deliverable.id)
 
 

@@ -1,5 +1,6 @@
 """Content capture: an account sync lists the creator's recent posts; those that carry an
-active campaign's hashtags or mentions are attached to it, so nobody has to paste URLs. The same
+active campaign's hashtags or mentions, or all the hashtags and mentions one of the creator's
+deliverables requires, are attached to the campaign, so nobody has to paste URLs. The same
 listing resolves posts tracked by a URL whose id the platform's API does not take."""
 
 from datetime import date, datetime, timedelta
@@ -43,9 +44,11 @@ async def capture(
 ) -> list[UUID]:
     """Attach matching posts to their campaign; returns the ids of newly tracked posts."""
     campaigns = await CampaignRepository(session, account.org_id).capturing(account.platform)
+    wanted = await deliverable_linking.wanted(session, account)
     rows = []
     for info in posts:
         campaign = matching_campaign(campaigns, info)
+        campaign = campaign or deliverable_linking.campaign_wanting(wanted, info.caption)
         if campaign is not None:
             rows.append(await _row(session, account, campaign, info, now))
     captured = await PostRepository(session, account.org_id).insert_captured(rows)
