@@ -162,7 +162,7 @@ class TestUpdateDeliverable:
             await create_account(session, foreign_tenant.org_id, foreign_creator.id),
             campaign_id=None,
         )
-        for post in (elsewhere, not_theirs, wrong_platform, foreign):
+        for post in (elsewhere, not_theirs, wrong_platform):
             response = await client.patch(
                 f"/v1/deliverables/{deliverable.id}",
                 json={"post_id": str(post.id)},
@@ -170,6 +170,13 @@ class TestUpdateDeliverable:
             )
             assert response.status_code == 422, response.text
             assert response.json()["errors"][0]["loc"] == ["body", "post_id"]
+        # Another organization's post is one that does not exist here: 404, as for every id.
+        response = await client.patch(
+            f"/v1/deliverables/{deliverable.id}",
+            json={"post_id": str(foreign.id)},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 404, response.text
         linked = await session.scalar(select(Post.id).where(Post.deliverable_id.is_not(None)))
         assert linked is None
 
@@ -192,28 +199,36 @@ class TestTrackPostForDeliverable:
         await session.refresh(deliverable)
         assert deliverable.status == "published"
 
-    async def test_deliverable_of_another_campaign_or_org_is_422(self, client, session):
+    async def test_deliverable_of_another_campaign_is_422(self, client, session):
         tenant, account, campaign, collaboration = await _setup(session)
         other = await create_campaign(session, tenant.org_id, name="Other")
         deliverable = await create_deliverable(session, collaboration)
-        foreign_tenant = await create_tenant(session, "Other org")
-        for campaign_id, deliverable_id in (
-            (other.id, deliverable.id),
-            (campaign.id, "0190f000-0000-7000-8000-000000000000"),
-        ):
-            response = await client.post(
-                f"/v1/campaigns/{campaign_id}/posts",
-                json={
-                    "account_id": str(account.id),
-                    "external_id": "ada.brews-9",
-                    "deliverable_id": str(deliverable_id),
-                },
-                headers=bearer(tenant.write),
-            )
-            assert response.status_code == 422, response.text
-            assert response.json()["errors"][0]["loc"] == ["body", "deliverable_id"]
+        response = await client.post(
+            f"/v1/campaigns/{other.id}/posts",
+            json={
+                "account_id": str(account.id),
+                "external_id": "ada.brews-9",
+                "deliverable_id": str(deliverable.id),
+            },
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", "deliverable_id"]
         assert await session.scalar(select(Post.id)) is None
-        assert foreign_tenant  # the other org's own ids are covered by the tenancy suite
+
+    async def test_unknown_deliverable_is_404_like_every_id(self, client, session):
+        tenant, account, campaign, _ = await _setup(session)
+        response = await client.post(
+            f"/v1/campaigns/{campaign.id}/posts",
+            json={
+                "account_id": str(account.id),
+                "external_id": "ada.brews-9",
+                "deliverable_id": "0190f000-0000-7000-8000-000000000000",
+            },
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 404, response.text
+        assert await session.scalar(select(Post.id)) is None
 
     async def test_matching_post_links_itself_to_the_soonest_due(self, client, session):
         tenant, account, campaign, collaboration = await _setup(session)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.deliverable.repository import DeliverableRepository
 from shared.domain.post import disclosure
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Invalid, NotFound
 from shared.models import Campaign, Collaboration, Deliverable, Post
 from shared.models.status import CollaborationStage, DeliverableStatus, PostStatus
 
@@ -99,7 +99,8 @@ async def on_tracked(
     found = await DeliverableRepository(session, org_id).with_collaboration(deliverable_id)
     loc = ("body", "deliverable_id")
     if found is None:
-        raise Invalid.field(loc, f"no deliverable {deliverable_id} in this organization")
+        # An id that does not exist, or is another organization's: 404, as for every id.
+        raise NotFound(f"deliverable {deliverable_id} not found")
     await link(session, post, *found, loc=loc)
 
 

@@ -12,7 +12,7 @@ from shared.domain.deliverable.schemas import (
     DeliverableUpdate,
 )
 from shared.domain.pagination import Page, page_of
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.models import Deliverable
 from shared.models.status import CollaborationStage, DeliverableStatus
 
@@ -103,7 +103,7 @@ async def _relink(
     repository = DeliverableRepository(session, org_id)
     post = await repository.post(post_id)
     if post is None:
-        raise Invalid.field(("body", "post_id"), f"no post {post_id} in this organization")
+        raise NotFound(f"post {post_id} not found")
     found = await repository.with_collaboration(deliverable.id)
     assert found is not None
     await linking.link(session, post, *found, loc=("body", "post_id"))
