@@ -88,7 +88,10 @@ Email = Annotated[
 
 
 def _iso_date(value: Any) -> Any:
-    # pydantic alone would also take a number, or digits, as a Unix timestamp.
+    # pydantic alone would also take a number, or digits, as a Unix timestamp. A `date` comes
+    # from Python callers (the demo seed), never from JSON.
+    if isinstance(value, date):
+        return value
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError("a date is YYYY-MM-DD")
     return value
