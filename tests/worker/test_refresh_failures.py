@@ -249,3 +249,40 @@ class TestDetailsArrive:
         assert post.followers_at_post == 1_500
         # Ten days old: refreshed daily, not hourly.
         assert post.next_refresh_at - post.last_refreshed_at == timedelta(days=1)
+
+    async def test_a_caption_that_arrives_links_the_post_to_its_deliverable(
+        self, worker_ctx, session, account
+    ):
+        from tests.factories import (
+            create_campaign,
+            create_collaboration,
+            create_deliverable,
+            create_post,
+        )
+
+        campaign = await create_campaign(session, account.org_id, status="active")
+        collaboration = await create_collaboration(
+            session, account.org_id, campaign.id, account.creator_id, stage="contracted"
+        )
+        deliverable = await create_deliverable(
+            session, collaboration, platform="x", kind="tweet", hashtags=["autumnroast"]
+        )
+        post = await create_post(
+            session,
+            account,
+            external_id="1364275610764201984",
+            campaign_id=campaign.id,
+            next_refresh_at=datetime.now(UTC) - timedelta(minutes=1),
+        )
+        details = PostDetails(
+            kind="tweet",
+            caption="Roasting season #ad #autumnroast",
+            published_at=datetime.now(UTC) - timedelta(hours=2),
+        )
+        scripted(worker_ctx, {"1364275610764201984": PostStats(likes=5, details=details)})
+        [batch] = await schedule(worker_ctx, session)
+        assert await run_batch(worker_ctx, batch) == "refreshed 1, gone 0"
+        await session.refresh(post)
+        await session.refresh(deliverable)
+        assert post.deliverable_id == deliverable.id
+        assert deliverable.status == "published"

@@ -20,6 +20,7 @@ from shared import jobs as job_names
 from shared.budget import limit_for
 from shared.config import Settings
 from shared.crypto import decrypt_credentials
+from shared.domain.deliverable import linking as deliverable_linking
 from shared.domain.post import disclosure
 from shared.domain.post.cadence import next_refresh_at
 from shared.domain.post.ingest_repository import (
@@ -184,6 +185,8 @@ async def record_batch(
         await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
     if learned := [row for row in learned if row["id"] in held]:
         await repository.learn_details(learned)
+        # Now that its caption is known, a post tracked by id can fulfil a deliverable.
+        await deliverable_linking.link_captured(session, batch.org_id, [r["id"] for r in learned])
     gone = await repository.mark_missing(batch.lease_until, missing)
     errors = await repository.mark_error(batch.lease_until, refused)
     campaigns = {post.campaign_id for post in posts}
