@@ -16,8 +16,6 @@ from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Invalid, NotFound
 from shared.models import Campaign, CampaignGoal
 
-NULLABLE = {"starts_on", "ends_on", "budget", "brief"}
-
 
 def _goal_rows(goals: list[Goal]) -> list[CampaignGoal]:
     return [CampaignGoal(metric=g.metric, target=g.target, direction=g.direction) for g in goals]
@@ -56,10 +54,8 @@ async def update(
     session: AsyncSession, org_id: UUID, campaign_id: UUID, data: CampaignUpdate
 ) -> Campaign:
     campaign = await get(session, org_id, campaign_id)
+    # CampaignUpdate refuses null for every field but the dates, budget and brief.
     changes = data.model_dump(exclude_unset=True, exclude={"goals"})
-    for field, value in changes.items():
-        if value is None and field not in NULLABLE:
-            raise Invalid.field(("body", field), f"{field} cannot be null")
     starts_on = changes.get("starts_on", campaign.starts_on)
     ends_on = changes.get("ends_on", campaign.ends_on)
     if starts_on and ends_on and ends_on < starts_on:

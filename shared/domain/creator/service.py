@@ -10,7 +10,7 @@ from shared.domain.creator.repository import CreatorReads, CreatorRepository, so
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import lifecycle as post_lifecycle
-from shared.errors import Invalid, NotFound
+from shared.errors import NotFound
 from shared.models import Creator
 
 
@@ -57,9 +57,8 @@ async def update(
     session: AsyncSession, org_id: UUID, creator_id: UUID, data: CreatorUpdate
 ) -> Creator:
     creator = await get(session, org_id, creator_id)
+    # CreatorUpdate refuses null for name, niches and tags: what is sent here is a value.
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise Invalid.field(("body", "name"), "name cannot be null")
     for field in ("niches", "tags"):
         if field in changes:
             changes[field] = _normalized(changes[field]) or []
