@@ -33,6 +33,8 @@ class Campaign(IdMixin, OrgMixin, TimestampMixin, Base):
     mentions: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     platforms: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     brief: Mapped[str | None] = mapped_column(Text)
+    # Every post of the campaign must disclose, paid or not (a paid collaboration always must).
+    disclosure_required: Mapped[bool] = mapped_column(default=False, server_default="false")
     archived_at: Mapped[datetime | None]
 
     goals: Mapped[list["CampaignGoal"]] = relationship(

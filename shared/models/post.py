@@ -61,6 +61,15 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     missing_count: Mapped[int] = mapped_column(SmallInteger, default=0)
     disclosure: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     followers_at_post: Mapped[int | None] = mapped_column(BigInteger)
+    # Age-normalized engagements (METRICS.md): the engagements of the snapshot nearest to
+    # published_at + 24 h / 7 d / 30 d within 10 % of that age, and when that snapshot was taken,
+    # kept up to date by each batch write so KPIs never read snapshot history.
+    engagements_24h: Mapped[int | None] = mapped_column(BigInteger)
+    engagements_24h_at: Mapped[datetime | None]
+    engagements_7d: Mapped[int | None] = mapped_column(BigInteger)
+    engagements_7d_at: Mapped[datetime | None]
+    engagements_30d: Mapped[int | None] = mapped_column(BigInteger)
+    engagements_30d_at: Mapped[datetime | None]
     # How it was attached: api | url | capture
     source: Mapped[str] = mapped_column(String(10), default="api")
 
