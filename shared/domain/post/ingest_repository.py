@@ -102,8 +102,63 @@ SELECT :org, :captured_at, u.* FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}) AS u
 ON CONFLICT DO NOTHING
 """)
 
+# Age-normalized engagements (METRICS.md): for each age, the engagements of the snapshot nearest
+# to published_at + age, within a tenth of the age either side. Kept on the post, so the KPIs sum
+# them without reading snapshot history.
+AGES = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+AGE_TOLERANCE = 0.1
+
+
+def _engagements(row: str) -> str:
+    parts = [f"{row}.{name}" for name in ("likes", "comments", "shares", "saves")]
+    return (
+        f"CASE WHEN {' AND '.join(f'{p} IS NULL' for p in parts)} THEN NULL"
+        f" ELSE {' + '.join(f'coalesce({p}, 0)' for p in parts)} END"
+    )
+
+
+def _distance(at: str, seconds: int) -> str:
+    return f"abs(extract(epoch FROM {at} - (post.published_at + interval '{seconds} seconds')))"
+
+
+def _nearer_age(age: str, seconds: int) -> str:
+    """SET clauses that take this refresh for `age` when it is within tolerance and nearer to
+    the age than the snapshot kept so far."""
+    at = "CAST(:at AS timestamptz)"
+    nearer = (
+        f"post.published_at IS NOT NULL AND {_distance(at, seconds)} <= {seconds * AGE_TOLERANCE}"
+        f" AND (post.engagements_{age}_at IS NULL"
+        f" OR {_distance(at, seconds)} < {_distance(f'post.engagements_{age}_at', seconds)})"
+    )
+    return (
+        f"engagements_{age} = CASE WHEN {nearer} THEN {_engagements('u')}"
+        f" ELSE post.engagements_{age} END,"
+        f" engagements_{age}_at = CASE WHEN {nearer} THEN {at} ELSE post.engagements_{age}_at END"
+    )
+
+
+def _age_from_history(age: str, seconds: int) -> str:
+    window = seconds * AGE_TOLERANCE
+    target = f"post.published_at + interval '{seconds} seconds'"
+    return f"""(engagements_{age}, engagements_{age}_at) = (
+        SELECT {_engagements("s")}, s.captured_at FROM post_snapshot s
+        WHERE s.post_id = post.id
+          AND s.captured_at BETWEEN {target} - interval '{window} seconds'
+                                AND {target} + interval '{window} seconds'
+        ORDER BY abs(extract(epoch FROM s.captured_at - ({target}))), s.captured_at
+        LIMIT 1)"""
+
+
+# For posts whose publish time was just learned, or whose history was just merged: the ages
+# from the snapshots already kept (no snapshot near an age leaves it null).
+AGES_FROM_HISTORY = text(f"""
+UPDATE post SET {", ".join(_age_from_history(age, seconds) for age, seconds in AGES.items())}
+WHERE post.org_id = :org AND post.id = ANY(CAST(:ids AS uuid[]))
+""")
+
 UPDATE_LATEST = text(f"""
 UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = :at,
+       {", ".join(_nearer_age(age, seconds) for age, seconds in AGES.items())},
        missing_count = 0, next_refresh_at = u.next_refresh_at, lease_until = NULL,
        status_detail = NULL, updated_at = now(),
        status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
@@ -215,6 +270,10 @@ async def claim_due_posts(
     return [ClaimedPost(*row) for row in rows]
 
 
+async def ages_from_history(session: AsyncSession, org_id: UUID, ids: Sequence[UUID]) -> None:
+    await session.execute(AGES_FROM_HISTORY, {"org": org_id, "ids": list(ids)})
+
+
 class IngestRepository:
     def __init__(self, session: AsyncSession, org_id: UUID) -> None:
         self.session = session
@@ -247,6 +306,7 @@ class IngestRepository:
     async def learn_details(self, rows: list[dict[str, Any]]) -> None:
         names = ("id", "published_at", "kind", "caption", "url", "disclosure")
         await self._run(LEARN_DETAILS, **_columns(rows, names))
+        await ages_from_history(self.session, self.org_id, [row["id"] for row in rows])
 
     async def mark_missing(self, lease: datetime, rows: list[dict[str, Any]]) -> list[UUID]:
         """Missing once: try again on the usual cadence. Missing twice in a row: gone.

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
+from shared.domain.post.ingest_repository import ages_from_history
 from shared.domain.repository import OrgRepository
 from shared.models import AccountSnapshot, Post, PostSnapshot
 from shared.models.post_snapshot import COUNTS
@@ -128,6 +129,8 @@ class PostRepository(OrgRepository[Post]):
         table = _resolutions(resolved)
         await self._absorb(table)
         await self.session.execute(_resolve(self.org_id, table, now))
+        # Their publish times and merged histories are new: so are their ages' engagements.
+        await ages_from_history(self.session, self.org_id, [post_id for post_id, _ in resolved])
         return len(resolved)
 
     async def _absorb(self, resolutions: Values) -> None:
