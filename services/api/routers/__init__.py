@@ -4,6 +4,7 @@ from services.api.routers import (
     campaigns,
     collaborations,
     creators,
+    emv,
     health,
     organization,
     posts,
@@ -18,6 +19,7 @@ ROUTERS = [
     campaigns.router,
     api_keys.router,
     organization.router,
+    emv.router,
     posts.router,
     collaborations.router,
 ]
