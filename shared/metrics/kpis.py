@@ -1,4 +1,5 @@
-"""The names of every campaign KPI in METRICS.md; campaign goals may target any of them."""
+"""The names of every campaign KPI in METRICS.md; campaign goals and the KPI timeseries may
+target any of them."""
 
 COUNTS = (
     "posts",
@@ -11,12 +12,34 @@ COUNTS = (
     "shares",
     "saves",
     "engagements",
+    "engagements_24h",
+    "engagements_7d",
+    "engagements_30d",
     "clicks",
     "conversions",
     "leads",
     "mentions",
 )
-RATES = ("engagement_rate", "engagement_rate_by_reach", "ctr", "roi", "roas", "disclosure_rate")
-MONEY = ("revenue", "cost", "cpe", "cpm", "cpv", "cpc", "cpa", "cpl", "emv")
+RATES = (
+    "engagement_rate",
+    "engagement_rate_by_reach",
+    "engagement_rate_by_views",
+    "engagement_rate_24h",
+    "engagement_rate_7d",
+    "engagement_rate_30d",
+    "ctr",
+    "roi",
+    "roas",
+    "disclosure_rate",
+    # Cost per unit: ratios, so unrounded like every ratio.
+    "cpe",
+    "cpm",
+    "cpv",
+    "cpc",
+    "cpa",
+    "cpl",
+)
+# Decimal strings with two places, in the campaign's currency.
+MONEY = ("revenue", "cost", "emv")
 
 KPI_NAMES: frozenset[str] = frozenset(COUNTS + RATES + MONEY)

@@ -11,6 +11,14 @@ from shared.domain.campaign.schemas import (
     CampaignRead,
     CampaignUpdate,
 )
+from shared.domain.kpi import service as kpi_service
+from shared.domain.kpi.schemas import (
+    CampaignKpis,
+    KpiSnapshotFilters,
+    KpiSnapshotRead,
+    Timeseries,
+    TimeseriesQuery,
+)
 from shared.domain.pagination import PageRead
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], responses=responses(*AUTHENTICATED))
@@ -48,3 +56,38 @@ async def update_campaign(
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
 async def archive_campaign(id: CampaignId, session: SessionDep, principal: Writer) -> None:
     await campaign_service.archive(session, principal.org_id, id)
+
+
+@router.get("/{id}/kpis", response_model=CampaignKpis, responses=responses(404))
+async def get_kpis(id: CampaignId, session: ReadSessionDep, principal: Reader):
+    """The campaign's KPIs from current data: totals, per creator and per platform, goal
+    progress and coverage, every figure as docs/metrics.md defines it."""
+    return await kpi_service.campaign_kpis(session, principal.org_id, id)
+
+
+@router.get("/{id}/kpis/timeseries", response_model=Timeseries, responses=responses(404, 422))
+async def get_kpi_timeseries(
+    id: CampaignId,
+    query: Annotated[TimeseriesQuery, Query()],
+    session: ReadSessionDep,
+    principal: Reader,
+):
+    """One KPI per hour or day: each point is the KPI as it stood at the end of its bucket,
+    from the KPI snapshots the worker stores; the bucket still running shows the KPI now."""
+    return await kpi_service.timeseries(session, principal.org_id, id, query)
+
+
+@router.get(
+    "/{id}/kpi-snapshots",
+    response_model=PageRead[KpiSnapshotRead],
+    responses=responses(404, 422),
+)
+async def list_kpi_snapshots(
+    id: CampaignId,
+    filters: Annotated[KpiSnapshotFilters, Query()],
+    session: ReadSessionDep,
+    principal: Reader,
+):
+    """The KPI snapshots the worker stored, newest first."""
+    page = await kpi_service.snapshot_page(session, principal.org_id, id, filters)
+    return PageRead(items=page.items, next_cursor=page.next_cursor)

@@ -1,18 +1,31 @@
 """Campaign KPI recomputation, debounced by the ingestion to one job per campaign per window."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
 from services.worker.context import WorkerContext
+from shared.db import unit_of_work
+from shared.domain.kpi import service as kpi_service
 from shared.domain.post.ingest import RecomputeKpis
+from shared.errors import NotFound
 
 log = structlog.get_logger()
 
 
 async def recompute_kpis(ctx: WorkerContext, payload: dict[str, Any]) -> str:
+    """Store a KPI snapshot of the campaign. Running twice stores two snapshots of the same
+    figures a moment apart, which the timeseries reads the same as one."""
     request = RecomputeKpis.read(payload)
-    # The KPI snapshot itself (METRICS.md) is computed by the KPI capability; ingestion only
-    # guarantees this job is requested at most once per window after new numbers arrive.
-    log.info("campaign KPIs marked for recomputation", campaign_id=str(request.campaign_id))
-    return "marked"
+    async with unit_of_work(ctx["sessionmaker"], ctx["redis"]) as session:
+        try:
+            await kpi_service.record_snapshot(
+                session, request.org_id, request.campaign_id, now=datetime.now(UTC)
+            )
+        except NotFound:
+            log.info(
+                "campaign KPIs not recorded: campaign deleted", campaign_id=str(request.campaign_id)
+            )
+            return "gone"
+    return "recorded"

@@ -1,0 +1,147 @@
+"""The KPIs' SQL: one aggregate over the campaign's posts (their latest counts are on the post
+row, so no snapshot history is read), the collaborations' compensation, and the stored KPI
+snapshots behind the timeseries."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.pagination import decode_cursor, parse_datetime
+from shared.metrics.campaign import AGES, Compensation, Group
+from shared.models import CampaignKpiSnapshot, Collaboration
+from shared.models.status import CollaborationStage
+
+ENGAGEMENTS = """CASE WHEN likes IS NULL AND comments IS NULL AND shares IS NULL AND saves IS NULL
+    THEN NULL ELSE coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0)
+                   + coalesce(saves, 0) END"""
+SUMMED = (
+    "views",
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "followers_at_post",
+    *(f"engagements_{age}" for age in AGES),
+)
+# (name, numerator, denominator): summed together over the posts where both are known. A post
+# whose account had no followers has no engagement rate, as at the account level.
+RATIOS = (
+    ("er", "engagements", "followers_at_post"),
+    ("er_reach", "engagements", "reach"),
+    ("er_views", "engagements", "views"),
+    *((f"er_{age}", f"engagements_{age}", "followers_at_post") for age in AGES),
+)
+
+
+def _ratio_columns(name: str, numerator: str, denominator: str) -> str:
+    known = f"{numerator} IS NOT NULL AND {denominator} > 0"
+    return (
+        f"sum({numerator}) FILTER (WHERE {known}) AS {name}_num,"
+        f" sum({denominator}) FILTER (WHERE {known}) AS {name}_den,"
+        f" count(*) FILTER (WHERE {known}) AS n_{name}"
+    )
+
+
+TALLIES = text(f"""
+WITH p AS (
+    SELECT creator_id, platform, views, impressions, reach, likes, comments, shares, saves,
+           clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
+           {ENGAGEMENTS} AS engagements,
+           coalesce(disclosure ->> 'required' = 'true', false) AS disclosure_required,
+           coalesce(disclosure ->> 'compliant' = 'true', false) AS disclosure_compliant
+    FROM post WHERE org_id = :org AND campaign_id = :campaign
+)
+SELECT creator_id, platform, count(*) AS posts,
+       {", ".join(f"sum({c}) AS {c}, count({c}) AS n_{c}" for c in SUMMED)},
+       {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
+       count(*) FILTER (WHERE disclosure_required) AS disclosure_required,
+       count(*) FILTER (WHERE disclosure_required AND disclosure_compliant) AS disclosure_passed
+FROM p GROUP BY creator_id, platform
+""")
+
+# The KPI as it stood at each instant: the newest snapshot computed at or before it.
+AT_INSTANTS = text("""
+SELECT s.value, s.emv_rate_card_version
+FROM unnest(CAST(:instants AS timestamptz[])) WITH ORDINALITY AS i(at, n)
+LEFT JOIN LATERAL (
+    SELECT k.totals -> :metric AS value, k.emv_rate_card_version FROM campaign_kpi_snapshot k
+    WHERE k.org_id = :org AND k.campaign_id = :campaign AND k.computed_at <= i.at
+    ORDER BY k.computed_at DESC, k.id DESC LIMIT 1
+) s ON true
+ORDER BY i.n
+""")
+
+
+class KpiRepository:
+    def __init__(self, session: AsyncSession, org_id: UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def tallies(self, campaign_id: UUID) -> list[Group]:
+        rows = await self.session.execute(TALLIES, {"org": self.org_id, "campaign": campaign_id})
+        groups = []
+        for row in rows.mappings():
+            tally = {k: int(v) for k, v in row.items() if k not in ("creator_id", "platform") and v}
+            groups.append(Group(row["creator_id"], row["platform"], tally))
+        return groups
+
+    async def compensations(self, campaign_id: UUID) -> list[Compensation]:
+        c = Collaboration
+        rows = await self.session.execute(
+            select(c.creator_id, c.fee, c.product_value, c.commission_rate).where(
+                c.org_id == self.org_id,
+                c.campaign_id == campaign_id,
+                c.stage != CollaborationStage.declined,
+            )
+        )
+        return [Compensation(*row) for row in rows]
+
+    def add_snapshot(self, snapshot: CampaignKpiSnapshot) -> CampaignKpiSnapshot:
+        snapshot.org_id = self.org_id
+        self.session.add(snapshot)
+        return snapshot
+
+    async def snapshots(
+        self,
+        campaign_id: UUID,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Sequence[CampaignKpiSnapshot]:
+        """Newest first, `limit + 1` rows (the extra one says another page exists)."""
+        k = CampaignKpiSnapshot
+        statement = select(k).where(k.org_id == self.org_id, k.campaign_id == campaign_id)
+        if since is not None:
+            statement = statement.where(k.computed_at >= since)
+        if until is not None:
+            statement = statement.where(k.computed_at <= until)
+        if cursor is not None:
+            at, last_id = decode_cursor(cursor, parse_datetime)
+            # A row-value comparison, which the (campaign_id, computed_at, id) index bounds.
+            statement = statement.where(tuple_(k.computed_at, k.id) < tuple_(at, last_id))
+        statement = statement.order_by(k.computed_at.desc(), k.id.desc()).limit(limit + 1)
+        return (await self.session.scalars(statement)).all()
+
+    async def at_instants(
+        self, campaign_id: UUID, metric: str, instants: Sequence[datetime]
+    ) -> list[tuple[Any, int | None]]:
+        rows = await self.session.execute(
+            AT_INSTANTS,
+            {
+                "org": self.org_id,
+                "campaign": campaign_id,
+                "metric": metric,
+                "instants": list(instants),
+            },
+        )
+        return [(value, version) for value, version in rows]

@@ -1,0 +1,164 @@
+"""The KPI resources of API.md: the campaign's figures now, their stored history, and one KPI
+over time. Field meanings are docs/metrics.md's."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from shared.metrics.kpis import KPI_NAMES
+from shared.platforms.base import Platform
+
+Count = int | None
+Rate = float | None
+MoneyText = Annotated[str | None, Field(description="Decimal text, 2 places, in `currency`")]
+
+
+class Figures(BaseModel):
+    """Every campaign KPI (null where undefined: docs/metrics.md, "Rules for every metric")."""
+
+    posts: int
+    creators: int
+    impressions: Count
+    reach: Count
+    views: Count
+    likes: Count
+    comments: Count
+    shares: Count
+    saves: Count
+    engagements: Count
+    engagement_rate: Rate
+    engagement_rate_by_reach: Rate
+    engagement_rate_by_views: Rate
+    engagements_24h: Count
+    engagements_7d: Count
+    engagements_30d: Count
+    engagement_rate_24h: Rate
+    engagement_rate_7d: Rate
+    engagement_rate_30d: Rate
+    clicks: Count
+    ctr: Rate
+    conversions: Count
+    leads: Count
+    revenue: MoneyText
+    cost: MoneyText
+    cpe: Rate
+    cpm: Rate
+    cpv: Rate
+    cpc: Rate
+    cpa: Rate
+    cpl: Rate
+    roi: Rate
+    roas: Rate
+    emv: MoneyText
+    disclosure_rate: Rate
+    mentions: Count
+    sentiment: dict[str, Any] | None
+
+
+class CreatorFigures(Figures):
+    creator_id: UUID
+
+
+class PlatformFigures(Figures):
+    platform: Platform
+
+
+class GoalStatus(StrEnum):
+    achieved = "achieved"
+    on_track = "on_track"
+    behind = "behind"
+
+
+class GoalProgress(BaseModel):
+    metric: str
+    target: str = Field(description="Decimal text, as the campaign's goal states it")
+    direction: str
+    actual: int | float | str | None
+    progress: Rate
+    expected_progress: Rate = Field(
+        description="The fraction of the campaign's time elapsed; null when it has no end date"
+    )
+    status: GoalStatus | None = Field(description="null while the KPI itself is null")
+
+
+class CampaignKpis(BaseModel):
+    campaign_id: UUID
+    computed_at: datetime
+    currency: str
+    emv_rate_card_version: int
+    totals: Figures
+    by_creator: list[CreatorFigures]
+    by_platform: list[PlatformFigures]
+    goals: list[GoalProgress]
+    coverage: dict[str, float | None]
+
+
+class KpiSnapshotRead(BaseModel):
+    """The KPIs as the worker computed and stored them at `computed_at`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    campaign_id: UUID
+    computed_at: datetime
+    emv_rate_card_version: int | None
+    totals: Figures
+    by_creator: list[CreatorFigures]
+    by_platform: list[PlatformFigures]
+    goals: list[GoalProgress]
+    coverage: dict[str, float | None]
+
+
+class KpiSnapshotFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=500)
+
+
+class Interval(StrEnum):
+    hour = "hour"
+    day = "day"
+
+
+class TimeseriesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    metric: str = Field(
+        "engagements",
+        description="A KPI name from docs/metrics.md",
+        json_schema_extra={"enum": sorted(KPI_NAMES)},
+    )
+    interval: Interval = Interval.day
+    from_: AwareDatetime | None = Field(
+        None, alias="from", description="Default: 30 days (day) or 48 hours (hour) before `to`"
+    )
+    to: AwareDatetime | None = Field(None, description="Default: now")
+
+    @field_validator("metric")
+    @classmethod
+    def _known_kpi(cls, value: str) -> str:
+        if value not in KPI_NAMES:
+            raise ValueError(f"unknown KPI {value!r}; one of: {', '.join(sorted(KPI_NAMES))}")
+        return value
+
+
+class Point(BaseModel):
+    t: datetime = Field(description="The bucket's start; the value is the KPI at its end")
+    value: int | float | str | None
+    emv_rate_card_version: int | None = Field(
+        None, description="With metric=emv: the rate card the value was computed with"
+    )
+
+
+class Timeseries(BaseModel):
+    campaign_id: UUID
+    metric: str
+    interval: Interval
+    currency: str
+    points: list[Point]

@@ -1,0 +1,331 @@
+"""Campaign KPIs of METRICS.md, from per-(creator, platform) tallies of the campaign's posts, the
+collaborations' compensation and the EMV rate card. Pure: the SQL that makes the tallies lives in
+shared/domain/kpi/repository.py, and docs/metrics.md states every formula in users' words.
+
+A tally is a dict of integers: for each count `x`, `x` is its sum over the posts that report it
+and `n_x` how many posts do. Tallies add up key by key, so totals, per-creator and per-platform
+figures are all sums of the same group tallies, and every rate is a ratio of sums."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+
+from shared.domain.emv.card import RateCard
+
+# Counts summed over posts (the post's latest snapshot), in the order the API lists them.
+SUMMED = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "engagements")
+AGES = ("24h", "7d", "30d")
+# What `coverage` reports: the fraction of posts that report each of these.
+COVERED = (*SUMMED, "followers_at_post", *(f"engagements_{age}" for age in AGES))
+# Counts the EMV rate card may price (a post's own clicks, as its platform reports them, count
+# for EMV; the `clicks` KPI is the campaign's tracking-link clicks).
+PRICED = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The tally of one creator's posts on one platform."""
+
+    creator_id: UUID
+    platform: str
+    tally: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Compensation:
+    """A collaboration that is not declined, in the campaign's currency."""
+
+    creator_id: UUID
+    fee: Decimal | None
+    product_value: Decimal | None
+    commission_rate: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """What attribution adds per creator (tracking links, promo codes); None where the campaign
+    measures nothing of the kind."""
+
+    clicks: int | None = None
+    conversions: int | None = None
+    leads: int | None = None
+    revenue: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalSpec:
+    metric: str
+    target: Decimal
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTerms:
+    currency: str
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime
+    status: str
+    goals: Sequence[GoalSpec] = ()
+
+
+@dataclass(slots=True)
+class _Scope:
+    """What one row of figures (totals, a creator, a platform) is computed from."""
+
+    tally: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    creators: set[UUID] = field(default_factory=set)
+    cost: Decimal | None = None
+    emv: Decimal | None = None
+    attribution: Attribution = field(default_factory=Attribution)
+
+    def add(self, group: Group, emv: Decimal | None) -> None:
+        for key, value in group.tally.items():
+            self.tally[key] += value
+        if group.tally.get("posts"):
+            self.creators.add(group.creator_id)
+        self.emv = _add(self.emv, emv)
+
+
+def compute(
+    terms: CampaignTerms,
+    groups: Iterable[Group],
+    compensations: Iterable[Compensation],
+    card: RateCard,
+    now: datetime,
+    attribution: Mapping[UUID, Attribution] | None = None,
+) -> dict[str, Any]:
+    """The KPI document of API.md (without campaign_id and computed_at)."""
+    groups = list(groups)
+    attribution = attribution or {}
+    priced = card.currency == terms.currency
+    total, creators, platforms = _Scope(), defaultdict(_Scope), defaultdict(_Scope)
+    for group in groups:
+        emv = _emv(group, card) if priced else None
+        for scope in (total, creators[group.creator_id], platforms[group.platform]):
+            scope.add(group, emv)
+    costs = _costs(compensations, attribution)
+    for creator_id, cost in costs.items():
+        creators[creator_id].cost = cost
+    total.cost = _sum(costs.values())
+    for platform, cost in _costs_by_platform(groups, costs).items():
+        platforms[platform].cost = cost
+    for creator_id, figures in attribution.items():
+        creators[creator_id].attribution = figures
+    total.attribution = _sum_attribution(attribution.values())
+    totals = _figures(total)
+    return {
+        "currency": terms.currency,
+        "emv_rate_card_version": card.version,
+        "totals": totals,
+        "by_creator": [
+            {"creator_id": str(creator_id), **_figures(scope)}
+            for creator_id, scope in sorted(creators.items(), key=lambda item: str(item[0]))
+        ],
+        "by_platform": [
+            {"platform": platform, **_figures(scope)}
+            for platform, scope in sorted(platforms.items())
+        ],
+        "goals": [_goal(goal, totals, terms, now) for goal in terms.goals],
+        "coverage": _coverage(total.tally),
+    }
+
+
+def _figures(scope: _Scope) -> dict[str, Any]:
+    t, cost, a = scope.tally, scope.cost, scope.attribution
+    sums = {name: _summed(t, name) for name in SUMMED}
+    ages = {f"engagements_{age}": _summed(t, f"engagements_{age}") for age in AGES}
+    rates = {f"engagement_rate_{age}": _ratio(t, f"er_{age}") for age in AGES}
+    return {
+        "posts": t.get("posts", 0),
+        "creators": len(scope.creators),
+        **sums,
+        "engagement_rate": _ratio(t, "er"),
+        "engagement_rate_by_reach": _ratio(t, "er_reach"),
+        "engagement_rate_by_views": _ratio(t, "er_views"),
+        **ages,
+        **rates,
+        "clicks": a.clicks,
+        "ctr": _div(a.clicks, sums["impressions"]),
+        "conversions": a.conversions,
+        "leads": a.leads,
+        "revenue": _money(a.revenue),
+        "cost": _money(cost),
+        "cpe": _div(cost, sums["engagements"]),
+        "cpm": _div(None if cost is None else 1000 * cost, sums["impressions"]),
+        "cpv": _div(cost, sums["views"]),
+        "cpc": _div(cost, a.clicks),
+        "cpa": _div(cost, a.conversions),
+        "cpl": _div(cost, a.leads),
+        "roi": _div(None if a.revenue is None or cost is None else a.revenue - cost, cost),
+        "roas": _div(a.revenue, cost),
+        "emv": _money(scope.emv),
+        "disclosure_rate": _div(t.get("disclosure_passed", 0), t.get("disclosure_required", 0)),
+        # Filled by brand listening; named now so goals and clients can rely on them.
+        "mentions": None,
+        "sentiment": None,
+    }
+
+
+def _summed(tally: Mapping[str, int], name: str) -> int | None:
+    """A sum over the posts that report `name`; None when none does."""
+    return tally.get(name, 0) if tally.get(f"n_{name}") else None
+
+
+def _ratio(tally: Mapping[str, int], name: str) -> float | None:
+    """Σ numerator / Σ denominator over the posts where both are known."""
+    if not tally.get(f"n_{name}"):
+        return None
+    return _div(tally.get(f"{name}_num", 0), tally.get(f"{name}_den", 0))
+
+
+def _div(numerator: int | Decimal | None, denominator: int | Decimal | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return float(Decimal(numerator) / Decimal(denominator))
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _add(left: Decimal | None, right: Decimal | None) -> Decimal | None:
+    if left is None:
+        return right
+    return left if right is None else left + right
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = None
+    for value in values:
+        total = _add(total, value)
+    return total
+
+
+def _emv(group: Group, card: RateCard) -> Decimal | None:
+    """Σ count × rate over the counts the card prices for the group's platform and the posts
+    report; None when no priced count is reported."""
+    value = None
+    for metric, rate in card.for_platform(group.platform).items():
+        if metric in PRICED and group.tally.get(f"n_{metric}"):
+            value = _add(value, group.tally[metric] * rate)
+    return value
+
+
+def _costs(
+    compensations: Iterable[Compensation], attribution: Mapping[UUID, Attribution]
+) -> dict[UUID, Decimal | None]:
+    """Each creator's cost: fee + product value + commission rate × their attributed revenue.
+    A commission on revenue nobody measures is unknown, so it adds nothing; a collaboration with
+    no known part has no cost (None), not 0."""
+    costs = {}
+    for c in compensations:
+        revenue = attribution.get(c.creator_id, Attribution()).revenue
+        commission = None
+        if c.commission_rate is not None and revenue is not None:
+            commission = c.commission_rate * revenue
+        costs[c.creator_id] = _sum((c.fee, c.product_value, commission))
+    return costs
+
+
+def _costs_by_platform(
+    groups: Sequence[Group], costs: Mapping[UUID, Decimal | None]
+) -> dict[str, Decimal | None]:
+    """A creator's cost split over platforms by their share of that creator's posts (a fee pays
+    for every post of the collaboration alike). A creator with no post yet adds to no platform."""
+    posts_of: dict[UUID, int] = defaultdict(int)
+    for group in groups:
+        posts_of[group.creator_id] += group.tally.get("posts", 0)
+    by_platform: dict[str, Decimal | None] = {}
+    for group in groups:
+        cost, posts = costs.get(group.creator_id), group.tally.get("posts", 0)
+        share = None if cost is None or not posts else cost * posts / posts_of[group.creator_id]
+        by_platform[group.platform] = _add(by_platform.get(group.platform), share)
+    return by_platform
+
+
+def _sum_attribution(figures: Iterable[Attribution]) -> Attribution:
+    figures = list(figures)
+
+    def total(name: str):
+        values = [getattr(f, name) for f in figures if getattr(f, name) is not None]
+        return sum(values) if values else None
+
+    return Attribution(*(total(name) for name in ("clicks", "conversions", "leads", "revenue")))
+
+
+def _coverage(tally: Mapping[str, int]) -> dict[str, float | None]:
+    posts = tally.get("posts", 0)
+    return {name: _div(tally.get(f"n_{name}", 0), posts) for name in COVERED}
+
+
+# Goals -------------------------------------------------------------------------------------
+
+
+def campaign_window(terms: CampaignTerms) -> tuple[datetime, datetime | None]:
+    """From the start of `starts_on` (else when the campaign was made) to the end of `ends_on`
+    (a campaign runs through its last day), in UTC; an open-ended campaign has no end."""
+    start = _midnight(terms.starts_on) if terms.starts_on else terms.created_at
+    end = _midnight(terms.ends_on + timedelta(days=1)) if terms.ends_on else None
+    return start, end
+
+
+def expected_progress(terms: CampaignTerms, now: datetime) -> float | None:
+    start, end = campaign_window(terms)
+    if end is None:
+        return None
+    if end <= start:
+        return 1.0
+    return min(1.0, max(0.0, (now - start) / (end - start)))
+
+
+def has_ended(terms: CampaignTerms, now: datetime) -> bool:
+    _, end = campaign_window(terms)
+    return terms.status in ("completed", "archived") or (end is not None and now >= end)
+
+
+def _goal(goal: GoalSpec, totals: Mapping[str, Any], terms: CampaignTerms, now: datetime):
+    actual = totals.get(goal.metric)
+    expected = expected_progress(terms, now)
+    progress, status = None, None
+    if actual is not None:
+        value = Decimal(str(actual))
+        at_most = goal.direction == "at_most"
+        progress = _div(goal.target, value) if at_most else _div(value, goal.target)
+        status = _status(value, goal, progress, expected, has_ended(terms, now))
+    return {
+        "metric": goal.metric,
+        "target": format(goal.target.normalize(), "f"),
+        "direction": goal.direction,
+        "actual": actual,
+        "progress": progress,
+        "expected_progress": expected,
+        "status": status,
+    }
+
+
+def _status(
+    actual: Decimal, goal: GoalSpec, progress: float | None, expected: float | None, ended: bool
+) -> str | None:
+    if goal.direction == "at_least":
+        if actual >= goal.target:
+            return "achieved"
+    elif actual <= goal.target:
+        # An upper bound is only achieved once nothing can push the figure past it; until then
+        # being under it is on track (progress is undefined at 0, but 0 is under any bound).
+        if ended:
+            return "achieved"
+        if progress is None:
+            return "on_track"
+    if progress is None or expected is None:
+        return None
+    return "on_track" if progress >= expected else "behind"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
