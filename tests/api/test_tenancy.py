@@ -15,6 +15,7 @@ from shared.models import (
     Creator,
     CreatorAccount,
     Deliverable,
+    EmvRateCard,
     Post,
     PostSnapshot,
 )
@@ -63,7 +64,20 @@ BY_ID = [
     ("GET", "/v1/deliverables/{deliverable}", None),
     ("PATCH", "/v1/deliverables/{deliverable}", {"status": "submitted"}),
 ]
-LISTS = ["/v1/creators", "/v1/campaigns", "/v1/api-keys", "/v1/organization"]
+LISTS = [
+    "/v1/creators",
+    "/v1/campaigns",
+    "/v1/api-keys",
+    "/v1/organization",
+    "/v1/organization/emv-rate-card",
+    "/v1/organization/emv-rate-card/versions",
+]
+# Organization-level: no id to reach across; test_emv_rate_card_is_the_callers_own walks them.
+EMV_RATE_CARD = [
+    ("PUT", "/v1/organization/emv-rate-card"),
+    ("GET", "/v1/organization/emv-rate-card/versions/{version}"),
+]
+A_SOURCE = "A's own media plan"
 CREATES = [
     ("POST", "/v1/creators", {"name": "Mine"}),
     ("POST", "/v1/campaigns", {"name": "Mine", "objective": "sales"}),
@@ -86,6 +100,15 @@ async def world(session):
     elsewhere = await create_campaign(session, a.org_id, name="A's other campaign")
     collaboration = await create_collaboration(session, a.org_id, elsewhere.id, creator.id)
     deliverable = await create_deliverable(session, collaboration)
+    card = EmvRateCard(
+        org_id=a.org_id,
+        version=1,
+        currency="EUR",
+        rates={"x": {"clicks": "7.77"}},
+        sources={"x": A_SOURCE},
+    )
+    session.add(card)
+    await session.commit()
     key = await session.scalar(
         select(ApiKey).where(ApiKey.org_id == a.org_id, ApiKey.name == "read")
     )
@@ -105,7 +128,7 @@ async def _state_of(session, org_id):
     """Everything organization A owns, as comparable tuples."""
     rows = []
     models = (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot)
-    models += (Collaboration, CollaborationStageChange, Deliverable)
+    models += (Collaboration, CollaborationStageChange, Deliverable, EmvRateCard)
     for model in models:
         for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
             await session.refresh(obj)
@@ -151,6 +174,7 @@ class TestTenancy:
         for id in ids.values():
             assert str(id) not in text
         assert str(a.org_id) not in text
+        assert A_SOURCE not in text and "7.77" not in text
 
     @pytest.mark.parametrize(("method", "path", "body"), CREATES)
     async def test_creates_land_in_callers_org(self, client, session, world, method, path, body):
@@ -176,6 +200,22 @@ class TestTenancy:
         )
         assert by_url.status_code == 422  # B has no such account: A's handle is invisible
 
+    async def test_emv_rate_card_is_the_callers_own(self, client, session, world):
+        a, b, _ = world
+        before = await _state_of(session, a.org_id)
+        url = "/v1/organization/emv-rate-card"
+        card = {"currency": "GBP", "rates": {"x": {"clicks": "1"}}}
+        assert (await client.get(f"{url}/versions/1", headers=bearer(b.admin))).status_code == 404
+        written = await client.put(url, json=card, headers=bearer(b.admin))
+        assert written.status_code == 200, written.text
+        assert written.json()["version"] == 1  # B's own first version, not after A's
+        assert await _state_of(session, a.org_id) == before
+        for path in ("", "/versions", "/versions/1", "/versions/0"):
+            text = (await client.get(url + path, headers=bearer(b.admin))).text
+            assert A_SOURCE not in text and "7.77" not in text
+        own = (await client.get(url, headers=bearer(a.admin))).json()
+        assert (own["version"], own["sources"]) == (1, {"x": A_SOURCE})
+
     async def test_filters_cannot_reach_across(self, client, world):
         _, b, _ = world
         for query in ("q=a.handle", "platform=demo", "q=A's"):
@@ -198,6 +238,7 @@ class TestTenancy:
         } | {("GET", p) for p in LISTS}
         # No id to reach across: a key changes only its own organization (test_organization.py).
         covered.add(("PATCH", "/v1/organization"))
+        covered |= set(EMV_RATE_CARD)
         routes = {
             (method.upper(), path)
             for path, operations in app.openapi()["paths"].items()
