@@ -2,15 +2,24 @@
 
 Everything is a pure function of the handle, the post number and the clock, so a newcomer's first
 run shows the whole pipeline moving and tests can compute the expected numbers by hand.
-- followers(t) = base × 1.002^days, base = 2,000 + seed mod 398,000 (seed from the handle's SHA-256)
+- followers(t) = base × 1.002^days since ANCHOR, base = 2,000 + seed mod 398,000 (seed from the
+  handle's SHA-256)
+- a handle ending in a follower count after "." or "_" (`rio.reads.600`, `ada_3k`, `sol.1m`: one to
+  three digits, then nothing, `k` or `m`) has that count as its base instead, and grows towards
+  1.5 × base: followers(t) = base × (1.5 − 0.5 × e^(−days / 365)). Such an account stays in the tier
+  its count names, so a demo can show every tier at any date
 - post n of a handle is published at ANCHOR + 2n days + (seed mod 24) hours; id "<handle>-<n>"
 - views(age) = peak × (1 − e^(−age_h / 18)), peak = followers_at_anchor × 0.6
 - likes = 6 % of views, comments = 4 % of likes, shares = 2 % of likes, saves = 5 % of likes,
   reach = 80 % of views, impressions = 130 % of views, watch time = 9 s per view, clicks unknown.
+- post n's caption is CAPTIONS[(seed + n) mod 6]: a sponsored post about @acme.coffee with #sway,
+  disclosed in each of the ways docs/metrics.md ("Disclosure") tells apart, so six posts in a row
+  of any handle show every disclosure outcome.
 """
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -41,13 +50,27 @@ def _seed(handle: str) -> int:
     return int(hashlib.sha256(handle.lower().encode()).hexdigest()[:8], 16)
 
 
+# A follower count at the end of a handle: "rio.reads.600", "ada_3k", "sol.fitness.1m".
+_COUNT_SUFFIX = re.compile(r"[._]([0-9]{1,3})([km]?)\Z")
+_MULTIPLIER = {"": 1, "k": 1_000, "m": 1_000_000}
+
+
+def _named_count(handle: str) -> int | None:
+    match = _COUNT_SUFFIX.search(handle.lower())
+    return None if match is None else int(match[1]) * _MULTIPLIER[match[2]]
+
+
 def base_followers(handle: str) -> int:
-    return 2_000 + _seed(handle) % 398_000
+    named = _named_count(handle)
+    return 2_000 + _seed(handle) % 398_000 if named is None else named
 
 
 def followers_at(handle: str, at: datetime) -> int:
     days = max(0.0, (at - ANCHOR).total_seconds() / 86_400)
-    return int(base_followers(handle) * 1.002**days)
+    if _named_count(handle) is None:
+        return int(base_followers(handle) * 1.002**days)
+    # Bounded growth: never above 1.5 × the named count, so it never leaves its tier.
+    return int(base_followers(handle) * (1.5 - 0.5 * math.exp(-days / 365)))
 
 
 def published_at(handle: str, number: int) -> datetime:
@@ -71,12 +94,36 @@ def post_stats_at(handle: str, number: int, at: datetime) -> PostStats:
     )
 
 
+# One caption per disclosure outcome (docs/metrics.md, "Disclosure"), in the order a handle
+# cycles through them; every one carries #sway and @acme.coffee, what the demo campaign captures.
+CAPTIONS = (
+    # compliant: a clear hashtag opening the caption
+    "#ad Demo post {n}: first pour of the season with @acme.coffee #sway",
+    # shorthand_only
+    "Demo post {n}: my new morning ritual with @acme.coffee #sp #sway",
+    # after_fold: the clear term sits on the third line, past the two a viewer sees
+    "Demo post {n}: a slow Sunday pour-over with @acme.coffee.\n"
+    "Grind medium-fine, 16 g to 250 ml, bloom for 40 seconds.\n"
+    "Full recipe in my stories. #ad #sway",
+    # buried_in_hashtags: the fifth of a run of five hashtags
+    "Demo post {n}: cosy mornings with @acme.coffee #sway #coffee #autumn #morning #ad",
+    # compliant: a clear phrase
+    "Paid partnership with @acme.coffee | Demo post {n}: the roast I keep reaching for #sway",
+    # missing
+    "Demo post {n}: weekend brew with @acme.coffee #sway #coffee",
+)
+
+
+def caption(handle: str, number: int) -> str:
+    return CAPTIONS[(_seed(handle) + number) % len(CAPTIONS)].format(n=number)
+
+
 def _details(handle: str, number: int) -> PostDetails:
     post_id = f"{handle}-{number}"
     return PostDetails(
         url=POST_URL.format(handle=handle, post_id=post_id),
         kind="post",
-        caption=f"Demo post {number} by @{handle} #sway #demo",
+        caption=caption(handle, number),
         published_at=published_at(handle, number),
     )
 

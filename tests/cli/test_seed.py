@@ -1,9 +1,73 @@
-"""The demo seed `sway run` makes on a first start goes through the same schemas as the API."""
+"""The demo seed `sway run` makes on a first start: made through the domain services, and what
+the worker makes of it in its first minute (README, "Quick start")."""
 
-from sqlalchemy import func, select
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+import pytest
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.pool import NullPool
+
+from services.cli.runner import _seed_if_empty
 from services.cli.seed import needs_seed, seed_demo
-from shared.models import Campaign, CreatorAccount
+from shared.budget import Budget
+from shared.db import Base, create_engine
+from shared.domain.collaboration.stages import INITIAL, allowed_moves
+from shared.domain.deliverable import service as deliverable_service
+from shared.jobs import JobQueue
+from shared.models import (
+    Campaign,
+    Collaboration,
+    CollaborationStageChange,
+    Creator,
+    CreatorAccount,
+    Deliverable,
+    Organization,
+    Post,
+)
+from shared.platforms.base import Platform
+from shared.platforms.demo import DemoAdapter
+from tests.worker.conftest import run_burst
+
+TIERS = {
+    "rio.reads.600": "emerging",
+    "ada.brews.3k": "nano",
+    "kai.cooks.8k": "micro",
+    "luca.trails.20k": "micro",
+    "mina.makes.150k": "mid",
+    "sol.fitness.1m": "mega",
+}
+
+
+@pytest.fixture
+async def synced(settings, sessionmaker, session, redis):
+    """The demo seeded, then every account's first sync run by a real worker in burst mode,
+    against the demo platform on the real clock (the seed's dates are today's)."""
+    now = datetime.now(UTC)
+    org_id, _ = await seed_demo(session, now=now)
+    await session.commit()
+    await JobQueue.of(session).flush(redis)
+    ctx = {
+        "settings": settings,
+        "sessionmaker": sessionmaker,
+        "redis": redis,
+        "adapters": {Platform.demo: DemoAdapter()},
+        "budget": Budget(redis, settings),
+    }
+    worker = await run_burst(ctx, redis)
+    assert (worker.jobs_complete >= len(TIERS), worker.jobs_failed) == (True, 0)
+    session.expire_all()
+    return org_id, now
+
+
+async def _by_handle(session, model, org_id):
+    rows = await session.execute(
+        select(CreatorAccount.handle, model)
+        .join(model, model.creator_id == CreatorAccount.creator_id)
+        .where(CreatorAccount.org_id == org_id)
+    )
+    return {handle: row for handle, row in rows}
 
 
 class TestSeedDemo:
@@ -13,7 +77,156 @@ class TestSeedDemo:
         await session.flush()
         accounts = await session.scalar(select(func.count()).select_from(CreatorAccount))
         campaign = await session.scalar(select(Campaign))
-        assert accounts >= 4
+        assert accounts == len(TIERS)
         assert (campaign.status, str(campaign.budget)) == ("active", "12000.00")
-        assert campaign.starts_on < campaign.ends_on
         assert key.startswith("sway_") and not await needs_seed(session)
+
+    async def test_campaign_is_half_way_with_goals_both_ways(self, session):
+        now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        await seed_demo(session, now=now)
+        campaign = await session.scalar(select(Campaign))
+        await session.refresh(campaign, ["goals"])
+        today = now.date()
+        assert campaign.starts_on < today < campaign.ends_on
+        assert (today - campaign.starts_on) == (campaign.ends_on - today)
+        goals = {goal.metric: (goal.direction, goal.target) for goal in campaign.goals}
+        assert goals["engagements"][0] == goals["views"][0] == "at_least"
+        assert goals["cpe"] == ("at_most", Decimal("0.02"))
+        assert goals["disclosure_rate"] == ("at_least", Decimal("0.9"))
+
+
+class TestDemoCollaborations:
+    async def test_every_compensation_model_in_the_campaign_currency(self, session):
+        org_id, _ = await seed_demo(session)
+        rows = await _by_handle(session, Collaboration, org_id)
+        models = {handle: c.compensation_model for handle, c in rows.items()}
+        assert set(models.values()) == {"flat_fee", "product", "commission", "hybrid"}
+        assert rows["mina.makes.150k"].fee == Decimal("1500.00")
+        assert rows["mina.makes.150k"].commission_rate == Decimal("0.1")
+        campaign = await session.scalar(select(Campaign).where(Campaign.org_id == org_id))
+        assert campaign.currency == "USD"
+        assert len({c.stage for c in rows.values()}) >= 5
+
+    async def test_one_is_declined_and_its_fee_is_apart_from_the_cost(self, session):
+        org_id, _ = await seed_demo(session)
+        rows = await _by_handle(session, Collaboration, org_id)
+        declined = [h for h, c in rows.items() if c.stage == "declined"]
+        assert declined == ["kai.cooks.8k"]
+        open_cost = sum(
+            (c.fee or 0) + (c.product_value or 0) for c in rows.values() if c.stage != "declined"
+        )
+        assert open_cost == Decimal("7665.00")
+        assert rows["kai.cooks.8k"].fee == Decimal("900.00")
+
+    async def test_stage_histories_take_legal_steps_only(self, session):
+        org_id, _ = await seed_demo(session)
+        changes = (
+            await session.scalars(
+                select(CollaborationStageChange)
+                .where(CollaborationStageChange.org_id == org_id)
+                .order_by(CollaborationStageChange.collaboration_id, CollaborationStageChange.at)
+            )
+        ).all()
+        paths: dict = {}
+        for change in changes:
+            paths.setdefault(change.collaboration_id, []).append(change.stage)
+        for path in paths.values():
+            assert path[0] in INITIAL
+            for current, following in zip(path, path[1:], strict=False):
+                assert following in allowed_moves(current), path
+        assert ["contracted", "content_submitted", "approved", "published", "completed"] in list(
+            paths.values()
+        )
+
+
+class TestDemoAfterFirstSync:
+    async def test_accounts_span_every_default_tier(self, synced, session):
+        org_id, _ = synced
+        accounts = (
+            await session.scalars(select(CreatorAccount).where(CreatorAccount.org_id == org_id))
+        ).all()
+        assert {a.handle: a.tier for a in accounts} == TIERS
+        assert {a.sync_status for a in accounts} == {"ok"}
+
+    async def test_required_posts_show_every_disclosure_outcome(self, synced, session):
+        org_id, _ = synced
+        creators = await _by_handle(session, Collaboration, org_id)
+        paying = {c.creator_id for c in creators.values() if c.stage != "declined"}
+        posts = (await session.scalars(select(Post).where(Post.org_id == org_id))).all()
+        assert {p.creator_id for p in posts} == {c.creator_id for c in creators.values()}
+        required = [p.disclosure for p in posts if p.creator_id in paying]
+        assert all(d["required"] for d in required)
+        assert {d["reason"] for d in required} == {
+            None,
+            "shorthand_only",
+            "after_fold",
+            "buried_in_hashtags",
+            "missing",
+        }
+        compliant = sum(bool(d["compliant"]) for d in required) / len(required)
+        assert 0.2 < compliant < 0.5
+
+    async def test_the_sweep_marks_the_past_due_deliverable_late(self, synced, session, settings):
+        org_id, now = synced
+        marked = await deliverable_service.mark_overdue(
+            session, now=datetime.now(UTC), grace_s=settings.deliverable_grace_s
+        )
+        assert marked["late"] == 1 and marked["missed"] == 0
+        rows = await session.execute(
+            select(CreatorAccount.handle, Deliverable)
+            .join(Collaboration, Collaboration.id == Deliverable.collaboration_id)
+            .join(CreatorAccount, CreatorAccount.creator_id == Collaboration.creator_id)
+            .where(Deliverable.org_id == org_id)
+        )
+        found = sorted((h, d.kind, d.status, d.post_id is not None) for h, d in rows)
+        assert found == [
+            ("ada.brews.3k", "post", "published", True),
+            ("luca.trails.20k", "story", "late", False),
+            ("mina.makes.150k", "post", "published", True),
+            ("mina.makes.150k", "reel", "submitted", False),
+            ("sol.fitness.1m", "post", "published", True),
+            ("sol.fitness.1m", "video", "pending", False),
+        ]
+        due = await session.scalar(
+            select(Deliverable.due_at).where(
+                Deliverable.org_id == org_id, Deliverable.status == "late"
+            )
+        )
+        # Late, not missed: past due by less than the grace period.
+        assert now - timedelta(seconds=settings.deliverable_grace_s) < due < now
+
+
+async def _row_counts(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    async with engine.connect() as connection:
+        counts = {
+            table.name: await connection.scalar(text(f'select count(*) from "{table.name}"'))
+            for table in Base.metadata.sorted_tables
+        }
+    await engine.dispose()
+    return counts
+
+
+async def _delete_demo(database_url: str) -> None:
+    engine = create_engine(database_url, poolclass=NullPool)
+    async with engine.begin() as connection:
+        await connection.execute(delete(Organization).where(Organization.name == "Demo Agency"))
+    await engine.dispose()
+
+
+class TestSeedIfEmpty:
+    """What `sway run` does on every start, against the real database (cleaned up after)."""
+
+    def test_a_second_run_changes_nothing(self, database_url, redis_url):
+        try:
+            first = asyncio.run(_seed_if_empty(database_url, redis_url))
+            before = asyncio.run(_row_counts(database_url))
+            second = asyncio.run(_seed_if_empty(database_url, redis_url))
+            after = asyncio.run(_row_counts(database_url))
+        finally:
+            asyncio.run(_delete_demo(database_url))
+        assert first is not None and first.startswith("sway_")
+        assert second is None
+        assert after == before
+        assert before["creator"] == len(TIERS) and before["deliverable"] == 6
+        assert before[Creator.__tablename__] == len(TIERS)

@@ -1,8 +1,18 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from shared.domain.post import disclosure
+from shared.metrics.tiers import tier_for
 from shared.platforms import get_adapter
 from shared.platforms.base import AccountRef, Platform, PlatformAdapter
-from shared.platforms.demo import DemoAdapter, base_followers, published_at
+from shared.platforms.demo import (
+    DemoAdapter,
+    base_followers,
+    caption,
+    followers_at,
+    published_at,
+)
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -45,6 +55,72 @@ class TestDemoAdapter:
     async def test_unknown_and_future_ids_are_gone(self):
         result = await adapter().fetch_post_stats(["ada-999999", "nonsense", "ada-1"], None)
         assert list(result) == ["ada-1"]
+
+    async def test_listing_and_stats_give_the_same_caption(self):
+        ref = AccountRef(Platform.demo, "ada")
+        [listed, *_] = await adapter().list_posts(ref, None, since=None)
+        stats = (await adapter().fetch_post_stats([listed.external_id], None))[listed.external_id]
+        number = int(listed.external_id.rpartition("-")[2])
+        assert listed.caption == stats.details.caption == caption("ada", number)
+        assert {"sway"} <= disclosure.hashtags(listed.caption)
+        assert {"acme.coffee"} <= disclosure.mentions(listed.caption)
+
+
+class TestNamedFollowerCount:
+    @pytest.mark.parametrize(
+        ("handle", "base", "tier"),
+        [
+            ("rio.reads.600", 600, "emerging"),
+            ("ada.brews.3k", 3_000, "nano"),
+            ("ada_brews_3K", 3_000, "nano"),
+            ("luca.trails.20k", 20_000, "micro"),
+            ("mina.makes.150k", 150_000, "mid"),
+            ("sol.fitness.1m", 1_000_000, "mega"),
+        ],
+    )
+    def test_a_count_ending_the_handle_is_its_base_and_keeps_its_tier(self, handle, base, tier):
+        assert base_followers(handle) == base
+        assert followers_at(handle, datetime(2026, 1, 1, tzinfo=UTC)) == base
+        later = [datetime(year, 6, 1, tzinfo=UTC) for year in (2026, 2027, 2030, 2100)]
+        counts = [followers_at(handle, at) for at in later]
+        assert counts == sorted(counts) and counts[0] > base
+        assert all(count <= base * 1.5 for count in counts)
+        assert {tier_for(count) for count in counts} == {tier}
+
+    @pytest.mark.parametrize("handle", ["ada", "ada.lovelace", "page-12", "ada.1234", "ada.brews"])
+    def test_other_handles_keep_the_hashed_base(self, handle):
+        import hashlib
+
+        seed = int(hashlib.sha256(handle.encode()).hexdigest()[:8], 16)
+        assert base_followers(handle) == 2_000 + seed % 398_000
+
+
+class TestCaptions:
+    def test_six_posts_in_a_row_show_every_disclosure_outcome(self):
+        for handle in ("ada", "sol.fitness.1m"):
+            checks = [
+                disclosure.check(caption(handle, n), required=True, platform="demo")
+                for n in range(40, 46)
+            ]
+            assert sorted(str(c["reason"]) for c in checks) == [
+                "None",
+                "None",
+                "after_fold",
+                "buried_in_hashtags",
+                "missing",
+                "shorthand_only",
+            ]
+
+    def test_deterministic_and_numbered(self):
+        assert caption("ada", 7) == caption("ADA", 7)
+        assert "Demo post 7" in caption("ada", 7)
+        assert caption("ada", 7) != caption("ada", 8)
+
+    async def test_posts_published_over_a_week_span_at_least_three_outcomes(self):
+        since = NOW - timedelta(days=7)
+        posts = await adapter().list_posts(AccountRef(Platform.demo, "luca"), None, since=since)
+        reasons = {disclosure.check(p.caption, required=True)["reason"] for p in posts}
+        assert len(reasons) >= 3
 
 
 class TestGetAdapter:
