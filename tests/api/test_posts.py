@@ -38,11 +38,12 @@ class TestTrackPost:
         assert (body["account_id"], body["creator_id"]) == (str(account.id), str(creator.id))
         assert body["status"] == "tracking"
         assert body["latest"] is None
+        # No collaboration pays the creator and the campaign asks for none: nothing to disclose.
         assert body["disclosure"] == {
-            "required": True,
-            "compliant": False,
+            "required": False,
+            "compliant": None,
             "found": [],
-            "reason": "missing",
+            "reason": "not_required",
         }
         assert body["next_refresh_at"] is not None
 

@@ -69,6 +69,8 @@ class TestContentCapture:
             platforms=["instagram"],
             starts_on=date(2026, 11, 1),
             ends_on=date(2026, 11, 30),
+            # Its posts must disclose (tests/api/test_disclosure_required.py has the rule).
+            disclosure_required=True,
         )
         await create_campaign(
             session,

@@ -239,11 +239,12 @@ class TestDetailsArrive:
         await session.refresh(post)
         assert (post.published_at, post.kind, post.url) == (published, "tweet", details.url)
         assert post.caption == "New roast! #ad #autumn"
+        # A post of no campaign need not disclose; what its caption says is still found.
         assert post.disclosure == {
-            "required": True,
-            "compliant": True,
+            "required": False,
+            "compliant": None,
             "found": ["#ad"],
-            "reason": None,
+            "reason": "not_required",
         }
         # The latest snapshot at or before publication: 11 days ago, 1,500 followers.
         assert post.followers_at_post == 1_500

@@ -9,6 +9,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -95,6 +96,13 @@ Platforms = Annotated[
 Goals = Annotated[list[Goal], Field(max_length=30), AfterValidator(_one_goal_per_metric)]
 
 
+# `disclosure_required` is strictly a JSON boolean, as the document says: "yes" or 1 is 422.
+DISCLOSURE_REQUIRED = (
+    "Every post of the campaign must disclose, paid or not (a post of a paid collaboration, or of "
+    "a deliverable that asks for one, must anyway: docs/metrics.md, Disclosure)."
+)
+
+
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
         raise ValueError("ends_on is before starts_on")
@@ -114,6 +122,7 @@ class CampaignCreate(BaseModel):
     mentions: Mentions = Field(default_factory=list)
     platforms: Platforms = Field(default_factory=list)
     brief: LongText | None = None
+    disclosure_required: StrictBool = Field(False, description=DISCLOSURE_REQUIRED)
     goals: Goals = Field(default_factory=list)
 
     @field_validator("ends_on")
@@ -141,6 +150,7 @@ class CampaignUpdate(BaseModel):
     mentions: Mentions = None  # type: ignore[assignment]
     platforms: Platforms = None  # type: ignore[assignment]
     brief: LongText | None = None
+    disclosure_required: StrictBool = Field(None, description=DISCLOSURE_REQUIRED)  # type: ignore[assignment]
     goals: Goals = None  # type: ignore[assignment]
 
     @field_validator("ends_on")
@@ -165,6 +175,7 @@ class CampaignRead(BaseModel):
     mentions: list[str]
     platforms: list[str]
     brief: str | None
+    disclosure_required: bool
     goals: list[Goal]
     created_at: datetime
     updated_at: datetime

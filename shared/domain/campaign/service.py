@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,13 +13,25 @@ from shared.domain.campaign.schemas import (
     Goal,
 )
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import disclosure_service
 from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Invalid, NotFound
 from shared.models import Campaign, CampaignGoal
 
+DISCLOSURE_INPUTS = ("disclosure_required", "mentions", "name")
+
 
 def _goal_rows(goals: list[Goal]) -> list[CampaignGoal]:
     return [CampaignGoal(metric=g.metric, target=g.target, direction=g.direction) for g in goals]
+
+
+def _changes_disclosure_inputs(campaign: Campaign, changes: dict[str, Any]) -> bool:
+    """Whether a change decides anew which of the campaign's posts must disclose, or which brand
+    names their disclosures may use."""
+    return any(
+        field in changes and changes[field] != getattr(campaign, field)
+        for field in DISCLOSURE_INPUTS
+    )
 
 
 def _stamp_org(campaign: Campaign) -> None:
@@ -60,8 +73,11 @@ async def update(
     ends_on = changes.get("ends_on", campaign.ends_on)
     if starts_on and ends_on and ends_on < starts_on:
         raise Invalid.field(("body", "ends_on"), "ends_on is before starts_on")
+    disclosure_inputs = _changes_disclosure_inputs(campaign, changes)
     for field, value in changes.items():
         setattr(campaign, field, value)
+    if disclosure_inputs:
+        await disclosure_service.recompute_campaign(session, org_id, campaign.id)
     if data.goals is not None:
         campaign.goals = _goal_rows(data.goals)
         _stamp_org(campaign)

@@ -18,6 +18,7 @@ from shared.domain.collaboration.schemas import (
 )
 from shared.domain.creator import service as creator_service
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import disclosure_service
 from shared.errors import Conflict, NotFound
 from shared.models import Collaboration, CollaborationStageChange
 from shared.models.status import CollaborationStage
@@ -85,7 +86,19 @@ async def create(
             await repository.flush()
     except IntegrityError as exc:  # a concurrent create for the same pair
         raise _duplicate(campaign.id, creator.id) from exc
+    await _recompute_disclosures(session, collaboration)
     return await get(session, org_id, collaboration.id)
+
+
+async def _recompute_disclosures(session: AsyncSession, collaboration: Collaboration) -> None:
+    """Whether the creator's posts on the campaign must disclose follows what the collaboration
+    pays and whether it is declined."""
+    await disclosure_service.recompute_campaign(
+        session,
+        collaboration.org_id,
+        collaboration.campaign_id,
+        creator_id=collaboration.creator_id,
+    )
 
 
 def _duplicate(campaign_id: UUID, creator_id: UUID) -> Conflict:
@@ -119,6 +132,7 @@ async def update(
 ) -> Collaboration:
     collaboration = await get(session, org_id, collaboration_id)
     sent = data.model_fields_set
+    declined_before = collaboration.stage == CollaborationStage.declined
     if "stage" in sent and data.stage != collaboration.stage:
         stages.check_move(CollaborationStage(collaboration.stage), data.stage)
         _record(collaboration, data.stage, by=by, now=now)
@@ -134,4 +148,7 @@ async def update(
     for field, value in changes.items():
         setattr(collaboration, field, value)
     await session.flush()
+    declined_now = collaboration.stage == CollaborationStage.declined
+    if "compensation" in sent or declined_before != declined_now:
+        await _recompute_disclosures(session, collaboration)
     return await get(session, org_id, collaboration.id)

@@ -2,7 +2,8 @@
 capture, a PATCH of the deliverable): the post and the deliverable share the campaign, the
 creator and the platform, and a post automatically fulfils the soonest-due open deliverable whose
 required hashtags and mentions its caption all carries. The disclosure requirement is not part
-of the match: a post that lacks it is still the deliverable, and its `disclosure` says so."""
+of the match: a post that lacks it is still the deliverable, and its `disclosure` says so. Linking
+or unlinking a post may change whether it must disclose, so each way recomputes its check."""
 
 from collections.abc import Sequence
 from uuid import UUID
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.deliverable.repository import DeliverableRepository
-from shared.domain.post import disclosure
+from shared.domain.post import disclosure, disclosure_service
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models import Campaign, Collaboration, Deliverable, Post
 from shared.models.status import CollaborationStage, DeliverableStatus, PostStatus
@@ -35,7 +36,7 @@ async def link_matching(session: AsyncSession, org_id: UUID, posts: Sequence[Pos
     """Link each post (of a campaign, not yet linked) to the deliverable it fulfils, if any.
     Returns how many were linked."""
     repository = DeliverableRepository(session, org_id)
-    linked = 0
+    linked: list[UUID] = []
     for post in posts:
         if post.deliverable_id is not None or post.campaign_id is None:
             continue
@@ -49,8 +50,9 @@ async def link_matching(session: AsyncSession, org_id: UUID, posts: Sequence[Pos
                 await session.flush()
         except IntegrityError:  # another post took it meanwhile: leave this one unlinked
             continue
-        linked += 1
-    return linked
+        linked.append(post.id)
+    await disclosure_service.recompute_posts(session, org_id, linked)
+    return len(linked)
 
 
 async def link_existing(
@@ -65,7 +67,7 @@ async def link_existing(
     if match is None:
         return False
     _attach(match, deliverable)
-    await session.flush()
+    await disclosure_service.recompute_posts(session, org_id, [match.id])
     return True
 
 
@@ -139,6 +141,7 @@ async def link(
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"deliverable {deliverable.id} already has a post") from exc
+    await disclosure_service.recompute_posts(session, post.org_id, [post.id])
 
 
 async def unlink(session: AsyncSession, org_id: UUID, deliverable: Deliverable) -> None:
@@ -148,4 +151,6 @@ async def unlink(session: AsyncSession, org_id: UUID, deliverable: Deliverable) 
     if deliverable.status == DeliverableStatus.published:
         deliverable.status = DeliverableStatus.pending  # the sweep marks it late if it is
     await session.flush()
+    if post is not None:
+        await disclosure_service.recompute_posts(session, org_id, [post.id])
     await session.refresh(deliverable, ["post_id"])

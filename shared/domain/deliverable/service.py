@@ -12,6 +12,7 @@ from shared.domain.deliverable.schemas import (
     DeliverableUpdate,
 )
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import disclosure_service
 from shared.errors import Conflict, NotFound
 from shared.models import Deliverable
 from shared.models.status import CollaborationStage, DeliverableStatus
@@ -71,9 +72,12 @@ async def update(
         if field in sent:
             setattr(deliverable, field, getattr(data, field))
     if "requirements" in sent:
+        disclosure_changed = data.requirements.disclosure != deliverable.disclosure
         deliverable.hashtags = data.requirements.hashtags
         deliverable.mentions = data.requirements.mentions
         deliverable.disclosure = data.requirements.disclosure
+        if disclosure_changed and deliverable.post_id:
+            await disclosure_service.recompute_posts(session, org_id, [deliverable.post_id])
     if "due_at" in sent:
         deliverable.due_at = data.due_at
         if deliverable.status in OVERDUE:

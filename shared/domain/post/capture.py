@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.campaign.repository import CampaignRepository
 from shared.domain.deliverable import linking as deliverable_linking
-from shared.domain.post import disclosure
+from shared.domain.post import disclosure, disclosure_service
 from shared.domain.post.repository import PostRepository
 from shared.models import Campaign, CreatorAccount
 from shared.models.status import PostStatus
@@ -54,6 +54,7 @@ async def capture(
     captured = await PostRepository(session, account.org_id).insert_captured(rows)
     # A captured post may be a collaboration's deliverable: link it (deliverable/linking.py).
     await deliverable_linking.link_captured(session, account.org_id, captured)
+    await disclosure_service.recompute_posts(session, account.org_id, captured)
     return captured
 
 
@@ -80,12 +81,8 @@ async def _row(
         "status": PostStatus.tracking,
         "missing_count": 0,
         "source": "capture",
-        "disclosure": disclosure.check(
-            info.caption,
-            platform=account.platform,
-            required=disclosure.required_for_post(campaign_id=campaign.id),
-            brand_terms=[*campaign.mentions, campaign.name],
-        ),
+        # Checked once inserted and linked: whether it must disclose depends on both.
+        "disclosure": None,
         "followers_at_post": followers,
         "next_refresh_at": now,
     }
@@ -104,6 +101,9 @@ async def resolve_pending(
             by_url_id[parse_post_url(info.url or "").external_id] = info
         except UnrecognizedURL:
             continue
-    return await PostRepository(session, account.org_id).resolve_pending(
+    resolved = await PostRepository(session, account.org_id).resolve_pending(
         account.id, by_url_id, now=now
     )
+    # The listing brought their captions.
+    await disclosure_service.recompute_posts(session, account.org_id, resolved)
+    return len(resolved)

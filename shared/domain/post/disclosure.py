@@ -115,13 +115,6 @@ def mentions(text: str | None) -> set[str]:
     return {handle.lower().rstrip(".") for handle in MENTION.findall(text or "")}
 
 
-def required_for_post(*, campaign_id: object | None) -> bool:
-    """Whether a post must carry a disclosure. Today every tracked post belongs to a campaign
-    that pays for it, so: always. Hook for collaborations: a post of a collaboration that is not
-    `declined` (or a campaign whose settings say so) is required; an organic post is not."""
-    return True
-
-
 def check(
     caption: str | None,
     *,

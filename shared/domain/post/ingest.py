@@ -21,7 +21,7 @@ from shared.budget import limit_for
 from shared.config import Settings
 from shared.crypto import decrypt_credentials
 from shared.domain.deliverable import linking as deliverable_linking
-from shared.domain.post import disclosure
+from shared.domain.post import disclosure_service
 from shared.domain.post.cadence import next_refresh_at
 from shared.domain.post.ingest_repository import (
     BatchPost,
@@ -166,7 +166,7 @@ async def record_batch(
     missing ones and one of the refused ones, all fenced by the lease. Returns how many posts
     were refreshed, the ids that just became gone, and the ids now in error."""
     repository = IngestRepository(session, batch.org_id)
-    present, missing, refused, learned = [], [], {}, []
+    present, missing, refused, learning = [], [], {}, []
     for post in posts:
         result = results.get(post.external_id)
         if isinstance(result, PostRefused):
@@ -179,14 +179,12 @@ async def record_batch(
             continue
         present.append({"id": post.id, **_counts(result), "next_refresh_at": due})
         if details is not None and post.published_at is None:
-            learned.append(_details_row(post, batch.platform, details))
+            learning.append((post, details))
     held = await repository.update_latest(now, batch.lease_until, present) if present else set()
     if held:
         await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
-    if learned := [row for row in learned if row["id"] in held]:
-        await repository.learn_details(learned)
-        # Now that its caption is known, a post tracked by id can fulfil a deliverable.
-        await deliverable_linking.link_captured(session, batch.org_id, [r["id"] for r in learned])
+    if learning := [(post, details) for post, details in learning if post.id in held]:
+        await _learn_details(session, repository, batch, learning)
     gone = await repository.mark_missing(batch.lease_until, missing)
     errors = await repository.mark_error(batch.lease_until, refused)
     campaigns = {post.campaign_id for post in posts}
@@ -209,13 +207,35 @@ def _counts(stats: PostStats) -> dict[str, Any]:
     return {name: getattr(stats, name) for name in COUNTS}
 
 
-def _details_row(post: BatchPost, platform: str, details: PostDetails) -> dict[str, Any]:
-    # The campaign's brand names are not loaded here, so "<Brand> partner" is not recognized
-    # for posts whose caption only a refresh brings (URL-tracked ones); the other terms are.
-    check = disclosure.check(
-        details.caption,
-        platform=platform,
-        required=disclosure.required_for_post(campaign_id=post.campaign_id),
+async def _learn_details(
+    session: AsyncSession,
+    repository: IngestRepository,
+    batch: RefreshBatch,
+    learning: Sequence[tuple[BatchPost, PostDetails]],
+) -> None:
+    # One query for the requirement of every post whose caption arrives now (after
+    # update_latest, so these rows are already locked against a concurrent recomputation).
+    captioned = [post.id for post, details in learning if details.caption]
+    required = await disclosure_service.requirements(session, batch.org_id, captioned)
+    await repository.learn_details(
+        [
+            _details_row(post, batch.platform, details, required.get(post.id))
+            for post, details in learning
+        ]
+    )
+    # Now that its caption is known, a post tracked by id can fulfil a deliverable.
+    learned = [post.id for post, _ in learning]
+    await deliverable_linking.link_captured(session, batch.org_id, learned)
+
+
+def _details_row(
+    post: BatchPost,
+    platform: str,
+    details: PostDetails,
+    requirement: disclosure_service.Requirement | None,
+) -> dict[str, Any]:
+    check = disclosure_service.check(
+        details.caption, platform, requirement or disclosure_service.NOT_REQUIRED
     )
     return {
         "id": post.id,

@@ -104,11 +104,11 @@ class PostRepository(OrgRepository[Post]):
 
     async def resolve_pending(
         self, account_id: UUID, listed: dict[str, PostInfo], *, now: datetime
-    ) -> int:
+    ) -> list[UUID]:
         """The account's pending posts (tracked by a URL id the API does not take) whose URL id is
         a key of `listed` take the API id of the listed post and are tracked from now. A post
-        already tracked under that API id is merged into the pending one (`_absorb`). Returns how
-        many were resolved."""
+        already tracked under that API id is merged into the pending one (`_absorb`). Returns the
+        ids of those resolved."""
         rows = await self.session.execute(
             select(Post.id, Post.external_id).where(
                 Post.org_id == self.org_id,
@@ -125,13 +125,14 @@ class PostRepository(OrgRepository[Post]):
                 taken.add(info.external_id)
                 resolved.append((post_id, info))
         if not resolved:
-            return 0
+            return []
         table = _resolutions(resolved)
         await self._absorb(table)
         await self.session.execute(_resolve(self.org_id, table, now))
         # Their publish times and merged histories are new: so are their ages' engagements.
-        await ages_from_history(self.session, self.org_id, [post_id for post_id, _ in resolved])
-        return len(resolved)
+        ids = [post_id for post_id, _ in resolved]
+        await ages_from_history(self.session, self.org_id, ids)
+        return ids
 
     async def _absorb(self, resolutions: Values) -> None:
         """Merge each post already tracked under a resolved API id (captured by an earlier sync,

@@ -12,7 +12,7 @@ from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
 from shared.domain.deliverable import linking as deliverable_linking
 from shared.domain.pagination import Page, page_of
-from shared.domain.post import disclosure
+from shared.domain.post import disclosure_service
 from shared.domain.post.ingest import RefreshBatch
 from shared.domain.post.repository import PostRepository
 from shared.domain.post.schemas import PostById, PostByUrl
@@ -67,7 +67,6 @@ async def track(
             status=PostStatus.pending if pending else PostStatus.tracking,
             missing_count=0,
             source="url" if by_url else "api",
-            disclosure=disclosure.check(None, required=True),
             followers_at_post=await repository.followers_at(account.id, None),
             next_refresh_at=None if pending else now,
         )
@@ -78,6 +77,7 @@ async def track(
     except IntegrityError as exc:
         raise Conflict(f"{account.platform} post {external_id} is already tracked") from exc
     await deliverable_linking.on_tracked(session, org_id, post, data.deliverable_id)
+    await disclosure_service.recompute_posts(session, org_id, [post.id])
     if pending:
         account_service.request_sync(jobs, org_id, account.id)
     return post, True
