@@ -15,10 +15,10 @@ from typing import Any
 from uuid import UUID
 
 from shared.domain.emv.card import RateCard
+from shared.metrics.engagement import AGES
 
 # Counts summed over posts (the post's latest snapshot), in the order the API lists them.
 SUMMED = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "engagements")
-AGES = ("24h", "7d", "30d")
 # What `coverage` reports: the fraction of posts that report each of these.
 COVERED = (*SUMMED, "followers_at_post", *(f"engagements_{age}" for age in AGES))
 # Counts the EMV rate card may price (a post's own clicks, as its platform reports them, count

@@ -15,6 +15,21 @@ def engagements(
     return sum(part or 0 for part in parts)
 
 
+def engagements_sql(row: str) -> str:
+    """`engagements` above as SQL over a row with the four counts (`row` its alias)."""
+    parts = [f"{row}.{name}" for name in ("likes", "comments", "shares", "saves")]
+    return (
+        f"CASE WHEN {' AND '.join(f'{p} IS NULL' for p in parts)} THEN NULL"
+        f" ELSE {' + '.join(f'coalesce({p}, 0)' for p in parts)} END"
+    )
+
+
+# Age-normalized engagements: the snapshot nearest to published_at + age, within a tenth of the
+# age either side (METRICS.md); the ages in seconds.
+AGES = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+AGE_TOLERANCE = 0.1
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """A ratio with a zero or unknown denominator (or unknown numerator) is undefined."""
     if numerator is None or not denominator:

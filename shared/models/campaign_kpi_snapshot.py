@@ -16,7 +16,9 @@ class CampaignKpiSnapshot(IdMixin, OrgMixin, Base):
 
     __tablename__ = "campaign_kpi_snapshot"
     __table_args__ = (
-        Index("ix_campaign_kpi_snapshot_campaign_id_computed_at", "campaign_id", "computed_at", "id"),
+        Index(
+            "ix_campaign_kpi_snapshot_campaign_id_computed_at", "campaign_id", "computed_at", "id"
+        ),
     )
 
     campaign_id: Mapped[UUID] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))

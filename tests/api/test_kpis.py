@@ -316,3 +316,51 @@ def test_window_is_whole_days_in_utc():
     terms = CampaignTerms("USD", date(2026, 11, 1), date(2026, 11, 1), utc(2026, 10, 1), "active")
     start, end = campaign_window(terms)
     assert (start, end - start) == (utc(2026, 11, 1), timedelta(days=1))
+
+
+class TestReport:
+    async def test_one_row_per_post_and_the_totals(self, client, session, campaign):
+        import csv
+        import io
+
+        tenant, row, ids = campaign
+        response = await client.get(
+            f"/v1/campaigns/{row.id}/report.csv", headers=bearer(tenant.read)
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/csv")
+        assert "attachment" in response.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        posts = [r for r in rows if r["row"] == "post"]
+        assert len(posts) == 7 and rows[-1]["row"] == "total"
+        assert {r["creator_id"] for r in posts} == {str(ids[key]) for key in "ABC"}
+        by_engagements = sorted(int(r["engagements"]) for r in posts if r["engagements"])
+        assert by_engagements == [60, 130, 700, 1150, 2300, 5600]
+        first = next(r for r in posts if r["engagements"] == "1150")
+        assert float(first["engagement_rate"]) == 1150 / 10_000
+        assert (first["disclosure_required"], first["disclosure_compliant"]) == ("true", "true")
+        p7 = next(r for r in posts if r["followers_at_post"] == "12000" and not r["likes"])
+        assert p7["engagements"] == "" and p7["disclosure_reason"] == "missing"
+        total = rows[-1]
+        assert total["engagements"] == "9940" and total["likes"] == "8700"
+        assert float(total["engagement_rate"]) == 4280 / 75_000
+        assert float(total["disclosure_compliant"]) == 0.5
+
+    async def test_text_a_spreadsheet_would_run_is_written_as_text(self, client, session):
+        tenant = await create_tenant(session, "Csv")
+        creator = await create_creator(session, tenant.org_id, name='=HYPERLINK("x")')
+        account = await create_account(session, tenant.org_id, creator.id)
+        row = await create_campaign(session, tenant.org_id)
+        await create_post(session, account, campaign_id=row.id, likes=3)
+        response = await client.get(
+            f"/v1/campaigns/{row.id}/report.csv", headers=bearer(tenant.read)
+        )
+        assert "'=HYPERLINK" in response.text
+
+    async def test_another_organizations_campaign_is_404(self, client, session, campaign):
+        _, row, _ = campaign
+        intruder = await create_tenant(session, "Intruder")
+        response = await client.get(
+            f"/v1/campaigns/{row.id}/report.csv", headers=bearer(intruder.read)
+        )
+        assert response.status_code == 404

@@ -1,6 +1,7 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 
 from services.api.deps import CampaignId, Reader, ReadSessionDep, SessionDep, Writer
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
@@ -11,6 +12,7 @@ from shared.domain.campaign.schemas import (
     CampaignRead,
     CampaignUpdate,
 )
+from shared.domain.kpi import report as kpi_report
 from shared.domain.kpi import service as kpi_service
 from shared.domain.kpi.schemas import (
     CampaignKpis,
@@ -91,3 +93,24 @@ async def list_kpi_snapshots(
     """The KPI snapshots the worker stored, newest first."""
     page = await kpi_service.snapshot_page(session, principal.org_id, id, filters)
     return PageRead(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/{id}/report.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **responses(404),
+    },
+)
+async def get_report(id: CampaignId, request: Request, session: ReadSessionDep, principal: Reader):
+    """One row per post (creator, platform, URL, latest counts, engagement rate, disclosure,
+    deliverable) and a totals row, as CSV, streamed. Columns: docs/api.md, "Reports"."""
+    campaign = await campaign_service.get(session, principal.org_id, id)
+    chunks = kpi_report.csv_chunks(request.app.state.sessionmaker, principal.org_id, campaign.id)
+    filename = f"campaign-{campaign.id}-report.csv"
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -2,7 +2,7 @@
 row, so no snapshot history is read), the collaborations' compensation, and the stored KPI
 snapshots behind the timeseries."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,13 +11,11 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.pagination import decode_cursor, parse_datetime
-from shared.metrics.campaign import AGES, Compensation, Group
+from shared.metrics.campaign import Compensation, Group
+from shared.metrics.engagement import AGES, engagements_sql
 from shared.models import CampaignKpiSnapshot, Collaboration
 from shared.models.status import CollaborationStage
 
-ENGAGEMENTS = """CASE WHEN likes IS NULL AND comments IS NULL AND shares IS NULL AND saves IS NULL
-    THEN NULL ELSE coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0)
-                   + coalesce(saves, 0) END"""
 SUMMED = (
     "views",
     "impressions",
@@ -54,7 +52,7 @@ TALLIES = text(f"""
 WITH p AS (
     SELECT creator_id, platform, views, impressions, reach, likes, comments, shares, saves,
            clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
-           {ENGAGEMENTS} AS engagements,
+           {engagements_sql("post")} AS engagements,
            coalesce(disclosure ->> 'required' = 'true', false) AS disclosure_required,
            coalesce(disclosure ->> 'compliant' = 'true', false) AS disclosure_compliant
     FROM post WHERE org_id = :org AND campaign_id = :campaign
@@ -77,6 +75,22 @@ LEFT JOIN LATERAL (
     ORDER BY k.computed_at DESC, k.id DESC LIMIT 1
 ) s ON true
 ORDER BY i.n
+""")
+
+
+REPORT_COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+
+REPORT_ROWS = text(f"""
+SELECT p.id, p.creator_id, c.name AS creator_name, p.platform, p.url, p.published_at, p.status,
+       {", ".join(f"p.{name}" for name in REPORT_COUNTS)},
+       {engagements_sql("p")} AS engagements,
+       p.followers_at_post, p.disclosure, p.deliverable_id,
+       d.kind AS deliverable_kind, d.status AS deliverable_status
+FROM post p
+JOIN creator c ON c.org_id = p.org_id AND c.id = p.creator_id
+LEFT JOIN deliverable d ON d.org_id = p.org_id AND d.id = p.deliverable_id
+WHERE p.org_id = :org AND p.campaign_id = :campaign
+ORDER BY p.created_at, p.id
 """)
 
 
@@ -103,6 +117,15 @@ class KpiRepository:
             )
         )
         return [Compensation(*row) for row in rows]
+
+    async def report_rows(self, campaign_id: UUID) -> AsyncIterator[Any]:
+        """The campaign's posts for the report, from a server-side cursor (needs a transaction)."""
+        result = await self.session.stream(
+            REPORT_ROWS.execution_options(yield_per=500),
+            {"org": self.org_id, "campaign": campaign_id},
+        )
+        async for row in result:
+            yield row
 
     def add_snapshot(self, snapshot: CampaignKpiSnapshot) -> CampaignKpiSnapshot:
         snapshot.org_id = self.org_id

@@ -22,6 +22,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.metrics.engagement import AGE_TOLERANCE, AGES, engagements_sql
 from shared.models.post_snapshot import COUNTS
 from shared.models.status import PostStatus, SyncStatus
 
@@ -102,19 +103,8 @@ SELECT :org, :captured_at, u.* FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}) AS u
 ON CONFLICT DO NOTHING
 """)
 
-# Age-normalized engagements (METRICS.md): for each age, the engagements of the snapshot nearest
-# to published_at + age, within a tenth of the age either side. Kept on the post, so the KPIs sum
-# them without reading snapshot history.
-AGES = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-AGE_TOLERANCE = 0.1
-
-
-def _engagements(row: str) -> str:
-    parts = [f"{row}.{name}" for name in ("likes", "comments", "shares", "saves")]
-    return (
-        f"CASE WHEN {' AND '.join(f'{p} IS NULL' for p in parts)} THEN NULL"
-        f" ELSE {' + '.join(f'coalesce({p}, 0)' for p in parts)} END"
-    )
+# Age-normalized engagements (METRICS.md) are kept on the post by every batch write, so the KPIs
+# sum them without reading snapshot history.
 
 
 def _distance(at: str, seconds: int) -> str:
@@ -131,7 +121,7 @@ def _nearer_age(age: str, seconds: int) -> str:
         f" OR {_distance(at, seconds)} < {_distance(f'post.engagements_{age}_at', seconds)})"
     )
     return (
-        f"engagements_{age} = CASE WHEN {nearer} THEN {_engagements('u')}"
+        f"engagements_{age} = CASE WHEN {nearer} THEN {engagements_sql('u')}"
         f" ELSE post.engagements_{age} END,"
         f" engagements_{age}_at = CASE WHEN {nearer} THEN {at} ELSE post.engagements_{age}_at END"
     )
@@ -141,7 +131,7 @@ def _age_from_history(age: str, seconds: int) -> str:
     window = seconds * AGE_TOLERANCE
     target = f"post.published_at + interval '{seconds} seconds'"
     return f"""(engagements_{age}, engagements_{age}_at) = (
-        SELECT {_engagements("s")}, s.captured_at FROM post_snapshot s
+        SELECT {engagements_sql("s")}, s.captured_at FROM post_snapshot s
         WHERE s.post_id = post.id
           AND s.captured_at BETWEEN {target} - interval '{window} seconds'
                                 AND {target} + interval '{window} seconds'
