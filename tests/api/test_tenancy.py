@@ -10,6 +10,7 @@ from shared.models import (
     AccountSnapshot,
     ApiKey,
     Campaign,
+    CampaignKpiSnapshot,
     Collaboration,
     CollaborationStageChange,
     Creator,
@@ -63,6 +64,10 @@ BY_ID = [
     ("GET", "/v1/collaborations/{collaboration}/deliverables", None),
     ("GET", "/v1/deliverables/{deliverable}", None),
     ("PATCH", "/v1/deliverables/{deliverable}", {"status": "submitted"}),
+    ("GET", "/v1/campaigns/{campaign}/kpis", None),
+    ("GET", "/v1/campaigns/{campaign}/kpis/timeseries", None),
+    ("GET", "/v1/campaigns/{campaign}/kpi-snapshots", None),
+    ("GET", "/v1/campaigns/{campaign}/report.csv", None),
 ]
 LISTS = [
     "/v1/creators",
@@ -129,6 +134,7 @@ async def _state_of(session, org_id):
     rows = []
     models = (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot)
     models += (Collaboration, CollaborationStageChange, Deliverable, EmvRateCard)
+    models += (CampaignKpiSnapshot,)
     for model in models:
         for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
             await session.refresh(obj)
