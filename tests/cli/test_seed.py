@@ -91,7 +91,7 @@ class TestSeedDemo:
         assert (today - campaign.starts_on) == (campaign.ends_on - today)
         goals = {goal.metric: (goal.direction, goal.target) for goal in campaign.goals}
         assert goals["engagements"][0] == goals["views"][0] == "at_least"
-        assert goals["cpe"] == ("at_most", Decimal("0.02"))
+        assert goals["cpe"] == ("at_most", Decimal("0.015"))
         assert goals["disclosure_rate"] == ("at_least", Decimal("0.9"))
 
 
@@ -154,6 +154,8 @@ class TestDemoAfterFirstSync:
         paying = {c.creator_id for c in creators.values() if c.stage != "declined"}
         posts = (await session.scalars(select(Post).where(Post.org_id == org_id))).all()
         assert {p.creator_id for p in posts} == {c.creator_id for c in creators.values()}
+        campaign = await session.scalar(select(Campaign).where(Campaign.org_id == org_id))
+        assert all(p.published_at.date() >= campaign.starts_on for p in posts)
         required = [p.disclosure for p in posts if p.creator_id in paying]
         assert all(d["required"] for d in required)
         assert {d["reason"] for d in required} == {
