@@ -106,6 +106,7 @@ class TestTimeseries:
             "from=2026-11-01T00:00:00",  # no time zone
             "interval=hour&from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
             "extra=1",
+            "to=0001-01-01T00:00:00Z",  # no day before it to start from
         ],
     )
     async def test_bad_queries_are_422(self, client, world, query):

@@ -1,16 +1,27 @@
 """The KPI resources of API.md: the campaign's figures now, their stored history, and one KPI
 over time. Field meanings are docs/metrics.md's."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.metrics.kpis import KPI_NAMES
 from shared.platforms.base import Platform
 
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible(value: datetime) -> datetime:
+    # Far outside any campaign, and near the ends of the calendar arithmetic would overflow.
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between 1970-01-01 and 2100-01-01")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
 Count = int | None
 Rate = float | None
 MoneyText = Annotated[str | None, Field(description="Decimal text, 2 places, in `currency`")]
@@ -115,8 +126,8 @@ class KpiSnapshotRead(BaseModel):
 class KpiSnapshotFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=500)
 
@@ -135,10 +146,10 @@ class TimeseriesQuery(BaseModel):
         json_schema_extra={"enum": sorted(KPI_NAMES)},
     )
     interval: Interval = Interval.day
-    from_: AwareDatetime | None = Field(
+    from_: Instant | None = Field(
         None, alias="from", description="Default: 30 days (day) or 48 hours (hour) before `to`"
     )
-    to: AwareDatetime | None = Field(None, description="Default: now")
+    to: Instant | None = Field(None, description="Default: now")
 
     @field_validator("metric")
     @classmethod
