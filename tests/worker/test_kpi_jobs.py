@@ -10,6 +10,7 @@ from shared.domain.post.ingest import RecomputeKpis
 from shared.domain.post.ingest_repository import IngestRepository, ages_from_history
 from shared.models import CampaignKpiSnapshot, PostSnapshot
 from tests.factories import (
+    bearer,
     create_account,
     create_campaign,
     create_creator,
@@ -88,6 +89,18 @@ class TestAgeNormalized:
         # 7 d + 2 h is nearer than 7 d − 10 h.
         assert post.engagements_7d == 720
         assert post.engagements_30d is None and post.engagements_30d_at is None
+
+    async def test_on_the_post_resource(self, client, session, world):
+        tenant, account, campaign = world
+        post = await create_post(
+            session, account, campaign_id=campaign.id, published_at=PUBLISHED,
+            followers_at_post=1000,
+        )  # fmt: skip
+        await _refresh(session, post, PUBLISHED + timedelta(hours=24), 50)
+        body = (await client.get(f"/v1/posts/{post.id}", headers=bearer(tenant.read))).json()
+        assert (body["engagements_24h"], body["engagement_rate_24h"]) == (50, 50 / 1000)
+        assert (body["engagements_7d"], body["engagement_rate_7d"]) == (None, None)
+        assert body["latest"]["engagement_rate_by_views"] is None  # no views reported
 
     async def test_learned_later_from_the_history(self, session, world):
         _, account, campaign = world

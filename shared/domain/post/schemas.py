@@ -5,7 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from shared.domain.types import stripped
-from shared.metrics.engagement import engagements, ratio
+from shared.metrics.engagement import AGES, engagements, ratio
 from shared.models.post_snapshot import COUNTS
 from shared.models.status import PostStatus
 
@@ -71,6 +71,8 @@ class SnapshotRead(BaseModel):
     watch_time_seconds: float | None
     engagements: int | None
     engagement_rate: float | None
+    engagement_rate_by_reach: float | None
+    engagement_rate_by_views: float | None
 
     @classmethod
     def of(cls, row: Any, captured_at: datetime, followers_at_post: int | None) -> "SnapshotRead":
@@ -81,7 +83,12 @@ class SnapshotRead(BaseModel):
             **counts,
             engagements=total,
             engagement_rate=ratio(total, followers_at_post),
+            engagement_rate_by_reach=ratio(total, counts["reach"]),
+            engagement_rate_by_views=ratio(total, counts["views"]),
         )
+
+
+_DERIVED = {"latest", *(f"engagement_rate_{age}" for age in AGES)}
 
 
 class PostRead(BaseModel):
@@ -101,6 +108,15 @@ class PostRead(BaseModel):
     disclosure: Disclosure = Field(default_factory=Disclosure)
     latest: SnapshotRead | None
     followers_at_post: int | None
+    engagements_24h: int | None = Field(
+        description="Engagements of the snapshot nearest 24 hours after publishing (within "
+        "10 %); docs/metrics.md, Post level"
+    )
+    engagements_7d: int | None
+    engagements_30d: int | None
+    engagement_rate_24h: float | None
+    engagement_rate_7d: float | None
+    engagement_rate_30d: float | None
     next_refresh_at: datetime | None
     last_refreshed_at: datetime | None
     status: PostStatus
@@ -113,6 +129,9 @@ class PostRead(BaseModel):
         latest = None
         if post.last_refreshed_at is not None:
             latest = SnapshotRead.of(post, post.last_refreshed_at, post.followers_at_post)
-        fields = {name: getattr(post, name) for name in cls.model_fields if name != "latest"}
+        fields = {name: getattr(post, name) for name in cls.model_fields if name not in _DERIVED}
         fields["disclosure"] = post.disclosure or {}
+        for age in AGES:
+            total = getattr(post, f"engagements_{age}")
+            fields[f"engagement_rate_{age}"] = ratio(total, post.followers_at_post)
         return cls(**fields, latest=latest)
