@@ -154,3 +154,32 @@ def test_buckets_cover_from_to_to():
     query = TimeseriesQuery(**{"from": utc(2026, 11, 1, 5)}, to=utc(2026, 11, 3, 0, 0, 1))
     starts = kpi_service.buckets(query, utc(2026, 12, 1))
     assert starts == [utc(2026, 11, 1) + timedelta(days=n) for n in range(3)]
+
+
+class TestStaleness:
+    async def test_a_change_of_pay_or_goals_asks_for_a_kpi_snapshot(
+        self, client, session, redis, world
+    ):
+        tenant, campaign, post = world
+        pattern = f"arq:job:campaign.recompute_kpis:{campaign.id}:*"
+        response = await client.post(
+            f"/v1/campaigns/{campaign.id}/collaborations",
+            json={"creator_id": str(post.creator_id),
+                  "compensation": {"model": "flat_fee", "fee": "100.00"}},
+            headers=bearer(tenant.write),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        assert len(await redis.keys(pattern)) == 1
+        await redis.flushdb()
+        response = await client.patch(
+            f"/v1/campaigns/{campaign.id}",
+            json={"goals": [{"metric": "likes", "target": 500}]},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 200, response.text
+        assert len(await redis.keys(pattern)) == 1
+        await redis.flushdb()
+        await client.patch(
+            f"/v1/campaigns/{campaign.id}", json={"brief": "x"}, headers=bearer(tenant.write)
+        )
+        assert await redis.keys(pattern) == []  # nothing the KPIs read

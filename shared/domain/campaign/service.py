@@ -12,6 +12,7 @@ from shared.domain.campaign.schemas import (
     CampaignUpdate,
     Goal,
 )
+from shared.domain.kpi.stale import mark_stale as mark_kpis_stale
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.domain.post import lifecycle as post_lifecycle
@@ -19,6 +20,10 @@ from shared.errors import Invalid, NotFound
 from shared.models import Campaign, CampaignGoal
 
 DISCLOSURE_INPUTS = ("disclosure_required", "mentions", "name")
+
+
+# What the KPIs read from the campaign: its currency, and its dates and status (goal status).
+KPI_INPUTS = {"currency", "starts_on", "ends_on", "status"}
 
 
 def _goal_rows(goals: list[Goal]) -> list[CampaignGoal]:
@@ -81,6 +86,8 @@ async def update(
     if data.goals is not None:
         campaign.goals = _goal_rows(data.goals)
         _stamp_org(campaign)
+    if changes.keys() & KPI_INPUTS or data.goals is not None:
+        mark_kpis_stale(session, org_id, campaign.id)
     was_archived = campaign.archived_at is not None
     if changes.get("status") == CampaignStatus.archived and not was_archived:
         campaign.archived_at = datetime.now(UTC)

@@ -17,6 +17,7 @@ from shared.domain.collaboration.schemas import (
     UsageRights,
 )
 from shared.domain.creator import service as creator_service
+from shared.domain.kpi.stale import mark_stale as mark_kpis_stale
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.errors import Conflict, NotFound
@@ -92,13 +93,14 @@ async def create(
 
 async def _recompute_disclosures(session: AsyncSession, collaboration: Collaboration) -> None:
     """Whether the creator's posts on the campaign must disclose follows what the collaboration
-    pays and whether it is declined."""
+    pays and whether it is declined; so does the campaign's cost."""
     await disclosure_service.recompute_campaign(
         session,
         collaboration.org_id,
         collaboration.campaign_id,
         creator_id=collaboration.creator_id,
     )
+    mark_kpis_stale(session, collaboration.org_id, collaboration.campaign_id)
 
 
 def _duplicate(campaign_id: UUID, creator_id: UUID) -> Conflict:
