@@ -107,6 +107,7 @@ class TestTimeseries:
             "interval=hour&from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
             "extra=1",
             "to=0001-01-01T00:00:00Z",  # no day before it to start from
+            "from=0.5",  # Unix seconds are not RFC 3339
         ],
     )
     async def test_bad_queries_are_422(self, client, world, query):
@@ -142,12 +143,13 @@ class TestSnapshotHistory:
             "2026-11-02T01:00:00Z",
         ]
 
-    async def test_a_bad_cursor_is_422(self, client, world):
+    @pytest.mark.parametrize("query", ["cursor=nope", "until=0.5", "since=2026-11-02", "limit=0"])
+    async def test_bad_queries_are_422(self, client, world, query):
         tenant, campaign, _ = world
         response = await client.get(
-            f"/v1/campaigns/{campaign.id}/kpi-snapshots?cursor=nope", headers=bearer(tenant.read)
+            f"/v1/campaigns/{campaign.id}/kpi-snapshots?{query}", headers=bearer(tenant.read)
         )
-        assert response.status_code == 422
+        assert response.status_code == 422, response.text
 
 
 def test_buckets_cover_from_to_to():

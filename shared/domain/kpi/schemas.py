@@ -1,27 +1,45 @@
 """The KPI resources of API.md: the campaign's figures now, their stored history, and one KPI
 over time. Field meanings are docs/metrics.md's."""
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from shared.metrics.kpis import KPI_NAMES
 from shared.platforms.base import Platform
 
+# RFC 3339 with a time zone, as API.md says; pydantic alone would also take "0.5" (Unix seconds).
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, str) and not RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 timestamp with a time zone")
+    return value
+
+
 def _plausible(value: datetime) -> datetime:
-    # Far outside any campaign, and near the ends of the calendar arithmetic would overflow.
+    # Far outside any campaign, and near the ends of the calendar bucket arithmetic overflows.
     if not EARLIEST <= value <= LATEST:
         raise ValueError("must be between 1970-01-01 and 2100-01-01")
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+BucketBound = Annotated[Instant, AfterValidator(_plausible)]
 Count = int | None
 Rate = float | None
 MoneyText = Annotated[str | None, Field(description="Decimal text, 2 places, in `currency`")]
@@ -146,10 +164,10 @@ class TimeseriesQuery(BaseModel):
         json_schema_extra={"enum": sorted(KPI_NAMES)},
     )
     interval: Interval = Interval.day
-    from_: Instant | None = Field(
+    from_: BucketBound | None = Field(
         None, alias="from", description="Default: 30 days (day) or 48 hours (hour) before `to`"
     )
-    to: Instant | None = Field(None, description="Default: now")
+    to: BucketBound | None = Field(None, description="Default: now")
 
     @field_validator("metric")
     @classmethod
