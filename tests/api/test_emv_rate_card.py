@@ -41,7 +41,7 @@ class TestDefaultCard:
         assert body["created_at"] is None
         assert body["rates"]["instagram"] == {
             "impressions": "0.003",
-            "views": "0.05",
+            "views": "0.003",
             "likes": "0.15",
             "comments": "1",
             "clicks": "3",

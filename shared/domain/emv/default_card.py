@@ -38,7 +38,8 @@ _CPM = (
 _RATES: dict[Platform, dict[EmvMetric, str]] = {
     Platform.instagram: {
         EmvMetric.impressions: "0.003",
-        EmvMetric.views: "0.05",
+        # Instagram's views now count every display, as impressions did: priced like them.
+        EmvMetric.views: "0.003",
         EmvMetric.likes: "0.15",
         EmvMetric.comments: "1",
         EmvMetric.clicks: "3",
@@ -61,9 +62,9 @@ _RATES: dict[Platform, dict[EmvMetric, str]] = {
 
 SOURCES: dict[str, str] = {
     Platform.instagram.value: (
-        f"{_ASPIRE}: impressions $0.003, views $0.05, likes $0.15, comments $1, clicks $3. "
-        "Instagram reports views and no impressions since Meta replaced impressions by views "
-        "(2025-04-21), so views carry the value."
+        f"{_ASPIRE}: impressions $0.003, likes $0.15, comments $1, clicks $3. Meta replaced "
+        "Instagram impressions by views (2025-04-21), which count every display as impressions "
+        "did, so views take the impression value ($0.003), not Aspire's $0.05 for a video view."
     ),
     Platform.tiktok.value: f"{_ASPIRE}: views $0.03, likes $0.05, shares $0.05.",
     Platform.pinterest.value: (
