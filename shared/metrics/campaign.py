@@ -2,10 +2,13 @@
 collaborations' compensation and the EMV rate card. Pure: the SQL that makes the tallies lives in
 shared/domain/kpi/repository.py, and docs/metrics.md states every formula in users' words.
 
-A tally is a dict of integers: for each count `x`, `x` is its sum over the posts that report it
-and `n_x` how many posts do. Tallies add up key by key, so totals, per-creator and per-platform
-figures are all sums of the same group tallies, and every rate is a ratio of sums."""
+A tally is a row of integers (FIELDS): for each count `x`, `x` is its sum over the posts that
+report it and `n_x` how many posts do; for each ratio `r`, `r_num` and `r_den` are its two sums
+over the posts where both sides are known. Tallies add up field by field, so totals, per-creator
+and per-platform figures are all sums of the same group tallies, and every rate is a ratio of
+sums."""
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +29,54 @@ COVERED = (*SUMMED, "followers_at_post", *(f"engagements_{age}" for age in AGES)
 PRICED = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
 CENT = Decimal("0.01")
 
+# What a tally sums per post: the latest counts, engagements, followers_at_post and the
+# age-normalized engagements.
+TALLIED = (
+    "views",
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "followers_at_post",
+    *(f"engagements_{age}" for age in AGES),
+)
+# (name, numerator, denominator): both summed over the posts where the numerator is known and
+# the denominator above 0 (a post whose account had no followers has no engagement rate).
+RATIOS = (
+    ("er", "engagements", "followers_at_post"),
+    ("er_reach", "engagements", "reach"),
+    ("er_views", "engagements", "views"),
+    *((f"er_{age}", f"engagements_{age}", "followers_at_post") for age in AGES),
+)
+FIELDS = (
+    "posts",
+    *(name for count in TALLIED for name in (count, f"n_{count}")),
+    *(name for ratio, _, _ in RATIOS for name in (f"{ratio}_num", f"{ratio}_den")),
+    "disclosure_required",
+    "disclosure_passed",
+)
+_INDEX = {name: i for i, name in enumerate(FIELDS)}
+
+
+class Tally:
+    """One row of FIELDS, read by name. Rows add up in C (map over operator.add), which keeps a
+    campaign of thousands of creators cheap to break down."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Sequence[int] | None = None) -> None:
+        self.values = list(values) if values is not None else [0] * len(FIELDS)
+
+    def __getitem__(self, name: str) -> int:
+        return self.values[_INDEX[name]]
+
+    def add(self, other: "Tally") -> None:
+        self.values = list(map(operator.add, self.values, other.values))
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -33,7 +84,7 @@ class Group:
 
     creator_id: UUID
     platform: str
-    tally: Mapping[str, int]
+    tally: Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +129,15 @@ class CampaignTerms:
 class _Scope:
     """What one row of figures (totals, a creator, a platform) is computed from."""
 
-    tally: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tally: Tally = field(default_factory=Tally)
     creators: set[UUID] = field(default_factory=set)
     cost: Decimal | None = None
     emv: Decimal | None = None
     attribution: Attribution = field(default_factory=Attribution)
 
     def add(self, group: Group, emv: Decimal | None) -> None:
-        for key, value in group.tally.items():
-            self.tally[key] += value
-        if group.tally.get("posts"):
+        self.tally.add(group.tally)
+        if group.tally["posts"]:
             self.creators.add(group.creator_id)
         self.emv = _add(self.emv, emv)
 
@@ -142,7 +192,7 @@ def _figures(scope: _Scope) -> dict[str, Any]:
     ages = {f"engagements_{age}": _summed(t, f"engagements_{age}") for age in AGES}
     rates = {f"engagement_rate_{age}": _ratio(t, f"er_{age}") for age in AGES}
     return {
-        "posts": t.get("posts", 0),
+        "posts": t["posts"],
         "creators": len(scope.creators),
         **sums,
         "engagement_rate": _ratio(t, "er"),
@@ -165,28 +215,28 @@ def _figures(scope: _Scope) -> dict[str, Any]:
         "roi": _div(None if a.revenue is None or cost is None else a.revenue - cost, cost),
         "roas": _div(a.revenue, cost),
         "emv": _money(scope.emv),
-        "disclosure_rate": _div(t.get("disclosure_passed", 0), t.get("disclosure_required", 0)),
+        "disclosure_rate": _div(t["disclosure_passed"], t["disclosure_required"]),
         # Filled by brand listening; named now so goals and clients can rely on them.
         "mentions": None,
         "sentiment": None,
     }
 
 
-def _summed(tally: Mapping[str, int], name: str) -> int | None:
+def _summed(tally: Tally, name: str) -> int | None:
     """A sum over the posts that report `name`; None when none does."""
-    return tally.get(name, 0) if tally.get(f"n_{name}") else None
+    return tally[name] if tally[f"n_{name}"] else None
 
 
-def _ratio(tally: Mapping[str, int], name: str) -> float | None:
+def _ratio(tally: Tally, name: str) -> float | None:
     """Σ numerator / Σ denominator over the posts where both are known."""
-    if not tally.get(f"n_{name}"):
-        return None
-    return _div(tally.get(f"{name}_num", 0), tally.get(f"{name}_den", 0))
+    return _div(tally[f"{name}_num"], tally[f"{name}_den"])
 
 
 def _div(numerator: int | Decimal | None, denominator: int | Decimal | None) -> float | None:
     if numerator is None or not denominator:
         return None
+    if isinstance(numerator, int) and isinstance(denominator, int):
+        return numerator / denominator  # Python rounds int / int correctly: as exact as Decimal
     return float(Decimal(numerator) / Decimal(denominator))
 
 
@@ -212,7 +262,7 @@ def _emv(group: Group, card: RateCard) -> Decimal | None:
     report; None when no priced count is reported."""
     value = None
     for metric, rate in card.for_platform(group.platform).items():
-        if metric in PRICED and group.tally.get(f"n_{metric}"):
+        if metric in PRICED and group.tally[f"n_{metric}"]:
             value = _add(value, group.tally[metric] * rate)
     return value
 
@@ -240,10 +290,10 @@ def _costs_by_platform(
     for every post of the collaboration alike). A creator with no post yet adds to no platform."""
     posts_of: dict[UUID, int] = defaultdict(int)
     for group in groups:
-        posts_of[group.creator_id] += group.tally.get("posts", 0)
+        posts_of[group.creator_id] += group.tally["posts"]
     by_platform: dict[str, Decimal | None] = {}
     for group in groups:
-        cost, posts = costs.get(group.creator_id), group.tally.get("posts", 0)
+        cost, posts = costs.get(group.creator_id), group.tally["posts"]
         share = None if cost is None or not posts else cost * posts / posts_of[group.creator_id]
         by_platform[group.platform] = _add(by_platform.get(group.platform), share)
     return by_platform
@@ -259,9 +309,8 @@ def _sum_attribution(figures: Iterable[Attribution]) -> Attribution:
     return Attribution(*(total(name) for name in ("clicks", "conversions", "leads", "revenue")))
 
 
-def _coverage(tally: Mapping[str, int]) -> dict[str, float | None]:
-    posts = tally.get("posts", 0)
-    return {name: _div(tally.get(f"n_{name}", 0), posts) for name in COVERED}
+def _coverage(tally: Tally) -> dict[str, float | None]:
+    return {name: _div(tally[f"n_{name}"], tally["posts"]) for name in COVERED}
 
 
 # Goals -------------------------------------------------------------------------------------

@@ -11,58 +11,40 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.pagination import decode_cursor, parse_datetime
-from shared.metrics.campaign import Compensation, Group
-from shared.metrics.engagement import AGES, engagements_sql
+from shared.metrics.campaign import RATIOS, TALLIED, Compensation, Group, Tally
+from shared.metrics.engagement import engagements_sql
 from shared.models import CampaignKpiSnapshot, Collaboration
 from shared.models.status import CollaborationStage
 
-SUMMED = (
-    "views",
-    "impressions",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
-    "engagements",
-    "followers_at_post",
-    *(f"engagements_{age}" for age in AGES),
-)
-# (name, numerator, denominator): summed together over the posts where both are known. A post
-# whose account had no followers has no engagement rate, as at the account level.
-RATIOS = (
-    ("er", "engagements", "followers_at_post"),
-    ("er_reach", "engagements", "reach"),
-    ("er_views", "engagements", "views"),
-    *((f"er_{age}", f"engagements_{age}", "followers_at_post") for age in AGES),
-)
+
+def _sum(column: str, where: str | None = None) -> str:
+    only = f" FILTER (WHERE {where})" if where else ""
+    return f"coalesce(sum({column}){only}, 0)::int8"
 
 
 def _ratio_columns(name: str, numerator: str, denominator: str) -> str:
     known = f"{numerator} IS NOT NULL AND {denominator} > 0"
-    return (
-        f"sum({numerator}) FILTER (WHERE {known}) AS {name}_num,"
-        f" sum({denominator}) FILTER (WHERE {known}) AS {name}_den,"
-        f" count(*) FILTER (WHERE {known}) AS n_{name}"
-    )
+    return f"{_sum(numerator, known)} AS {name}_num, {_sum(denominator, known)} AS {name}_den"
 
 
+# One pass over the campaign's posts, a tally (campaign_metrics.FIELDS, in order) per creator
+# and platform. `OFFSET 0` keeps the subquery from being inlined, so each post's engagements
+# are computed once rather than at each of their references (measured: a quarter of the time).
+# A disclosure's `compliant` is true or false exactly when one was required, null otherwise.
 TALLIES = text(f"""
-WITH p AS (
+SELECT creator_id, platform, count(*) AS posts,
+       {", ".join(f"{_sum(c)} AS {c}, count({c}) AS n_{c}" for c in TALLIED)},
+       {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
+       count(compliant) AS disclosure_required,
+       count(*) FILTER (WHERE compliant = 'true') AS disclosure_passed
+FROM (
     SELECT creator_id, platform, views, impressions, reach, likes, comments, shares, saves,
            clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
-           {engagements_sql("post")} AS engagements,
-           coalesce(disclosure ->> 'required' = 'true', false) AS disclosure_required,
-           coalesce(disclosure ->> 'compliant' = 'true', false) AS disclosure_compliant
+           {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant
     FROM post WHERE org_id = :org AND campaign_id = :campaign
-)
-SELECT creator_id, platform, count(*) AS posts,
-       {", ".join(f"sum({c}) AS {c}, count({c}) AS n_{c}" for c in SUMMED)},
-       {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
-       count(*) FILTER (WHERE disclosure_required) AS disclosure_required,
-       count(*) FILTER (WHERE disclosure_required AND disclosure_compliant) AS disclosure_passed
-FROM p GROUP BY creator_id, platform
+    OFFSET 0
+) p
+GROUP BY creator_id, platform
 """)
 
 # The KPI as it stood at each instant: the newest snapshot computed at or before it.
@@ -101,11 +83,7 @@ class KpiRepository:
 
     async def tallies(self, campaign_id: UUID) -> list[Group]:
         rows = await self.session.execute(TALLIES, {"org": self.org_id, "campaign": campaign_id})
-        groups = []
-        for row in rows.mappings():
-            tally = {k: int(v) for k, v in row.items() if k not in ("creator_id", "platform") and v}
-            groups.append(Group(row["creator_id"], row["platform"], tally))
-        return groups
+        return [Group(row[0], row[1], Tally(row[2:])) for row in rows]
 
     async def compensations(self, campaign_id: UUID) -> list[Compensation]:
         c = Collaboration
