@@ -1,6 +1,10 @@
 """The names of every campaign KPI in METRICS.md; campaign goals and the KPI timeseries may
 target any of them."""
 
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
 COUNTS = (
     "posts",
     "creators",
@@ -43,3 +47,19 @@ RATES = (
 MONEY = ("revenue", "cost", "emv")
 
 KPI_NAMES: frozenset[str] = frozenset(COUNTS + RATES + MONEY)
+
+
+def _known(value: str) -> str:
+    if value not in KPI_NAMES:
+        raise ValueError(f"unknown KPI {value!r}; one of: {', '.join(sorted(KPI_NAMES))}")
+    return value
+
+
+# A request field naming a KPI: the document lists the names, and any other is a 422.
+KpiName = Annotated[
+    str,
+    AfterValidator(_known),
+    Field(
+        description="A KPI name from docs/metrics.md", json_schema_extra={"enum": sorted(KPI_NAMES)}
+    ),
+]

@@ -28,7 +28,7 @@ from shared.domain.types import (
     deduplicated,
     unique,
 )
-from shared.metrics.kpis import KPI_NAMES
+from shared.metrics.kpis import KpiName
 from shared.platforms.base import Platform
 
 
@@ -56,26 +56,13 @@ class Direction(StrEnum):
 class Goal(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
-    metric: str = Field(
-        description="A KPI name from docs/metrics.md",
-        examples=["engagements"],
-        json_schema_extra={"enum": sorted(KPI_NAMES)},
-    )
+    metric: KpiName = Field(examples=["engagements"])
     target: Annotated[
         decimal(20, 6),
         # Plain decimal text without trailing zeros: "12.5", "100000", "0.03".
         PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
     ]
     direction: Direction = Direction.at_least
-
-    @field_validator("metric")
-    @classmethod
-    def _known_kpi(cls, value: str) -> str:
-        if value not in KPI_NAMES:
-            raise ValueError(
-                f"unknown KPI {value!r}; goals target one of: {', '.join(sorted(KPI_NAMES))}"
-            )
-        return value
 
 
 def _one_goal_per_metric(goals: list[Goal]) -> list[Goal]:
