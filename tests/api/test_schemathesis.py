@@ -92,19 +92,29 @@ def _campaign_rules(body: dict, *, patch: bool) -> dict:
 
 
 def _timeseries_rules(query: dict) -> dict:
-    """A timeseries spans at most 1,000 buckets between 1970 and 2100, `from` before `to`."""
+    """A timeseries spans at most 1,000 buckets between 1970 and 2100, `from` before `to`. A
+    malformed value is left as it is, for the negative checks."""
     from datetime import UTC, datetime, timedelta
 
-    from shared.domain.kpi.schemas import TimeseriesQuery
+    from shared.domain.kpi.schemas import RFC3339
 
-    try:
-        parsed = TimeseriesQuery.model_validate(query)
-    except ValueError:
-        return query  # invalid anyway: left for the negative checks
-    step = timedelta(hours=1) if parsed.interval == "hour" else timedelta(days=1)
+    if query.get("interval", "day") not in ("hour", "day"):
+        return query
+    bounds = {}
+    for name in ("from", "to"):
+        value = query.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not RFC3339.match(value):
+            return query
+        try:
+            bounds[name] = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        except ValueError:
+            return query
+    step = timedelta(hours=1) if query.get("interval") == "hour" else timedelta(days=1)
     low, high = datetime(1971, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
-    to = min(max(parsed.to or datetime.now(UTC), low), high)
-    since = parsed.from_ or to - 30 * step
+    to = min(max(bounds.get("to", datetime.now(UTC)), low), high)
+    since = bounds.get("from", to - 30 * step)
     if not to - 900 * step < since < to:
         since = to - 30 * step
     return {**query, "from": since.isoformat(), "to": to.isoformat()}
