@@ -83,7 +83,7 @@ class KpiRepository:
 
     async def tallies(self, campaign_id: UUID) -> list[Group]:
         rows = await self.session.execute(TALLIES, {"org": self.org_id, "campaign": campaign_id})
-        return [Group(row[0], row[1], Tally(row[2:])) for row in rows]
+        return [Group(row[0], row[1], Tally(row[2:])) for row in rows.all()]
 
     async def compensations(self, campaign_id: UUID) -> list[Compensation]:
         c = Collaboration
