@@ -409,7 +409,7 @@ def _totals_at(totals: dict[str, Any], share: float, posts: int) -> dict[str, An
 async def copy_kpi_history(database_url: str, seeded: Seeded) -> float:
     """One KPI snapshot a minute over 30 days, as the debounced worker job leaves them: the real
     KPI document of now, its totals scaled to where the campaign stood each hour."""
-    from shared.db import create_engine, create_sessionmaker
+    from shared.db import create_engine, create_sessionmaker, reads_in
     from shared.domain.kpi import service as kpi_service
 
     started = time.perf_counter()
@@ -418,7 +418,7 @@ async def copy_kpi_history(database_url: str, seeded: Seeded) -> float:
     try:
         async with create_sessionmaker(engine)() as session:
             document = await kpi_service.campaign_kpis(
-                session, seeded.org_id, seeded.campaign_id, now=now
+                await reads_in(session), seeded.org_id, seeded.campaign_id, now=now
             )
     finally:
         await engine.dispose()
@@ -505,8 +505,7 @@ def probes(app, client, connection, seeded: Seeded) -> dict[str, Probe]:
 
     def service(call) -> Probe:
         async def probe() -> None:
-            async with app.state.read_sessionmaker() as session:
-                await call(session)
+            await call(app.state.reads)
 
         return probe
 
@@ -608,6 +607,21 @@ def _busy_pct(before, after) -> float:
     return 100 * busy / max(1e-9, busy + idle)
 
 
+class _CountedReads:
+    """The app's raw reads (shared.db.RawReads), noting each statement they send."""
+
+    def __init__(self, reads, into: list[str]) -> None:
+        self.reads, self.into = reads, into
+
+    async def fetchrow(self, query: str, *args):
+        self.into.append(" ".join(query.split())[:90])
+        return await self.reads.fetchrow(query, *args)
+
+    async def fetch(self, query: str, *args):
+        self.into.append(" ".join(query.split())[:90])
+        return await self.reads.fetch(query, *args)
+
+
 async def round_trips(app, client, seeded: Seeded, redis_url: str) -> dict[str, dict]:
     """What one warm request sends: its SQL statements (each one round trip: read sessions
     autocommit, and asyncpg's statements are prepared once per connection) and Redis commands."""
@@ -625,9 +639,11 @@ async def round_trips(app, client, seeded: Seeded, redis_url: str) -> dict[str, 
                 into.append(" ".join(statement.split())[:90])
 
             event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
+            reads, app.state.reads = app.state.reads, _CountedReads(app.state.reads, statements)
             before = await redis.info("commandstats")
             await client.get(path.format(seeded.campaign_id), headers=headers)
             after = await redis.info("commandstats")
+            app.state.reads = reads
             event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
             # Commands a script runs are counted too; the first INFO is counted by the second.
             calls = {
@@ -672,10 +688,8 @@ def _median_plan(runs: list[list[dict]]) -> list[dict]:
 
 async def explain(app, connection, seeded: Seeded) -> dict[str, dict]:
     """The statements behind the figures, planned and run by the server (the same warm state)."""
-    from sqlalchemy import text
-
     from shared.domain.kpi import service as kpi_service
-    from shared.domain.kpi.repository import AT_INSTANTS, TALLIES
+    from shared.domain.kpi.repository import AT_INSTANTS, INPUTS, TALLIES
     from shared.domain.kpi.schemas import TimeseriesQuery
     from shared.metrics.engagement import engagements_sql
 
@@ -695,27 +709,21 @@ async def explain(app, connection, seeded: Seeded) -> dict[str, dict]:
     now = datetime.now(UTC)
     step = kpi_service.STEP[TimeseriesQuery().interval]
     instants = [t + step for t in kpi_service.buckets(TimeseriesQuery(), now) if t + step <= now]
-    statements = [("tallies", TALLIES, {"org": org, "campaign": campaign})]
-    # For comparison: the same aggregate with `engagements` a plain column, not an expression
-    # evaluated again at each of its references.
+    statements = [
+        ("inputs", INPUTS, (org, campaign)),
+        ("tallies", TALLIES, (org, campaign)),
+        ("at_instants", AT_INSTANTS, (org, campaign, instants, "engagements")),
+    ]
+    # For comparison: the same aggregate with `engagements` a plain column.
     expression = engagements_sql("post")
-    if expression in TALLIES.text:
-        plain = text(TALLIES.text.replace(expression, "likes"))
-        statements.append(("tallies_plain", plain, {"org": org, "campaign": campaign}))
-    async with app.state.read_sessionmaker() as session:
-        for name, statement, params in (
-            *statements,
-            (
-                "at_instants",
-                AT_INSTANTS,
-                {"org": org, "campaign": campaign, "metric": "engagements", "instants": instants},
-            ),
-        ):
-            runs = []
-            for _ in range(EXPLAINS):
-                row = (await session.execute(text(EXPLAIN + statement.text), params)).scalar_one()
-                runs.append(row if isinstance(row, list) else json.loads(row))
-            plans[name] = _median_plan(runs)
+    if expression in TALLIES:
+        statements.append(("tallies_plain", TALLIES.replace(expression, "likes"), (org, campaign)))
+    for name, statement, params in statements:
+        runs = []
+        for _ in range(EXPLAINS):
+            row = await connection.fetchval(EXPLAIN + statement, *params)
+            runs.append(row if isinstance(row, list) else json.loads(row))
+        plans[name] = _median_plan(runs)
     return {name: _plan_summary(plan) for name, plan in plans.items()}
 
 
@@ -764,20 +772,16 @@ async def stage(
 
 async def compute_cpu(app, seeded: Seeded, calls: int = 50) -> float:
     """CPU per call of the KPI formulas alone, on the campaign's tallies (no I/O)."""
-    from shared.domain.campaign import service as campaign_service
     from shared.domain.emv import service as emv_service
-    from shared.domain.kpi import service as kpi_service
-    from shared.domain.kpi.repository import KpiRepository
+    from shared.domain.kpi.repository import KpiReads
     from shared.metrics import campaign as campaign_metrics
 
     org, campaign_id = seeded.org_id, seeded.campaign_id
-    async with app.state.read_sessionmaker() as session:
-        campaign = await campaign_service.get(session, org, campaign_id)
-        repository = KpiRepository(session, org)
-        groups = await repository.tallies(campaign_id)
-        compensations = await repository.compensations(campaign_id)
-        card = await emv_service.current_card(session, org)
-    terms, now = kpi_service.terms_of(campaign), datetime.now(UTC)
+    reads = KpiReads(app.state.reads, org)
+    inputs = await reads.inputs(campaign_id)
+    groups = await reads.tallies(campaign_id)
+    card = emv_service.newest_or_default(inputs.card)
+    terms, compensations, now = inputs.terms, inputs.compensations, datetime.now(UTC)
     started = time.process_time()
     for _ in range(calls):
         campaign_metrics.compute(terms, groups, compensations, card, now)
@@ -790,14 +794,15 @@ LABELS = {
     "sql_latest": "baseline: raw SQL, sums of the campaign's 5,000 latest `post` rows",
     "sql_lateral": "raw SQL, the same sums from each post's newest `post_snapshot` (LATERAL)",
     "sql_distinct_on": "raw SQL, the same sums from `post_snapshot` by DISTINCT ON",
-    "kpis_service": "`campaign_kpis` service call alone (read session)",
+    "kpis_service": "`campaign_kpis` service call alone (raw reads)",
     "kpis_http": "**`GET /v1/campaigns/{id}/kpis`**",
-    "series_service": "`timeseries` service call alone (read session)",
+    "series_service": "`timeseries` service call alone (raw reads)",
     "series_http": "**`GET /v1/campaigns/{id}/kpis/timeseries`** (daily, 30 days: 31 points)",
 }
 TARGETS = {"kpis_http": ("KPIs", 10.0), "series_http": ("timeseries", 50.0)}
 STATEMENTS = {
     "sql_latest": "baseline sums over `post`",
+    "inputs": "the KPIs' other inputs: campaign, goals, collaborations, rate card (`INPUTS`)",
     "tallies": "the KPIs' aggregate (`TALLIES`)",
     "tallies_plain": "the same, `engagements` a plain column (for comparison)",
     "at_instants": "the timeseries' 30 probes (`AT_INSTANTS`)",
@@ -1058,9 +1063,10 @@ def reading(result: dict[str, Any]) -> str:
         "where both sides are known, 12 of them under FILTER), grouped by creator and platform; "
         "each post's `engagements` is computed once, in a subquery kept from being inlined; "
         f"it runs {tallies[0]:.1f}-{tallies[-1]:.1f}× the baseline's time at the "
-        f"two depths{plain_note}. In the app: five "
-        "statements one after the other (the campaign, its goals, the aggregate, the "
-        "collaborations, the rate card), the 125 creator × platform tallies (rows of integers, "
+        f"two depths{plain_note}. In the app: two "
+        "statements straight on asyncpg (the campaign with its goals, its collaborations' pay "
+        "and the rate card in one; then the aggregate), the 125 creator × platform tallies "
+        "(rows of integers, "
         "added field by field in C), and the formulas over them "
         f"({deep['compute_cpu_ms']:.1f} ms of CPU for `campaign_metrics.compute` alone: "
         "every tally added into three scopes, then 55 rows of "

@@ -114,6 +114,23 @@ class RawReads:
         async with self._pool.acquire() as connection:
             return await connection.fetchrow(query, *args)
 
+    async def fetch(self, query: str, *args: Any) -> "list[asyncpg.Record]":
+        if self._connection is not None:
+            return await self._connection.fetch(query, *args)
+        assert self._pool is not None
+        async with self._pool.acquire() as connection:
+            return await connection.fetch(query, *args)
+
+
+async def reads_in(session: AsyncSession) -> RawReads:
+    """Raw reads on the session's own connection, inside its transaction: for the worker and
+    the API's streamed reports, which hold a session, to share the hot reads' SQL. The session
+    is flushed first, so the raw reads see what it has changed."""
+    await session.flush()
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return RawReads(connection=raw.driver_connection)
+
 
 async def create_reads_pool(url: str, *, max_size: int) -> "asyncpg.Pool":
     import asyncpg

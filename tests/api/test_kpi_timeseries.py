@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared.db import reads_in
 from shared.domain.kpi import service as kpi_service
 from shared.domain.kpi.schemas import Interval, TimeseriesQuery
 from tests.factories import (
@@ -52,7 +53,9 @@ class TestTimeseries:
             to=utc(2026, 11, 6),
         )  # fmt: skip
         now = utc(2026, 11, 4, 10)
-        series = await kpi_service.timeseries(session, tenant.org_id, campaign.id, query, now=now)
+        series = await kpi_service.timeseries(
+            await reads_in(session), tenant.org_id, campaign.id, query, now=now
+        )
         assert [(p["t"], p["value"]) for p in series["points"]] == [
             (utc(2026, 11, 1), None),  # nothing recorded by the end of Nov 1
             (utc(2026, 11, 2), 100),
@@ -69,7 +72,9 @@ class TestTimeseries:
             to=utc(2026, 11, 2, 14),
         )  # fmt: skip
         now = utc(2026, 11, 3)
-        series = await kpi_service.timeseries(session, tenant.org_id, campaign.id, query, now=now)
+        series = await kpi_service.timeseries(
+            await reads_in(session), tenant.org_id, campaign.id, query, now=now
+        )
         assert [(p["t"].hour, p["value"]) for p in series["points"]] == [
             (11, None),
             (12, 100),
@@ -82,7 +87,7 @@ class TestTimeseries:
         await _record(session, tenant, campaign, utc(2026, 11, 2, 12))
         query = TimeseriesQuery(metric="emv", **{"from": utc(2026, 11, 2)}, to=utc(2026, 11, 3))
         series = await kpi_service.timeseries(
-            session, tenant.org_id, campaign.id, query, now=utc(2026, 11, 5)
+            await reads_in(session), tenant.org_id, campaign.id, query, now=utc(2026, 11, 5)
         )
         assert series["points"][0]["emv_rate_card_version"] == 0
 

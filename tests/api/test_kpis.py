@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 
+from shared.db import reads_in
 from shared.domain.kpi import service as kpi_service
 from shared.models import EmvRateCard
 from tests.factories import (
@@ -128,7 +129,8 @@ async def campaign(session):
 
 
 async def _kpis(session, tenant, campaign, now=NOW):
-    return await kpi_service.campaign_kpis(session, tenant.org_id, campaign.id, now=now)
+    reads = await reads_in(session)
+    return await kpi_service.campaign_kpis(reads, tenant.org_id, campaign.id, now=now)
 
 
 class TestTotals:

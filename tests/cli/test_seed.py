@@ -14,7 +14,7 @@ from services.cli.seed import needs_seed, seed_demo
 from services.worker.jobs.posts import schedule_post_refreshes
 from shared import jobs as job_names
 from shared.budget import Budget
-from shared.db import Base, create_engine
+from shared.db import Base, create_engine, reads_in
 from shared.domain.collaboration.stages import INITIAL, allowed_moves
 from shared.domain.deliverable import service as deliverable_service
 from shared.domain.kpi import service as kpi_service
@@ -190,7 +190,7 @@ class TestDemoAfterFirstSync:
         assert await session.scalar(
             select(func.count()).where(CampaignKpiSnapshot.campaign_id == campaign.id)
         )
-        kpis = await kpi_service.campaign_kpis(session, org_id, campaign.id)
+        kpis = await kpi_service.campaign_kpis(await reads_in(session), org_id, campaign.id)
         totals = kpis["totals"]
         assert totals["creators"] == len(TIERS)
         assert str(totals["cost"]) == "7665.00"  # 6,000 + 1,500 + 120 + 45; Kai's 900 declined

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from services.api.deps import CampaignId, Reader, ReadSessionDep, SessionDep, Writer
+from services.api.deps import CampaignId, Reader, ReadsDep, ReadSessionDep, SessionDep, Writer
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.campaign import service as campaign_service
 from shared.domain.campaign.schemas import (
@@ -61,22 +61,22 @@ async def archive_campaign(id: CampaignId, session: SessionDep, principal: Write
 
 
 @router.get("/{id}/kpis", response_model=CampaignKpis, responses=responses(404))
-async def get_kpis(id: CampaignId, session: ReadSessionDep, principal: Reader):
+async def get_kpis(id: CampaignId, reads: ReadsDep, principal: Reader):
     """The campaign's KPIs from current data: totals, per creator and per platform, goal
     progress and coverage, every figure as docs/metrics.md defines it."""
-    return await kpi_service.campaign_kpis(session, principal.org_id, id)
+    return await kpi_service.campaign_kpis(reads, principal.org_id, id)
 
 
 @router.get("/{id}/kpis/timeseries", response_model=Timeseries, responses=responses(404, 422))
 async def get_kpi_timeseries(
     id: CampaignId,
     query: Annotated[TimeseriesQuery, Query()],
-    session: ReadSessionDep,
+    reads: ReadsDep,
     principal: Reader,
 ):
     """One KPI per hour or day: each point is the KPI as it stood at the end of its bucket,
     from the KPI snapshots the worker stores; the bucket still running shows the KPI now."""
-    return await kpi_service.timeseries(session, principal.org_id, id, query)
+    return await kpi_service.timeseries(reads, principal.org_id, id, query)
 
 
 @router.get(

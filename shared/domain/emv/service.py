@@ -1,5 +1,6 @@
 """The organization's EMV rate card: versioned, never edited in place (docs/metrics.md, "EMV")."""
 
+import json
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from shared.errors import NotFound
 from shared.models import EmvRateCard
 
 
-def _rate_card(version: int, currency: str, rates: dict[str, Any]) -> RateCard:
+def rate_card(version: int, currency: str, rates: dict[str, Any]) -> RateCard:
     return RateCard(
         version=version,
         currency=currency,
@@ -26,12 +27,21 @@ def _rate_card(version: int, currency: str, rates: dict[str, Any]) -> RateCard:
     )
 
 
+def newest_or_default(row: tuple[int, str, str] | None) -> RateCard:
+    """The card a `NEWEST_RATES_SQL` row (version, currency, rates as JSON text) describes, or
+    the default when the organization has stored none."""
+    if row is None:
+        return DEFAULT_CARD
+    version, currency, rates = row
+    return rate_card(version, currency, json.loads(rates))
+
+
 async def current_card(session: AsyncSession, org_id: UUID) -> RateCard:
     """The card EMV figures are computed with now: the newest version, else the default."""
     row = await EmvRateCardRepository(session, org_id).newest_rates()
     if row is None:
         return DEFAULT_CARD
-    return _rate_card(row.version, row.currency, row.rates)
+    return rate_card(row.version, row.currency, row.rates)
 
 
 async def card_version(session: AsyncSession, org_id: UUID, version: int) -> RateCard | None:
@@ -40,7 +50,7 @@ async def card_version(session: AsyncSession, org_id: UUID, version: int) -> Rat
     if version == DEFAULT_VERSION:
         return DEFAULT_CARD
     card = await EmvRateCardRepository(session, org_id).by_version(version)
-    return None if card is None else _rate_card(card.version, card.currency, card.rates)
+    return None if card is None else rate_card(card.version, card.currency, card.rates)
 
 
 async def get(session: AsyncSession, org_id: UUID) -> EmvRateCardRead:

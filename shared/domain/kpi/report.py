@@ -11,6 +11,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import reads_in
 from shared.domain.kpi import service as kpi_service
 from shared.domain.kpi.repository import REPORT_COUNTS, KpiRepository
 
@@ -53,7 +54,8 @@ async def csv_chunks(
             if len(batch) == CHUNK:
                 yield _lines(batch)
                 batch = []
-        kpis = await kpi_service.campaign_kpis(session, org_id, campaign_id, now=datetime.now(UTC))
+        reads = await reads_in(session)
+        kpis = await kpi_service.campaign_kpis(reads, org_id, campaign_id, now=datetime.now(UTC))
         batch.append(_totals_line(kpis["totals"]))
         yield _lines(batch)
 

@@ -1,19 +1,34 @@
 """The KPIs' SQL: one aggregate over the campaign's posts (their latest counts are on the post
-row, so no snapshot history is read), the collaborations' compensation, and the stored KPI
-snapshots behind the timeseries."""
+row, so no snapshot history is read), one read of everything else they need (the campaign's
+terms and goals, the collaborations' compensation, the EMV card), and the stored KPI snapshots
+behind the timeseries. The hot reads go straight to asyncpg (KpiReads), the rest through the
+session (KpiRepository)."""
 
+import json
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import RawReads
+from shared.domain.emv.repository import NEWEST_RATES_SQL
 from shared.domain.pagination import decode_cursor, parse_datetime
-from shared.metrics.campaign import RATIOS, TALLIED, Compensation, Group, Tally
+from shared.metrics.campaign import (
+    RATIOS,
+    TALLIED,
+    CampaignTerms,
+    Compensation,
+    GoalSpec,
+    Group,
+    Tally,
+)
 from shared.metrics.engagement import engagements_sql
-from shared.models import CampaignKpiSnapshot, Collaboration
+from shared.models import CampaignKpiSnapshot
 from shared.models.status import CollaborationStage
 
 
@@ -31,7 +46,7 @@ def _ratio_columns(name: str, numerator: str, denominator: str) -> str:
 # and platform. `OFFSET 0` keeps the subquery from being inlined, so each post's engagements
 # are computed once rather than at each of their references (measured: a quarter of the time).
 # A disclosure's `compliant` is true or false exactly when one was required, null otherwise.
-TALLIES = text(f"""
+TALLIES = f"""
 SELECT creator_id, platform, count(*) AS posts,
        {", ".join(f"{_sum(c)} AS {c}, count({c}) AS n_{c}" for c in TALLIED)},
        {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
@@ -41,23 +56,46 @@ FROM (
     SELECT creator_id, platform, views, impressions, reach, likes, comments, shares, saves,
            clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
            {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant
-    FROM post WHERE org_id = :org AND campaign_id = :campaign
+    FROM post WHERE org_id = $1 AND campaign_id = $2
     OFFSET 0
 ) p
 GROUP BY creator_id, platform
-""")
+"""
 
 # The KPI as it stood at each instant: the newest snapshot computed at or before it.
-AT_INSTANTS = text("""
+AT_INSTANTS = """
 SELECT s.value, s.emv_rate_card_version
-FROM unnest(CAST(:instants AS timestamptz[])) WITH ORDINALITY AS i(at, n)
+FROM unnest(CAST($3 AS timestamptz[])) WITH ORDINALITY AS i(at, n)
 LEFT JOIN LATERAL (
-    SELECT k.totals -> :metric AS value, k.emv_rate_card_version FROM campaign_kpi_snapshot k
-    WHERE k.org_id = :org AND k.campaign_id = :campaign AND k.computed_at <= i.at
+    SELECT CAST(k.totals -> $4 AS text) AS value, k.emv_rate_card_version
+    FROM campaign_kpi_snapshot k
+    WHERE k.org_id = $1 AND k.campaign_id = $2 AND k.computed_at <= i.at
     ORDER BY k.computed_at DESC, k.id DESC LIMIT 1
 ) s ON true
 ORDER BY i.n
-""")
+"""
+
+# What the KPIs need besides the posts, in one round trip: the campaign's terms, its goals, the
+# compensation of its collaborations that are not declined, and the organization's newest EMV
+# card (none: the default). Decimals travel as text, so they arrive exact.
+INPUTS = f"""
+SELECT c.currency, c.starts_on, c.ends_on, c.created_at, c.status,
+       CAST((SELECT json_agg(json_build_array(g.metric, CAST(g.target AS text), g.direction)
+                             ORDER BY g.created_at, g.id)
+             FROM campaign_goal g WHERE g.org_id = c.org_id AND g.campaign_id = c.id)
+            AS text) AS goals,
+       CAST((SELECT json_agg(json_build_array(k.creator_id, CAST(k.fee AS text),
+                                              CAST(k.product_value AS text),
+                                              CAST(k.commission_rate AS text)))
+             FROM collaboration k
+             WHERE k.org_id = c.org_id AND k.campaign_id = c.id
+               AND k.stage <> '{CollaborationStage.declined}')
+            AS text) AS compensations,
+       card.version AS card_version, card.currency AS card_currency, card.rates AS card_rates
+FROM campaign c
+LEFT JOIN LATERAL ({NEWEST_RATES_SQL.format(org="c.org_id")}) card ON true
+WHERE c.org_id = $1 AND c.id = $2
+"""
 
 
 REPORT_COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
@@ -76,25 +114,54 @@ ORDER BY p.created_at, p.id
 """)
 
 
+@dataclass(frozen=True, slots=True)
+class KpiInputs:
+    terms: CampaignTerms
+    compensations: list[Compensation]
+    # (version, currency, rates JSON text) of the newest stored card; None: the default card.
+    card: tuple[int, str, str] | None
+
+
+class KpiReads:
+    """The KPIs' hot reads, straight on asyncpg (shared.db.RawReads): two round trips."""
+
+    def __init__(self, reads: RawReads, org_id: UUID) -> None:
+        self.reads = reads
+        self.org_id = org_id
+
+    async def inputs(self, campaign_id: UUID) -> KpiInputs | None:
+        row = await self.reads.fetchrow(INPUTS, self.org_id, campaign_id)
+        if row is None:
+            return None
+        goals = [GoalSpec(m, Decimal(t), d) for m, t, d in json.loads(row["goals"] or "[]")]
+        terms = CampaignTerms(
+            row["currency"], row["starts_on"], row["ends_on"], row["created_at"], row["status"],
+            goals,
+        )  # fmt: skip
+        compensations = [
+            Compensation(UUID(creator), *(None if v is None else Decimal(v) for v in money))
+            for creator, *money in json.loads(row["compensations"] or "[]")
+        ]
+        card = None
+        if row["card_version"] is not None:
+            card = (row["card_version"], row["card_currency"], row["card_rates"])
+        return KpiInputs(terms, compensations, card)
+
+    async def tallies(self, campaign_id: UUID) -> list[Group]:
+        rows = await self.reads.fetch(TALLIES, self.org_id, campaign_id)
+        return [Group(row[0], row[1], Tally(row[2:])) for row in rows]
+
+    async def at_instants(
+        self, campaign_id: UUID, metric: str, instants: Sequence[datetime]
+    ) -> list[tuple[Any, int | None]]:
+        rows = await self.reads.fetch(AT_INSTANTS, self.org_id, campaign_id, list(instants), metric)
+        return [(None if v is None else json.loads(v), version) for v, version in rows]
+
+
 class KpiRepository:
     def __init__(self, session: AsyncSession, org_id: UUID) -> None:
         self.session = session
         self.org_id = org_id
-
-    async def tallies(self, campaign_id: UUID) -> list[Group]:
-        rows = await self.session.execute(TALLIES, {"org": self.org_id, "campaign": campaign_id})
-        return [Group(row[0], row[1], Tally(row[2:])) for row in rows.all()]
-
-    async def compensations(self, campaign_id: UUID) -> list[Compensation]:
-        c = Collaboration
-        rows = await self.session.execute(
-            select(c.creator_id, c.fee, c.product_value, c.commission_rate).where(
-                c.org_id == self.org_id,
-                c.campaign_id == campaign_id,
-                c.stage != CollaborationStage.declined,
-            )
-        )
-        return [Compensation(*row) for row in rows]
 
     async def report_rows(self, campaign_id: UUID) -> AsyncIterator[Any]:
         """The campaign's posts for the report, from a server-side cursor (needs a transaction)."""
@@ -132,17 +199,3 @@ class KpiRepository:
             statement = statement.where(tuple_(k.computed_at, k.id) < tuple_(at, last_id))
         statement = statement.order_by(k.computed_at.desc(), k.id.desc()).limit(limit + 1)
         return (await self.session.scalars(statement)).all()
-
-    async def at_instants(
-        self, campaign_id: UUID, metric: str, instants: Sequence[datetime]
-    ) -> list[tuple[Any, int | None]]:
-        rows = await self.session.execute(
-            AT_INSTANTS,
-            {
-                "org": self.org_id,
-                "campaign": campaign_id,
-                "metric": metric,
-                "instants": list(instants),
-            },
-        )
-        return [(value, version) for value, version in rows]
