@@ -8,12 +8,14 @@ its DELETE: DELETE archives creators and campaigns, which stay readable by id by
 Its own database (fresh, migrated) and API process, so nothing it writes reaches other tests.
 Deterministic generation keeps CI stable."""
 
+import ast
 import asyncio
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +33,25 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = int(os.environ.get("SWAY_SCHEMATHESIS_MAX_EXAMPLES", "60"))
 # A developer's shortcut: only the paths matching this regex (CI runs them all).
 ONLY_PATHS = os.environ.get("SWAY_SCHEMATHESIS_PATHS")
+
+
+def _one_parse_at_a_time(parse):
+    """Python 3.11.7's ast.parse is not safe across threads: two at once can fail with
+    "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905, fixed in later
+    releases). Hypothesis parses its strategies' lambdas to describe them, in every schemathesis
+    worker thread, so this module (which schemathesis loads as its hooks) serializes the calls."""
+    lock = threading.Lock()
+
+    def locked(*args, **kwargs):
+        with lock:
+            return parse(*args, **kwargs)
+
+    return locked
+
+
+if not getattr(ast.parse, "serialized", False):
+    ast.parse = _one_parse_at_a_time(ast.parse)
+    ast.parse.serialized = True
 
 
 @schemathesis.hook
