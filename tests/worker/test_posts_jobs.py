@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.budget import Budget
 from shared.domain.post.ingest_repository import IngestRepository
-from shared.models import CreatorAccount, Post
+from shared.models import CampaignKpiSnapshot, CreatorAccount, Post
 from shared.platforms.base import AuthExpired, Platform, RateLimited
 from shared.platforms.demo import DemoAdapter, post_stats_at
 from tests.factories import (
@@ -232,12 +232,19 @@ class TestWorkerEndToEnd:
         posts = await due_posts(session, account, 60, campaign_id=campaign.id)
         # The real clock: by today the demo account has published all 60 of these posts.
         worker_ctx["adapters"][Platform.demo] = DemoAdapter()
+        # The KPI recomputation the batches request runs at the end of its debounce window,
+        # which the burst worker waits out: a one-second window keeps the test short.
+        worker_ctx["settings"] = worker_ctx["settings"].model_copy(update={"kpi_debounce_s": 1})
         from services.worker.jobs.posts import schedule_post_refreshes
 
         assert await schedule_post_refreshes(worker_ctx) == 2  # 60 demo posts, max_batch 50
         worker = await run_burst(worker_ctx, redis)
         assert worker.jobs_failed == 0
         assert await snapshot_count(session, [p.id for p in posts]) == 60
+        kpis = await session.scalar(
+            select(CampaignKpiSnapshot).where(CampaignKpiSnapshot.campaign_id == campaign.id)
+        )
+        assert kpis is not None and kpis.totals["posts"] == 60
         refreshed = await session.scalar(
             select(func.count())
             .select_from(Post)
