@@ -1,7 +1,7 @@
 """The deliverable sweep (late, missed, following linked posts) and content capture linking
 captured posts to deliverables."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -164,3 +164,24 @@ class TestCaptureLinksDeliverables:
         assert [(p.external_id, p.campaign_id, p.deliverable_id) for p in posts] == [
             ("Wanted001", quiet.id, wanted.id)
         ]
+
+    async def test_not_a_post_from_before_the_campaign(self, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        account = await create_account(
+            session, tenant.org_id, creator.id, platform="instagram", handle="ada.brews"
+        )
+        dated = await create_campaign(
+            session, tenant.org_id, status="active", starts_on=date(2026, 12, 1)
+        )
+        collaboration = await create_collaboration(session, tenant.org_id, dated.id, creator.id)
+        await create_deliverable(
+            session, collaboration, platform="instagram", hashtags=["adaxacme"]
+        )
+        listed = [
+            PostInfo("Before001", None, "post", "Last year #AdaXAcme", utc(2026, 11, 20)),
+            PostInfo("During001", None, "post", "Now #AdaXAcme", utc(2026, 12, 9)),
+        ]
+        await capture.capture(session, account, listed, now=NOW)
+        posts = (await session.scalars(select(Post).where(Post.org_id == tenant.org_id))).all()
+        assert [p.external_id for p in posts] == ["During001"]

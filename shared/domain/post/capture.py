@@ -49,7 +49,9 @@ async def capture(
     for info in posts:
         campaign = matching_campaign(campaigns, info)
         campaign = campaign or deliverable_linking.campaign_wanting(wanted, info.caption)
-        if campaign is not None:
+        # A post from before (or well after) its campaign is not the campaign's, whichever way
+        # it matched.
+        if campaign is not None and _within(campaign, info.published_at):
             rows.append(await _row(session, account, campaign, info, now))
     captured = await PostRepository(session, account.org_id).insert_captured(rows)
     # A captured post may be a collaboration's deliverable: link it (deliverable/linking.py).
