@@ -269,7 +269,7 @@ def _load(
     )
     # The whole machine: near 100% while the apps are well below their share means something
     # else was running (the machine is shared); such rounds are worth re-running.
-    result["machine_busy_pct"] = _busy_pct(machine_before, machine_after)
+    result["machine_busy_pct"] = report.busy_pct(machine_before, machine_after)
     # Connections opened to the bench database during the run: pool churn shows here.
     result["postgres_connections_opened"] = (
         None
@@ -277,15 +277,6 @@ def _load(
         else sessions_after - sessions_before
     )
     return result
-
-
-def _busy_pct(before, after) -> float:
-    busy = sum(
-        getattr(after, f) - getattr(before, f)
-        for f in ("user", "system", "nice", "irq", "softirq", "steal")
-    )
-    idle = (after.idle - before.idle) + (after.iowait - before.iowait)
-    return 100 * busy / max(1e-9, busy + idle)
 
 
 def _check_same_answer(bare: Server, sway: Server, seeded: Seeded, headers: dict[str, str]) -> None:

@@ -594,17 +594,8 @@ async def measure(named: dict[str, Probe], args, backends: BackendCpu) -> dict[s
             "own_cpu_ms": 1000 * sum(b["own_s"] for b in batches) / len(ms),
             "pg_cpu_ms": 1000 * sum(b["pg_s"] for b in batches) / len(ms),
         }
-    result["machine_busy_pct"] = _busy_pct(busy_before, psutil.cpu_times())
+    result["machine_busy_pct"] = report.busy_pct(busy_before, psutil.cpu_times())
     return result
-
-
-def _busy_pct(before, after) -> float:
-    busy = sum(
-        getattr(after, f) - getattr(before, f)
-        for f in ("user", "system", "nice", "irq", "softirq", "steal")
-    )
-    idle = (after.idle - before.idle) + (after.iowait - before.iowait)
-    return 100 * busy / max(1e-9, busy + idle)
 
 
 class _CountedReads:

@@ -50,3 +50,14 @@ def write_section(title: str, body: str) -> None:
         text = text.rstrip() + "\n\n" + section
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
+
+
+def busy_pct(before, after) -> float:
+    """How busy the whole machine was between two psutil.cpu_times(), in percent: the machine is
+    shared, so a figure can be read against what else ran."""
+    busy = sum(
+        getattr(after, f) - getattr(before, f)
+        for f in ("user", "system", "nice", "irq", "softirq", "steal")
+    )
+    idle = (after.idle - before.idle) + (after.iowait - before.iowait)
+    return 100 * busy / max(1e-9, busy + idle)
