@@ -78,6 +78,8 @@ def map_case(context, case):
     path, method = case.operation.path, case.operation.method.upper()
     if path in ("/v1/campaigns", "/v1/campaigns/{id}"):
         case.body = _campaign_rules(case.body, patch=method == "PATCH")
+    elif path == "/v1/organization/exchange-rates":
+        case.body = _exchange_rate_rules(case.body)
     elif path == "/v1/organization" and isinstance(case.body.get("tiers"), dict):
         case.body = {**case.body, "tiers": _tier_rules(case.body["tiers"])}
     elif path == "/v1/campaigns/{id}/posts" and isinstance(case.body.get("url"), str):
@@ -139,6 +141,22 @@ def _timeseries_rules(query: dict) -> dict:
     if not to - 900 * step < since < to:
         since = to - 30 * step
     return {**query, "from": since.isoformat(), "to": to.isoformat()}
+
+
+def _exchange_rate_rules(body: dict) -> dict:
+    """A table lists each currency once (ignoring case), never its base, and no rate of 0."""
+    rates, base = body.get("rates"), body.get("base")
+    if not isinstance(rates, dict):
+        return body
+    kept = {}
+    for code, rate in rates.items():
+        upper = code.upper() if isinstance(code, str) else code
+        if upper in kept or (isinstance(base, str) and upper == base.upper()):
+            continue
+        number = isinstance(rate, int | float) and not isinstance(rate, bool)
+        zero = (number and rate == 0) or (isinstance(rate, str) and rate.strip("0.") == "")
+        kept[upper] = "1" if zero else rate
+    return {**body, "rates": kept}
 
 
 def _tier_rules(tiers: dict) -> dict:

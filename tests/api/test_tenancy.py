@@ -76,6 +76,7 @@ LISTS = [
     "/v1/organization",
     "/v1/organization/emv-rate-card",
     "/v1/organization/emv-rate-card/versions",
+    "/v1/organization/exchange-rates",
 ]
 # Organization-level: no id to reach across; test_emv_rate_card_is_the_callers_own walks them.
 EMV_RATE_CARD = [
@@ -245,6 +246,8 @@ class TestTenancy:
         # No id to reach across: a key changes only its own organization (test_organization.py).
         covered.add(("PATCH", "/v1/organization"))
         covered |= set(EMV_RATE_CARD)
+        # Organization-level too: tests/api/test_exchange_rates.py shows each sees its own.
+        covered.add(("PUT", "/v1/organization/exchange-rates"))
         routes = {
             (method.upper(), path)
             for path, operations in app.openapi()["paths"].items()
