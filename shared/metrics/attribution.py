@@ -7,10 +7,12 @@ attribution window; the rule used is returned so it can be stored with the conve
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
+
+from shared.metrics.campaign import midnight
 
 DEFAULT_WINDOW_DAYS = 30
 
@@ -60,10 +62,10 @@ def attribute(
 
 def within(owner: CodeOwner, at: datetime, window_days: int) -> bool:
     """From 00:00 UTC on the first day to the end of the last day plus the window."""
-    if owner.starts_on and at < _midnight(owner.starts_on):
+    if owner.starts_on and at < midnight(owner.starts_on):
         return False
     if owner.ends_on:
-        return at < _midnight(owner.ends_on) + timedelta(days=1 + window_days)
+        return at < midnight(owner.ends_on) + timedelta(days=1 + window_days)
     return True
 
 
@@ -101,7 +103,3 @@ def convert(
         return None
     rate = target / source
     return amount * rate, rate
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from shared.domain.emv.card import RateCard
 from shared.metrics.engagement import AGES
+from shared.models.post_snapshot import UNIT_COUNTS
 
 # Counts summed over posts (the post's latest snapshot), in the order the API lists them.
 SUMMED = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "engagements")
@@ -26,20 +27,13 @@ SUMMED = ("impressions", "reach", "views", "likes", "comments", "shares", "saves
 COVERED = (*SUMMED, "followers_at_post", *(f"engagements_{age}" for age in AGES))
 # Counts the EMV rate card may price (a post's own clicks, as its platform reports them, count
 # for EMV; the `clicks` KPI is the campaign's tracking-link clicks).
-PRICED = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+PRICED = UNIT_COUNTS
 CENT = Decimal("0.01")
 
 # What a tally sums per post: the latest counts, engagements, followers_at_post and the
 # age-normalized engagements.
 TALLIED = (
-    "views",
-    "impressions",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
+    *UNIT_COUNTS,
     "engagements",
     "followers_at_post",
     *(f"engagements_{age}" for age in AGES),
@@ -319,8 +313,8 @@ def _coverage(tally: Tally) -> dict[str, float | None]:
 def campaign_window(terms: CampaignTerms) -> tuple[datetime, datetime | None]:
     """From the start of `starts_on` (else when the campaign was made) to the end of `ends_on`
     (a campaign runs through its last day), in UTC; an open-ended campaign has no end."""
-    start = _midnight(terms.starts_on) if terms.starts_on else terms.created_at
-    end = _midnight(terms.ends_on + timedelta(days=1)) if terms.ends_on else None
+    start = midnight(terms.starts_on) if terms.starts_on else terms.created_at
+    end = midnight(terms.ends_on + timedelta(days=1)) if terms.ends_on else None
     return start, end
 
 
@@ -376,5 +370,6 @@ def _status(
     return "on_track" if progress >= expected else "behind"
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
+    """00:00 UTC on `day`: campaigns' dates are UTC days."""
     return datetime.combine(day, time(), tzinfo=UTC)

@@ -17,6 +17,8 @@ COUNTS = (
     "clicks",
     "watch_time_seconds",
 )
+# The counts of things (views, likes, clicks, …): watch time, a duration, aside.
+UNIT_COUNTS = tuple(name for name in COUNTS if name != "watch_time_seconds")
 
 
 class EngagementCounts:

@@ -29,6 +29,7 @@ from shared.metrics.campaign import (
 )
 from shared.metrics.engagement import engagements_sql
 from shared.models import CampaignKpiSnapshot
+from shared.models.post_snapshot import UNIT_COUNTS
 from shared.models.status import CollaborationStage
 
 
@@ -98,7 +99,7 @@ WHERE c.org_id = $1 AND c.id = $2
 """
 
 
-REPORT_COUNTS = ("views", "impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+REPORT_COUNTS = UNIT_COUNTS
 
 REPORT_ROWS = text(f"""
 SELECT p.id, p.creator_id, c.name AS creator_name, p.platform, p.url, p.published_at, p.status,
