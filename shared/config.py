@@ -106,6 +106,25 @@ class Settings(BaseSettings):
     # A deliverable past due and not published is `late`; this long after that, `missed`.
     deliverable_grace_s: int = Field(3 * 24 * 3600, ge=0)
 
+    # --- Webhooks in, attribution, events out (docs/webhooks.md). ---
+    # Where Sway is reached from outside (short links, webhook URLs); unset, the API's own
+    # host and port (`public_url`).
+    public_base_url: str | None = None
+    # An inbound event is tried this many times (exponential backoff) before it is `dead`.
+    webhook_max_attempts: int = Field(8, ge=1)
+    # A conversion counts for a campaign from its start until this many days after its end.
+    attribution_window_days: int = Field(30, ge=0)
+    # A rotated webhook secret keeps verifying this long after the rotation.
+    webhook_secret_grace_s: int = Field(24 * 3600, ge=0)
+    # Outbound deliveries: the receiver's time to answer, attempts per delivery, and how many
+    # deliveries failing in a row disable a subscription.
+    outbound_timeout_s: float = Field(10.0, gt=0)
+    outbound_max_attempts: int = Field(8, ge=1)
+    outbound_disable_after: int = Field(20, ge=1)
+    # Subscription targets on private, loopback or link-local addresses: unset, refused in prod
+    # and allowed in dev and test (a local receiver); `allows_private_targets` decides.
+    outbound_allow_private: bool | None = None
+
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot
     # be known up front they are conservative guesses, and a platform's throttle pauses the bucket.
@@ -205,6 +224,16 @@ class Settings(BaseSettings):
 
     def secret_keys(self) -> list[str]:
         return split_secret_keys(self.secret_key.get_secret_value())
+
+    @property
+    def public_url(self) -> str:
+        return (self.public_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def allows_private_targets(self) -> bool:
+        if self.outbound_allow_private is not None:
+            return self.outbound_allow_private
+        return self.env != "prod"
 
     def base_url(self, platform: str) -> str:
         return getattr(self, f"{platform}_base_url").rstrip("/")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 SYNC_ACCOUNT = "account.sync"
 REFRESH_POSTS = "post.refresh_batch"
 RECOMPUTE_KPIS = "campaign.recompute_kpis"
+PROCESS_WEBHOOK_EVENT = "webhook.process"
+DELIVER_EVENT = "subscription.deliver"
 
 # KEYS job key, result key, queue; ARGV expiry ms, serialized job, score, job id. arq's own
 # enqueue_job does the same check-then-write in a WATCH transaction, one round trip per job;

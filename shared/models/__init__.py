@@ -7,13 +7,21 @@ from shared.models.campaign_goal import CampaignGoal
 from shared.models.campaign_kpi_snapshot import CampaignKpiSnapshot
 from shared.models.collaboration import Collaboration
 from shared.models.collaboration_stage_change import CollaborationStageChange
+from shared.models.conversion import Conversion
 from shared.models.creator import Creator
 from shared.models.creator_account import CreatorAccount
 from shared.models.deliverable import Deliverable
+from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
+from shared.models.link_click import LinkClick
 from shared.models.organization import Organization
 from shared.models.post import Post
 from shared.models.post_snapshot import PostSnapshot
+from shared.models.promo_code import PromoCode
+from shared.models.subscription import Subscription
+from shared.models.tracking_link import TrackingLink
+from shared.models.webhook_event import WebhookEvent
+from shared.models.webhook_source import WebhookSource
 
 __all__ = [
     "AccountSnapshot",
@@ -23,11 +31,20 @@ __all__ = [
     "CampaignKpiSnapshot",
     "Collaboration",
     "CollaborationStageChange",
+    "Conversion",
     "Creator",
     "CreatorAccount",
     "Deliverable",
+    "Delivery",
+    "DeliveryAttempt",
     "EmvRateCard",
+    "LinkClick",
     "Organization",
     "Post",
     "PostSnapshot",
+    "PromoCode",
+    "Subscription",
+    "TrackingLink",
+    "WebhookEvent",
+    "WebhookSource",
 ]

@@ -54,3 +54,38 @@ class DeliverableStatus(StrEnum):
     published = "published"  # its linked post is tracked
     late = "late"  # past due and not published
     missed = "missed"  # past due plus the grace period (SWAY_DELIVERABLE_GRACE_S), not published
+
+
+class WebhookSourceKind(StrEnum):
+    marketplace = "marketplace"  # Standard Webhooks signatures
+    shopify = "shopify"  # X-Shopify-Hmac-Sha256
+
+
+class WebhookEventStatus(StrEnum):
+    pending = "pending"  # stored, waiting for (or in) its processing job
+    processed = "processed"  # its effect is done
+    ignored = "ignored"  # a type or topic Sway does not act on; kept, not an error
+    failed = "failed"  # the last try failed; retried with backoff (`last_error` says why)
+    dead = "dead"  # out of tries; only a replay processes it again
+
+
+class ConversionKind(StrEnum):
+    purchase = "purchase"
+    lead = "lead"
+    refund = "refund"
+
+
+class AttributionRule(StrEnum):
+    promo_code = "promo_code"
+    link_code = "link_code"
+
+
+class SubscriptionStatus(StrEnum):
+    active = "active"
+    disabled = "disabled"  # by a person, or after a run of failures (`disabled_reason`)
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # waiting for its next attempt
+    succeeded = "succeeded"  # the receiver answered 2xx
+    failed = "failed"  # out of attempts, or its subscription was disabled

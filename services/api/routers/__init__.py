@@ -6,8 +6,11 @@ from services.api.routers import (
     creators,
     emv,
     health,
+    links,
     organization,
     posts,
+    subscriptions,
+    webhooks,
 )
 
 # Each router carries its full path (prefix "/v1/<domain>"), so the matched route's path is the
@@ -22,4 +25,7 @@ ROUTERS = [
     emv.router,
     posts.router,
     collaborations.router,
+    webhooks.router,
+    links.router,
+    subscriptions.router,
 ]

@@ -1,0 +1,23 @@
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, IdMixin, OrgMixin
+
+
+class LinkClick(IdMixin, OrgMixin, Base):
+    """One request to /r/{code}. No raw IP is kept: `visitor_hash` digests the IP and user agent
+    with a salt that changes every UTC day and is then forgotten, so a visitor is the same only
+    within a day and cannot be traced back. Known bots are kept but flagged, and not counted."""
+
+    __tablename__ = "link_click"
+    __table_args__ = (Index("ix_link_click_link_id_clicked_at", "link_id", "clicked_at"),)
+
+    link_id: Mapped[UUID] = mapped_column(ForeignKey("tracking_link.id", ondelete="CASCADE"))
+    clicked_at: Mapped[datetime]
+    referrer: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    visitor_hash: Mapped[str] = mapped_column(String(64))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
