@@ -1,4 +1,5 @@
-"""Platform credentials at rest: Fernet (AES-128-CBC + HMAC) under SWAY_SECRET_KEY.
+"""Secrets at rest (platform credentials, webhook signing secrets): Fernet (AES-128-CBC +
+HMAC) under SWAY_SECRET_KEY.
 
 SWAY_SECRET_KEY may hold several comma-separated keys, newest first: the first encrypts, every
 one decrypts, so a key can be replaced without losing what the old one sealed (README "Rotating
@@ -34,6 +35,19 @@ def _fernet(secret_key: str) -> MultiFernet:
 
 def generate_key() -> str:
     return Fernet.generate_key().decode()
+
+
+def seal(text: str, secret_key: str) -> str:
+    """A secret Sway must read back later (a webhook source's or subscription's signing
+    secret), sealed under the first key of SWAY_SECRET_KEY."""
+    return _fernet(secret_key).encrypt(text.encode()).decode()
+
+
+def unseal(token: str, secret_key: str) -> str:
+    try:
+        return _fernet(secret_key).decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialsError("a sealed secret does not decrypt under SWAY_SECRET_KEY") from exc
 
 
 def encrypt_credentials(credentials: Credentials, secret_key: str) -> str:

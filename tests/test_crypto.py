@@ -12,6 +12,8 @@ from shared.crypto import (
     encrypt_credentials,
     generate_key,
     rotate_credentials,
+    seal,
+    unseal,
 )
 from shared.platforms.base import Credentials
 
@@ -112,3 +114,15 @@ class TestCli:
         assert result.exit_code == 0
         assert "<new>,<old>" in result.output
         assert "sway secrets reencrypt" in result.output
+
+
+class TestSealedSecrets:
+    def test_a_sealed_secret_opens_under_the_same_keys_and_is_not_plain(self):
+        token = seal("whsec_abc", f"{NEW},{OLD}")
+        assert "whsec_abc" not in token
+        assert unseal(token, f"{NEW},{OLD}") == "whsec_abc"
+        assert unseal(token, NEW) == "whsec_abc"  # the first key sealed it
+
+    def test_a_secret_no_key_opens_is_refused(self):
+        with pytest.raises(CredentialsError, match="does not decrypt"):
+            unseal(seal("whsec_abc", OLD), NEW)
