@@ -19,12 +19,15 @@ DEFAULT_WINDOW_DAYS = 30
 
 @dataclass(frozen=True, slots=True)
 class CodeOwner:
-    """Whose a promo or link code is, and when its campaign runs."""
+    """Whose a promo or link code is, and when its campaign runs (and, for the conversion
+    stored, the platform the code was given for and the campaign's currency)."""
 
     campaign_id: UUID
     creator_id: UUID
     starts_on: date | None
     ends_on: date | None
+    platform: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class Attributed:
     campaign_id: UUID
     creator_id: UUID
     rule: str  # promo_code | link_code
+    owner: CodeOwner | None = None  # the code's owner, platform and campaign currency with it
 
 
 def promo_key(code: str) -> str:
@@ -56,7 +60,7 @@ def attribute(
     )
     for rule, owner in candidates:
         if owner is not None and within(owner, occurred_at, window_days):
-            return Attributed(owner.campaign_id, owner.creator_id, rule)
+            return Attributed(owner.campaign_id, owner.creator_id, rule, owner)
     return None
 
 
