@@ -38,3 +38,6 @@ class WebhookEvent(IdMixin, OrgMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     processed_at: Mapped[datetime | None]
+    # When a failed event is due for its next try (exponential backoff); the cron re-enqueues
+    # it once due, should the deferred retry job be lost.
+    next_attempt_at: Mapped[datetime | None]
