@@ -5,7 +5,7 @@ from arq.connections import RedisSettings
 from arq.worker import func
 
 from services.worker import context
-from services.worker.jobs import accounts, campaigns, deliverables, posts
+from services.worker.jobs import accounts, campaigns, deliverables, posts, subscriptions, webhooks
 from shared import jobs
 from shared.config import get_settings
 
@@ -28,6 +28,20 @@ class WorkerSettings:
         # cover a failed write and a worker killed mid-job.
         func(posts.refresh_posts, name=jobs.REFRESH_POSTS, max_tries=3),
         func(campaigns.recompute_kpis, name=jobs.RECOMPUTE_KPIS, max_tries=3),
+        # Failures are recorded and retried by the job itself; keep_result=0 frees the job id.
+        func(
+            webhooks.process_webhook_event,
+            name=jobs.PROCESS_WEBHOOK_EVENT,
+            max_tries=3,
+            keep_result=0,
+        ),
+        # keep_result=0: the job id (delivery and attempt) is free again once the job is done.
+        func(
+            subscriptions.deliver_event,
+            name=jobs.DELIVER_EVENT,
+            max_tries=subscriptions.MAX_TRIES,
+            keep_result=0,
+        ),
     ]
     cron_jobs = [
         cron(
@@ -47,6 +61,14 @@ class WorkerSettings:
             second=30,
             run_at_startup=True,
         ),
+        # Every 30 s: deliveries whose attempt is due, whatever became of their job.
+        cron(
+            subscriptions.requeue_due_deliveries,
+            name="subscription.requeue_due",
+            second={0, 30},
+            run_at_startup=True,
+        ),
+        cron(webhooks.requeue_webhook_events, name="webhook.requeue", second=45),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

@@ -90,6 +90,9 @@ class PostRepository(OrgRepository[Post]):
             .values(followers_at_post=followers)
         )
 
+    async def many(self, post_ids: Sequence[UUID]) -> Sequence[Post]:
+        return await self.scalars(self.select().where(Post.id.in_(post_ids)).order_by(Post.id))
+
     async def insert_captured(self, rows: list[dict[str, Any]]) -> list[UUID]:
         """Insert posts found by content capture; ones already tracked are left alone."""
         if not rows:

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -137,6 +138,11 @@ async def get(session: AsyncSession, org_id: UUID, post_id: UUID) -> Post:
     if post is None:
         raise NotFound(f"post {post_id} not found")
     return post
+
+
+async def get_many(session: AsyncSession, org_id: UUID, post_ids: Sequence[UUID]) -> list[Post]:
+    """The organization's posts among these ids, in id order, one query."""
+    return list(await PostRepository(session, org_id).many(post_ids))
 
 
 async def list_for_campaign(
