@@ -7,12 +7,12 @@ import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.crypto import seal
-from shared.models import WebhookSource
+from shared.models import WebhookEvent, WebhookSource
 
 SHOPIFY_KEY = "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"  # the shape of an app's client secret
 MARKETPLACE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -86,3 +86,32 @@ async def create_source(
     session.add(source)
     await session.commit()
     return source, secret
+
+
+async def store_event(
+    session: AsyncSession,
+    source: WebhookSource,
+    type: str,
+    payload: dict[str, Any],
+    *,
+    external_id: str | None = None,
+    received_at: datetime | None = None,
+) -> WebhookEvent:
+    """An event as the inbound endpoint stores it, without queueing its job (as if the process
+    died between the commit and the enqueue). `payload` is the whole body for Shopify, `data`
+    for a marketplace."""
+    body = payload if source.kind == "shopify" else {"type": type, "data": payload}
+    event = WebhookEvent(
+        org_id=source.org_id,
+        source_id=source.id,
+        external_id=external_id or f"evt-{uuid4()}",
+        type=type,
+        headers={"content-type": "application/json"},
+        body=json.dumps(body),
+        status="pending",
+        attempts=0,
+        **({"received_at": received_at} if received_at else {}),
+    )
+    session.add(event)
+    await session.commit()
+    return event

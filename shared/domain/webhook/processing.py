@@ -157,6 +157,8 @@ async def record_failure(
 def _describe(error: BaseException) -> str:
     if isinstance(error, Unprocessable | NotYet):
         return str(error)
+    if isinstance(error, DomainError):  # its message is written for the API's callers
+        return error.message
     message = getattr(error, "message", None) or str(error)
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
