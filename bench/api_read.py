@@ -218,8 +218,15 @@ class PostgresCpu:
 
 
 def _load(
-    server: Server, paths: list[str], headers: dict[str, str], args, postgres: PostgresCpu
+    server: Server,
+    paths: list[str],
+    headers: dict[str, str],
+    args,
+    postgres: PostgresCpu,
+    **spec_extra,
 ) -> dict:
+    """One measured run against `server`; `spec_extra` goes to the load generator as it is
+    (`ok_status`, `requests_file`: see bench/loadgen.py)."""
     spec = {
         "host": "127.0.0.1",
         "port": server.port,
@@ -229,6 +236,7 @@ def _load(
         "warmup_s": args.warmup,
         "duration_s": args.duration,
         "seed": 7,
+        **spec_extra,
     }
     cpu_before, pg_before = server.cpu_s(), postgres.snapshot()
     sessions_before = postgres.sessions()
@@ -250,7 +258,8 @@ def _load(
         raise RuntimeError(f"load generator failed:\n{finished.stderr}")
     result = json.loads(finished.stdout)
     if result["non_200"]:
-        raise RuntimeError(f"{server.name} answered non-200: {result['statuses']}")
+        expected = spec.get("ok_status", 200)
+        raise RuntimeError(f"{server.name} answered other than {expected}: {result['statuses']}")
     # Server CPU over warm-up + window, per request served in the window (an approximation:
     # it is the relative cost per request that matters).
     total_s = args.warmup + args.duration

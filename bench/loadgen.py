@@ -9,10 +9,14 @@ Run it in its own process: `python -m bench.loadgen < spec.json` prints one JSON
 The spec: {"host", "port", "paths": [...], "headers": {...}, "connections", "warmup_s",
 "duration_s", "seed"}. Paths are picked at random for each request. Requests that complete
 inside the measured window count (throughput = those / window); latencies are reported in
-milliseconds.
+milliseconds. Optional: "ok_status" (the answer that counts as success, default 200), and
+"requests_file" instead of "paths": a file of complete requests (each line the base64 of its
+bytes), sent once each in order, for requests that must differ (signed webhooks, each with
+its own id); running out of them ends the run with an error.
 """
 
 import asyncio
+import base64
 import json
 import random
 import sys
@@ -34,7 +38,7 @@ class Connection(asyncio.Protocol):
     end of the body (servers here always send Content-Length, never chunked)."""
 
     def __init__(
-        self, requests: list[bytes], window: Window, rng: random.Random, closed: asyncio.Future
+        self, requests: "Requests", window: Window, rng: random.Random, closed: asyncio.Future
     ) -> None:
         self.requests = requests
         self.window = window
@@ -51,7 +55,7 @@ class Connection(asyncio.Protocol):
 
     def _send(self) -> None:
         self.sent_at = time.perf_counter_ns()
-        self.transport.write(self.rng.choice(self.requests))
+        self.transport.write(self.requests.next(self.rng))
 
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer
@@ -91,6 +95,30 @@ class Connection(asyncio.Protocol):
             self.closed.set_result(exc)
 
 
+class Requests:
+    """What the connections send: a random pick among `pool`, or each of `once` in turn."""
+
+    def __init__(self, pool: list[bytes] | None = None, once: list[bytes] | None = None) -> None:
+        self.pool = pool
+        self.once = iter(once or ())
+
+    def next(self, rng: random.Random) -> bytes:
+        if self.pool is not None:
+            return rng.choice(self.pool)
+        try:
+            return next(self.once)
+        except StopIteration:
+            raise RuntimeError("requests_file ran out: give it more requests") from None
+
+
+def _requests(spec: dict) -> Requests:
+    if "requests_file" in spec:
+        with open(spec["requests_file"], "rb") as lines:
+            return Requests(once=[base64.b64decode(line) for line in lines])
+    host, port, headers = spec["host"], spec["port"], spec.get("headers", {})
+    return Requests(pool=[_request_bytes(host, port, path, headers) for path in spec["paths"]])
+
+
 def _request_bytes(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -107,7 +135,7 @@ def percentile(sorted_values: list[int], fraction: float) -> float:
 async def run(spec: dict) -> dict:
     loop = asyncio.get_running_loop()
     host, port = spec["host"], spec["port"]
-    requests = [_request_bytes(host, port, path, spec.get("headers", {})) for path in spec["paths"]]
+    requests = _requests(spec)
     began = time.perf_counter()
     start_ns = int((began + spec["warmup_s"]) * 1e9)
     window = Window(start_ns=start_ns, end_ns=start_ns + int(spec["duration_s"] * 1e9))
@@ -127,7 +155,7 @@ async def run(spec: dict) -> dict:
     _, pending = await asyncio.wait(closed, timeout=10)
     latencies = sorted(window.latencies_ns)
     count = len(latencies)
-    ok = window.statuses.get(200, 0)
+    ok = window.statuses.get(spec.get("ok_status", 200), 0)
     return {
         "connections": spec["connections"],
         "duration_s": spec["duration_s"],

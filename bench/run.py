@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], object]] = {
     "ingest": _lazy("bench.ingest"),
     "kpis": _lazy("bench.kpis"),
     "scheduler": _lazy("bench.scheduler"),
+    "webhooks": _lazy("bench.webhooks"),
 }
 
 
