@@ -26,7 +26,8 @@ SUMMED = ("impressions", "reach", "views", "likes", "comments", "shares", "saves
 # What `coverage` reports: the fraction of posts that report each of these.
 COVERED = (*SUMMED, "followers_at_post", *(f"engagements_{age}" for age in AGES))
 # Counts the EMV rate card may price (a post's own clicks, as its platform reports them, count
-# for EMV; the `clicks` KPI is the campaign's tracking-link clicks).
+# for EMV and are reported as `platform_clicks`; the `clicks` KPI is the campaign's
+# tracking-link clicks).
 PRICED = UNIT_COUNTS
 CENT = Decimal("0.01")
 
@@ -91,15 +92,49 @@ class Compensation:
     commission_rate: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attribution:
-    """What attribution adds per creator (tracking links, promo codes); None where the campaign
-    measures nothing of the kind."""
+    """What tracking links and promo codes add to a scope (one creator on one platform, or a
+    sum of those): how many links and codes measure it, the links' clicks by people, and the
+    conversions attributed to it. `conversions` are purchases not fully refunded; `revenue` is
+    Σ purchases − Σ refunds in the campaign's currency, of those with a rate; `unconverted` the
+    same per currency for those without one (never added to revenue)."""
 
-    clicks: int | None = None
-    conversions: int | None = None
-    leads: int | None = None
-    revenue: Decimal | None = None
+    links: int = 0
+    codes: int = 0
+    clicks: int = 0
+    unique_clicks: int = 0
+    rows: int = 0  # conversions of any kind attributed (purchases, refunds, leads)
+    conversions: int = 0
+    leads: int = 0
+    revenue: Decimal = Decimal(0)
+    unconverted: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, other: "Attribution") -> None:
+        for name in ("links", "codes", "clicks", "unique_clicks", "rows", "conversions", "leads"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.revenue += other.revenue
+        for currency, amount in other.unconverted.items():
+            self.unconverted[currency] = self.unconverted.get(currency, Decimal(0)) + amount
+
+    @property
+    def measures_clicks(self) -> bool:
+        return self.links > 0
+
+    @property
+    def measures_sales(self) -> bool:
+        """Links or codes that could bring a sale or a lead, or conversions attributed."""
+        return self.links > 0 or self.codes > 0 or self.rows > 0
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionGroup:
+    """The attribution of one creator's links and codes on one platform (None: links and codes
+    given for no platform in particular, counted in totals and by creator only)."""
+
+    creator_id: UUID
+    platform: str | None
+    attribution: Attribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,26 +177,27 @@ def compute(
     compensations: Iterable[Compensation],
     card: RateCard,
     now: datetime,
-    attribution: Mapping[UUID, Attribution] | None = None,
+    attribution: Iterable[AttributionGroup] = (),
 ) -> dict[str, Any]:
     """The KPI document of API.md (without campaign_id and computed_at)."""
     groups = list(groups)
-    attribution = attribution or {}
     priced = card.currency == terms.currency
     total, creators, platforms = _Scope(), defaultdict(_Scope), defaultdict(_Scope)
     for group in groups:
         emv = _emv(group, card) if priced else None
         for scope in (total, creators[group.creator_id], platforms[group.platform]):
             scope.add(group, emv)
-    costs = _costs(compensations, attribution)
+    for found in attribution:
+        total.attribution.add(found.attribution)
+        creators[found.creator_id].attribution.add(found.attribution)
+        if found.platform is not None:
+            platforms[found.platform].attribution.add(found.attribution)
+    costs = _costs(compensations, {c: scope.attribution for c, scope in creators.items()})
     for creator_id, cost in costs.items():
         creators[creator_id].cost = cost
     total.cost = _sum(costs.values())
     for platform, cost in _costs_by_platform(groups, costs).items():
         platforms[platform].cost = cost
-    for creator_id, figures in attribution.items():
-        creators[creator_id].attribution = figures
-    total.attribution = _sum_attribution(attribution.values())
     totals = _figures(total)
     return {
         "currency": terms.currency,
@@ -183,6 +219,10 @@ def compute(
 def _figures(scope: _Scope) -> dict[str, Any]:
     t, cost, a = scope.tally, scope.cost, scope.attribution
     sums = {name: _summed(t, name) for name in SUMMED}
+    clicks = a.clicks if a.measures_clicks else None
+    sales = a.measures_sales
+    conversions, leads = (a.conversions, a.leads) if sales else (None, None)
+    revenue = a.revenue if sales else None
     ages = {f"engagements_{age}": _summed(t, f"engagements_{age}") for age in AGES}
     rates = {f"engagement_rate_{age}": _ratio(t, f"er_{age}") for age in AGES}
     return {
@@ -194,20 +234,25 @@ def _figures(scope: _Scope) -> dict[str, Any]:
         "engagement_rate_by_views": _ratio(t, "er_views"),
         **ages,
         **rates,
-        "clicks": a.clicks,
-        "ctr": _div(a.clicks, sums["impressions"]),
-        "conversions": a.conversions,
-        "leads": a.leads,
-        "revenue": _money(a.revenue),
+        "clicks": clicks,
+        "unique_clicks": a.unique_clicks if a.measures_clicks else None,
+        "platform_clicks": _summed(t, "clicks"),
+        "ctr": _div(clicks, sums["impressions"]),
+        "conversions": conversions,
+        "leads": leads,
+        "revenue": _money(revenue),
+        "unconverted_revenue": {
+            currency: _money(amount) for currency, amount in sorted(a.unconverted.items()) if amount
+        },
         "cost": _money(cost),
         "cpe": _div(cost, sums["engagements"]),
         "cpm": _div(None if cost is None else 1000 * cost, sums["impressions"]),
         "cpv": _div(cost, sums["views"]),
-        "cpc": _div(cost, a.clicks),
-        "cpa": _div(cost, a.conversions),
-        "cpl": _div(cost, a.leads),
-        "roi": _div(None if a.revenue is None or cost is None else a.revenue - cost, cost),
-        "roas": _div(a.revenue, cost),
+        "cpc": _div(cost, clicks),
+        "cpa": _div(cost, conversions),
+        "cpl": _div(cost, leads),
+        "roi": _div(None if revenue is None or cost is None else revenue - cost, cost),
+        "roas": _div(revenue, cost),
         "emv": _money(scope.emv),
         "disclosure_rate": _div(t["disclosure_passed"], t["disclosure_required"]),
         # Filled by brand listening; named now so goals and clients can rely on them.
@@ -269,7 +314,8 @@ def _costs(
     no known part has no cost (None), not 0."""
     costs = {}
     for c in compensations:
-        revenue = attribution.get(c.creator_id, Attribution()).revenue
+        measured = attribution.get(c.creator_id)
+        revenue = measured.revenue if measured is not None and measured.measures_sales else None
         commission = None
         if c.commission_rate is not None and revenue is not None:
             commission = c.commission_rate * revenue
@@ -291,16 +337,6 @@ def _costs_by_platform(
         share = None if cost is None or not posts else cost * posts / posts_of[group.creator_id]
         by_platform[group.platform] = _add(by_platform.get(group.platform), share)
     return by_platform
-
-
-def _sum_attribution(figures: Iterable[Attribution]) -> Attribution:
-    figures = list(figures)
-
-    def total(name: str):
-        values = [getattr(f, name) for f in figures if getattr(f, name) is not None]
-        return sum(values) if values else None
-
-    return Attribution(*(total(name) for name in ("clicks", "conversions", "leads", "revenue")))
 
 
 def _coverage(tally: Tally) -> dict[str, float | None]:

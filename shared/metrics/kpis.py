@@ -20,6 +20,8 @@ COUNTS = (
     "engagements_7d",
     "engagements_30d",
     "clicks",
+    "unique_clicks",
+    "platform_clicks",
     "conversions",
     "leads",
     "mentions",

@@ -93,8 +93,9 @@ def _totals_line(totals: dict[str, Any]) -> list[Any]:
         "engagement_rate": totals["engagement_rate"],
         "disclosure_compliant": totals["disclosure_rate"],
     }
-    # The platform's own post clicks are not a campaign KPI (that is tracking-link clicks).
-    values["clicks"] = None
+    # The column is the posts' own clicks, as their platforms report them: their sum is
+    # `platform_clicks` (the `clicks` KPI counts the campaign's tracking links instead).
+    values["clicks"] = totals.get("platform_clicks")
     return [values.get(column) for column in COLUMNS]
 
 

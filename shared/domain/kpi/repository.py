@@ -21,6 +21,8 @@ from shared.domain.pagination import decode_cursor, parse_datetime
 from shared.metrics.campaign import (
     RATIOS,
     TALLIED,
+    Attribution,
+    AttributionGroup,
     CampaignTerms,
     Compensation,
     GoalSpec,
@@ -30,7 +32,7 @@ from shared.metrics.campaign import (
 from shared.metrics.engagement import engagements_sql
 from shared.models import CampaignKpiSnapshot
 from shared.models.post_snapshot import UNIT_COUNTS
-from shared.models.status import CollaborationStage
+from shared.models.status import CollaborationStage, ConversionKind
 
 
 def _sum(column: str, where: str | None = None) -> str:
@@ -76,9 +78,50 @@ LEFT JOIN LATERAL (
 ORDER BY i.n
 """
 
+# What tracking links and promo codes add, per (creator, platform): one row per group of links
+# (how many, their clicks by people, distinct visitors per link and day), of promo codes (how
+# many), and of conversions per currency (how many rows; purchases not fully refunded, where a
+# purchase's refunds are summed in its own currency; leads; Σ purchases − Σ refunds converted,
+# and of those with no rate, unconverted).
+ATTRIBUTION = f"""
+SELECT l.creator_id, l.platform, count(DISTINCT l.id) AS links, 0 AS codes,
+       count(k.id) FILTER (WHERE NOT k.is_bot) AS clicks,
+       count(DISTINCT l.id::text || k.visitor_hash) FILTER (WHERE NOT k.is_bot) AS unique_clicks,
+       0 AS n_rows, 0 AS conversions, 0 AS leads,
+       NULL AS currency, NULL AS revenue, NULL AS unconverted
+FROM tracking_link l
+LEFT JOIN link_click k ON k.link_id = l.id
+WHERE l.org_id = $1 AND l.campaign_id = $2
+GROUP BY l.creator_id, l.platform
+UNION ALL
+SELECT creator_id, platform, 0, count(*), 0, 0, 0, 0, 0, NULL, NULL, NULL
+FROM promo_code WHERE org_id = $1 AND campaign_id = $2
+GROUP BY creator_id, platform
+UNION ALL
+SELECT v.creator_id, v.platform, 0, 0, 0, 0, count(*),
+       count(*) FILTER (WHERE v.kind = '{ConversionKind.purchase}'
+                          AND (r.refunded IS NULL OR r.refunded < v.amount)),
+       count(*) FILTER (WHERE v.kind = '{ConversionKind.lead}'),
+       v.currency,
+       CAST(sum(CASE v.kind WHEN '{ConversionKind.purchase}' THEN v.converted_amount
+                            WHEN '{ConversionKind.refund}' THEN -v.converted_amount END) AS text),
+       CAST(sum(CASE WHEN v.converted_amount IS NULL THEN
+                CASE v.kind WHEN '{ConversionKind.purchase}' THEN v.amount
+                            WHEN '{ConversionKind.refund}' THEN -v.amount END END) AS text)
+FROM conversion v
+LEFT JOIN (
+    SELECT purchase_id, sum(amount) AS refunded FROM conversion
+    WHERE org_id = $1 AND campaign_id = $2 AND kind = '{ConversionKind.refund}'
+    GROUP BY purchase_id
+) r ON r.purchase_id = v.id
+WHERE v.org_id = $1 AND v.campaign_id = $2
+GROUP BY v.creator_id, v.platform, v.currency
+"""
+
 # What the KPIs need besides the posts, in one round trip: the campaign's terms, its goals, the
-# compensation of its collaborations that are not declined, and the organization's newest EMV
-# card (none: the default). Decimals travel as text, so they arrive exact.
+# compensation of its collaborations that are not declined, its attribution (above) and the
+# organization's newest EMV card (none: the default). Decimals travel as text, so they arrive
+# exact.
 INPUTS = f"""
 SELECT c.currency, c.starts_on, c.ends_on, c.created_at, c.status,
        CAST((SELECT json_agg(json_build_array(g.metric, CAST(g.target AS text), g.direction)
@@ -92,6 +135,11 @@ SELECT c.currency, c.starts_on, c.ends_on, c.created_at, c.status,
              WHERE k.org_id = c.org_id AND k.campaign_id = c.id
                AND k.stage <> '{CollaborationStage.declined}')
             AS text) AS compensations,
+       CAST((SELECT json_agg(json_build_array(
+                a.creator_id, a.platform, a.links, a.codes, a.clicks, a.unique_clicks,
+                a.n_rows, a.conversions, a.leads, a.currency, a.revenue, a.unconverted))
+             FROM ({ATTRIBUTION}) a) AS text)
+            AS attribution,
        card.version AS card_version, card.currency AS card_currency, card.rates AS card_rates
 FROM campaign c
 LEFT JOIN LATERAL ({NEWEST_RATES_SQL.format(org="c.org_id")}) card ON true
@@ -119,8 +167,19 @@ ORDER BY p.created_at, p.id
 class KpiInputs:
     terms: CampaignTerms
     compensations: list[Compensation]
+    attribution: list[AttributionGroup]
     # (version, currency, rates JSON text) of the newest stored card; None: the default card.
     card: tuple[int, str, str] | None
+
+
+def _attribution(rows: str | None) -> list[AttributionGroup]:
+    groups = []
+    for creator, platform, *counts, currency, revenue, unconverted in json.loads(rows or "[]"):
+        found = Attribution(*counts, revenue=Decimal(revenue or 0))
+        if unconverted is not None:
+            found.unconverted[currency] = Decimal(unconverted)
+        groups.append(AttributionGroup(UUID(creator), platform, found))
+    return groups
 
 
 class KpiReads:
@@ -146,7 +205,7 @@ class KpiReads:
         card = None
         if row["card_version"] is not None:
             card = (row["card_version"], row["card_currency"], row["card_rates"])
-        return KpiInputs(terms, compensations, card)
+        return KpiInputs(terms, compensations, _attribution(row["attribution"]), card)
 
     async def tallies(self, campaign_id: UUID) -> list[Group]:
         rows = await self.reads.fetch(TALLIES, self.org_id, campaign_id)

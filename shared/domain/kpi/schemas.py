@@ -66,11 +66,21 @@ class Figures(BaseModel):
     engagement_rate_24h: Rate
     engagement_rate_7d: Rate
     engagement_rate_30d: Rate
-    clicks: Count
+    clicks: Count = Field(description="Clicks by people on the campaign's tracking links")
+    # Defaults: KPI snapshots stored before these existed read back without them.
+    unique_clicks: Count = Field(None, description="Distinct visitors per link per UTC day")
+    platform_clicks: Count = Field(
+        None, description="The posts' own link clicks, as their platforms report them"
+    )
     ctr: Rate
     conversions: Count
     leads: Count
     revenue: MoneyText
+    unconverted_revenue: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per ISO 4217 currency, the net amount of attributed orders with no exchange "
+        "rate into the campaign's currency (decimal text): not in `revenue`",
+    )
     cost: MoneyText
     cpe: Rate
     cpm: Rate

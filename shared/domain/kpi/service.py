@@ -34,7 +34,9 @@ async def _inputs(reads: RawReads, org_id: UUID, campaign_id: UUID) -> KpiInputs
 async def _compute(reads: RawReads, org_id: UUID, campaign_id: UUID, inputs: KpiInputs, now):
     groups = await KpiReads(reads, org_id).tallies(campaign_id)
     card = emv_service.newest_or_default(inputs.card)
-    document = campaign_metrics.compute(inputs.terms, groups, inputs.compensations, card, now)
+    document = campaign_metrics.compute(
+        inputs.terms, groups, inputs.compensations, card, now, inputs.attribution
+    )
     return {"campaign_id": campaign_id, "computed_at": now, **document}
 
 
