@@ -7,7 +7,7 @@ import structlog
 
 from services.worker.context import WorkerContext
 from shared.db import unit_of_work
-from shared.domain.kpi import service as kpi_service
+from shared.domain.events import campaign as campaign_events
 from shared.domain.post.ingest import RecomputeKpis
 from shared.errors import NotFound
 
@@ -15,12 +15,14 @@ log = structlog.get_logger()
 
 
 async def recompute_kpis(ctx: WorkerContext, payload: dict[str, Any]) -> str:
-    """Store a KPI snapshot of the campaign. Running twice stores two snapshots of the same
-    figures a moment apart, which the timeseries reads the same as one."""
+    """Store a KPI snapshot of the campaign, and announce it (`campaign.kpis_updated`, and
+    `campaign.goal_reached` for a goal achieved since the previous snapshot). Running twice
+    stores two snapshots of the same figures a moment apart, which the timeseries reads the
+    same as one; a goal already achieved in the first is not announced again."""
     request = RecomputeKpis.read(payload)
     async with unit_of_work(ctx["sessionmaker"], ctx["redis"]) as session:
         try:
-            await kpi_service.record_snapshot(
+            await campaign_events.record_kpis(
                 session, request.org_id, request.campaign_id, now=datetime.now(UTC)
             )
         except NotFound:

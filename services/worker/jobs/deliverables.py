@@ -12,7 +12,8 @@ log = structlog.get_logger()
 
 
 async def mark_overdue_deliverables(ctx: WorkerContext) -> dict[str, int]:
-    async with unit_of_work(ctx["sessionmaker"]) as session:
+    # With the pool: the sweep's `deliverable.overdue` deliveries are queued after its commit.
+    async with unit_of_work(ctx["sessionmaker"], ctx["redis"]) as session:
         counts = await deliverable_service.mark_overdue(
             session, now=datetime.now(UTC), grace_s=ctx["settings"].deliverable_grace_s
         )

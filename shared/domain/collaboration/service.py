@@ -17,6 +17,9 @@ from shared.domain.collaboration.schemas import (
     UsageRights,
 )
 from shared.domain.creator import service as creator_service
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.kpi.stale import mark_stale as mark_kpis_stale
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
@@ -49,6 +52,29 @@ def _record(collaboration: Collaboration, stage: str, *, by: UUID | None, now: d
     collaboration.stage = stage
     collaboration.stage_history.append(
         CollaborationStageChange(org_id=collaboration.org_id, stage=stage, at=now, by=by)
+    )
+
+
+async def _announce_move(
+    session: AsyncSession,
+    collaboration: Collaboration,
+    from_stage: str | None,
+    *,
+    by: UUID | None,
+    now: datetime,
+) -> None:
+    """Every recorded move is a `collaboration.stage_changed` (the first one from null)."""
+    data = payloads.stage_changed(
+        collaboration_id=collaboration.id,
+        campaign_id=collaboration.campaign_id,
+        creator_id=collaboration.creator_id,
+        from_stage=from_stage,
+        to_stage=collaboration.stage,
+        at=now,
+        by=by,
+    )
+    await events_service.emit(
+        session, collaboration.org_id, EventType.collaboration_stage_changed, data, now=now
     )
 
 
@@ -87,6 +113,7 @@ async def create(
             await repository.flush()
     except IntegrityError as exc:  # a concurrent create for the same pair
         raise _duplicate(campaign.id, creator.id) from exc
+    await _announce_move(session, collaboration, None, by=by, now=now)
     await _recompute_disclosures(session, collaboration)
     return await get(session, org_id, collaboration.id)
 
@@ -135,8 +162,10 @@ async def update(
     collaboration = await get(session, org_id, collaboration_id)
     sent = data.model_fields_set
     declined_before = collaboration.stage == CollaborationStage.declined
+    moved_from = None
     if "stage" in sent and data.stage != collaboration.stage:
         stages.check_move(CollaborationStage(collaboration.stage), data.stage)
+        moved_from = collaboration.stage
         _record(collaboration, data.stage, by=by, now=now)
     changes: dict[str, Any] = {}
     if "compensation" in sent:
@@ -150,6 +179,8 @@ async def update(
     for field, value in changes.items():
         setattr(collaboration, field, value)
     await session.flush()
+    if moved_from is not None:
+        await _announce_move(session, collaboration, moved_from, by=by, now=now)
     declined_now = collaboration.stage == CollaborationStage.declined
     if "compensation" in sent or declined_before != declined_now:
         await _recompute_disclosures(session, collaboration)

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Row, and_, exists, func, or_, select, update
 
 from shared.domain.campaign.schemas import CampaignStatus
 from shared.domain.deliverable.schemas import DeliverableFilters
@@ -148,7 +148,10 @@ class DeliverableSweep:
 
     async def mark(
         self, status: DeliverableStatus, *, due_before: datetime, statuses: Sequence[str]
-    ) -> int:
+    ) -> Sequence[Row]:
+        """The deliverables it turned, with their collaboration's campaign and creator (what a
+        `deliverable.overdue` event says)."""
+        of_collaboration = Collaboration.id == Deliverable.collaboration_id
         result = await self.session.execute(
             update(Deliverable)
             .where(
@@ -159,5 +162,23 @@ class DeliverableSweep:
                 )
             )
             .values(status=status, updated_at=func.now())
+            .returning(
+                Deliverable.id,
+                Deliverable.org_id,
+                Deliverable.collaboration_id,
+                Deliverable.platform,
+                Deliverable.kind,
+                Deliverable.due_at,
+                Deliverable.status,
+                select(Collaboration.campaign_id)
+                .where(of_collaboration)
+                .scalar_subquery()
+                .label("campaign_id"),
+                select(Collaboration.creator_id)
+                .where(of_collaboration)
+                .scalar_subquery()
+                .label("creator_id"),
+            )
+            .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return result.all()

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -11,6 +12,9 @@ from shared.domain.deliverable.schemas import (
     DeliverableFilters,
     DeliverableUpdate,
 )
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.errors import Conflict, NotFound
@@ -130,4 +134,27 @@ async def mark_overdue(session: AsyncSession, *, now: datetime, grace_s: int) ->
         statuses=(*open_statuses, DeliverableStatus.late),
     )
     late = await sweep.mark(DeliverableStatus.late, due_before=now, statuses=open_statuses)
-    return {"followed": followed, "missed": missed, "late": late}
+    await _announce_overdue(session, [*missed, *late], now)
+    return {"followed": followed, "missed": len(missed), "late": len(late)}
+
+
+async def _announce_overdue(session: AsyncSession, turned, now: datetime) -> None:
+    """One `deliverable.overdue` per deliverable turning late or missed, per organization."""
+    by_org: dict[UUID, list[dict]] = defaultdict(list)
+    for row in turned:
+        by_org[row.org_id].append(
+            payloads.deliverable_overdue(
+                deliverable_id=row.id,
+                collaboration_id=row.collaboration_id,
+                campaign_id=row.campaign_id,
+                creator_id=row.creator_id,
+                platform=row.platform,
+                kind=row.kind,
+                due_at=row.due_at,
+                status=row.status,
+            )
+        )
+    for org_id, events in by_org.items():
+        await events_service.emit_many(
+            session, org_id, EventType.deliverable_overdue, events, now=now
+        )

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.campaign.repository import CampaignRepository
 from shared.domain.deliverable import linking as deliverable_linking
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.post import disclosure, disclosure_service
 from shared.domain.post.repository import PostRepository
 from shared.models import Campaign, CreatorAccount
@@ -57,7 +60,14 @@ async def capture(
     # A captured post may be a collaboration's deliverable: link it (deliverable/linking.py).
     await deliverable_linking.link_captured(session, account.org_id, captured)
     await disclosure_service.recompute_posts(session, account.org_id, captured)
+    await events_service.emit_posts(
+        session, account.org_id, EventType.post_captured, captured, _captured, now=now
+    )
     return captured
+
+
+def _captured(post) -> dict[str, Any]:
+    return payloads.post_captured(post, source="capture")
 
 
 async def _row(
@@ -106,6 +116,9 @@ async def resolve_pending(
     resolved = await PostRepository(session, account.org_id).resolve_pending(
         account.id, by_url_id, now=now
     )
-    # The listing brought their captions.
-    await disclosure_service.recompute_posts(session, account.org_id, resolved)
+    # The listing brought their captions: a missing disclosure is news now, whatever was
+    # stored while the caption was unknown.
+    await disclosure_service.recompute_posts(
+        session, account.org_id, resolved, captions_new=True, now=now
+    )
     return len(resolved)

@@ -62,12 +62,14 @@ INPUTS_OF_CAMPAIGN = _inputs("p.campaign_id = :campaign")
 INPUTS_OF_CREATOR_ON_CAMPAIGN = _inputs("p.campaign_id = :campaign AND p.creator_id = :creator")
 
 # Only rows whose check changed are written: renaming a campaign of thousands of posts rewrites
-# the few whose "<Brand> partner" it changes.
+# the few whose "<Brand> partner" it changes. Each written row's previous `compliant` comes back
+# (the self-join reads the row as it was), so a post turning non-compliant can be announced.
 WRITE = text("""
 UPDATE post SET disclosure = CAST(u.disclosure AS jsonb), updated_at = now()
-FROM unnest(CAST(:id AS uuid[]), CAST(:disclosure AS text[])) AS u(id, disclosure)
-WHERE post.org_id = :org AND post.id = u.id
+FROM unnest(CAST(:id AS uuid[]), CAST(:disclosure AS text[])) AS u(id, disclosure), post AS old
+WHERE post.org_id = :org AND post.id = u.id AND old.org_id = post.org_id AND old.id = post.id
   AND post.disclosure IS DISTINCT FROM CAST(u.disclosure AS jsonb)
+RETURNING post.id, old.disclosure ->> 'compliant' AS was
 """)
 
 
@@ -103,13 +105,15 @@ class DisclosureRepository:
             for row in rows
         ]
 
-    async def write(self, checks: dict[UUID, str]) -> None:
-        """Store each post's check (JSON text: asyncpg cannot send an array of jsonb values)."""
+    async def write(self, checks: dict[UUID, str]) -> dict[UUID, str | None]:
+        """Store each post's check (JSON text: asyncpg cannot send an array of jsonb values).
+        Returns, for each post written, its previous `compliant` ("true", "false" or None)."""
         if not checks:
-            return
-        await self.session.execute(
+            return {}
+        result = await self.session.execute(
             WRITE, {"org": self.org_id, "id": list(checks), "disclosure": list(checks.values())}
         )
+        return {row.id: row.was for row in result}
 
     def show_loaded(self, checks: dict[UUID, dict]) -> None:
         """Posts this session already holds take their new check as loaded state, so a post the

@@ -21,6 +21,9 @@ from shared.budget import limit_for
 from shared.config import Settings
 from shared.crypto import decrypt_credentials
 from shared.domain.deliverable import linking as deliverable_linking
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.post import disclosure_service
 from shared.domain.post.cadence import next_refresh_at
 from shared.domain.post.ingest_repository import (
@@ -184,8 +187,11 @@ async def record_batch(
     if held:
         await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
     if learning := [(post, details) for post, details in learning if post.id in held]:
-        await _learn_details(session, repository, batch, learning)
+        await _learn_details(session, repository, batch, learning, now)
     gone = await repository.mark_missing(batch.lease_until, missing)
+    await events_service.emit_posts(
+        session, batch.org_id, EventType.post_gone, gone, payloads.post, now=now
+    )
     errors = await repository.mark_error(batch.lease_until, refused)
     campaigns = {post.campaign_id for post in posts}
     mark_kpis_stale(JobQueue.of(session), batch.org_id, campaigns, now, settings)
@@ -212,16 +218,20 @@ async def _learn_details(
     repository: IngestRepository,
     batch: RefreshBatch,
     learning: Sequence[tuple[BatchPost, PostDetails]],
+    now: datetime,
 ) -> None:
     # One query for the requirement of every post whose caption arrives now (after
     # update_latest, so these rows are already locked against a concurrent recomputation).
     captioned = [post.id for post, details in learning if details.caption]
     required = await disclosure_service.requirements(session, batch.org_id, captioned)
-    await repository.learn_details(
-        [
-            _details_row(post, batch.platform, details, required.get(post.id))
-            for post, details in learning
-        ]
+    rows = [
+        _details_row(post, batch.platform, details, required.get(post.id))
+        for post, details in learning
+    ]
+    await repository.learn_details(rows)
+    # A caption arriving is the first real check of the post's disclosure.
+    await disclosure_service.announce_missing(
+        session, batch.org_id, {row["id"]: row["disclosure"] for row in rows}, now=now
     )
     # Now that its caption is known, a post tracked by id can fulfil a deliverable.
     learned = [post.id for post, _ in learning]

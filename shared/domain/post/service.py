@@ -12,6 +12,9 @@ from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
 from shared.domain.deliverable import linking as deliverable_linking
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.domain.post.ingest import RefreshBatch
@@ -78,7 +81,9 @@ async def track(
     except IntegrityError as exc:
         raise Conflict(f"{account.platform} post {external_id} is already tracked") from exc
     await deliverable_linking.on_tracked(session, org_id, post, data.deliverable_id)
-    await disclosure_service.recompute_posts(session, org_id, [post.id])
+    await disclosure_service.recompute_posts(session, org_id, [post.id], now=now)
+    data = payloads.post_captured(post, source=post.source)
+    await events_service.emit(session, org_id, EventType.post_captured, data, now=now)
     if pending:
         account_service.request_sync(jobs, org_id, account.id)
     return post, True
