@@ -12,7 +12,7 @@ from shared.domain.events.catalogue import EventType
 from shared.domain.subscription import delivery as delivery_service
 from shared.models import DeliveryAttempt
 from shared.models.status import DeliveryStatus, SubscriptionStatus
-from tests.factories import create_tenant
+from tests.factories import bearer, create_tenant
 from tests.factories_events import (
     Receiver,
     create_subscription,
@@ -238,3 +238,64 @@ class TestSchedule:
         for failed, base in ((1, 30), (2, 60), (3, 120), (7, 1920), (20, 6 * 3600)):
             delay = delivery_service.retry_delay(failed).total_seconds()
             assert base * 0.8 <= delay <= base * 1.2
+
+
+class TestRedeliver:
+    async def test_a_new_round_under_the_same_webhook_id(
+        self, client, session, settings, worker_ctx
+    ):
+        tenant = await create_tenant(session)
+        async with Receiver() as receiver:
+            _, secret = await create_subscription(
+                session, tenant.org_id, receiver.url, ["campaign.goal_reached"], settings
+            )
+            receiver.secret = secret
+            message_id = await _emit(session, tenant.org_id)
+            [delivery] = await deliveries(session)
+            assert await run_delivery(worker_ctx, delivery) == DeliveryStatus.succeeded
+            response = await client.post(
+                f"/v1/deliveries/{delivery.id}/redeliver", headers=bearer(tenant.admin)
+            )
+            assert response.status_code == 202, response.text
+            [delivery] = await deliveries(session)
+            assert (delivery.status, delivery.attempts) == (DeliveryStatus.pending, 0)
+            assert await run_delivery(worker_ctx, delivery) == DeliveryStatus.succeeded
+        assert [r.headers["webhook-id"] for r in receiver.received] == [message_id] * 2
+        assert all(r.verified for r in receiver.received)
+        detail = (
+            await client.get(f"/v1/deliveries/{delivery.id}", headers=bearer(tenant.admin))
+        ).json()
+        assert [a["status_code"] for a in detail["attempt_log"]] == [200, 200]
+        assert (detail["status"], detail["attempts"]) == ("succeeded", 1)
+
+    async def test_after_auto_disable_only_once_re_enabled(
+        self, client, session, settings, worker_ctx
+    ):
+        worker_ctx["settings"] = settings.model_copy(
+            update={"outbound_max_attempts": 1, "outbound_disable_after": 1}
+        )
+        tenant = await create_tenant(session)
+        async with Receiver(answers=[500]) as receiver:
+            subscription, _ = await create_subscription(
+                session, tenant.org_id, receiver.url, ["campaign.goal_reached"], settings
+            )
+            subscription_path = f"/v1/subscriptions/{subscription.id}"
+            await _emit(session, tenant.org_id)
+            [delivery] = await deliveries(session)
+            assert await run_delivery(worker_ctx, delivery) == DeliveryStatus.failed
+            path = f"/v1/deliveries/{delivery.id}/redeliver"
+            refused = await client.post(path, headers=bearer(tenant.admin))
+            assert refused.status_code == 409
+            shown = await client.get(subscription_path, headers=bearer(tenant.admin))
+            assert shown.json()["status"] == "disabled"
+            assert "disabled after 1 deliveries failed in a row" in shown.json()["disabled_reason"]
+            enabled = await client.patch(
+                subscription_path,
+                json={"status": "active"},
+                headers=bearer(tenant.admin),
+            )
+            assert enabled.json()["disabled_reason"] is None
+            assert (await client.post(path, headers=bearer(tenant.admin))).status_code == 202
+            [delivery] = await deliveries(session)
+            assert await run_delivery(worker_ctx, delivery) == DeliveryStatus.succeeded
+        assert [r.answered for r in receiver.received] == [500, 200]

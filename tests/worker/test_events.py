@@ -14,7 +14,7 @@ from shared.domain.events import service as events_service
 from shared.domain.events.catalogue import EventType
 from shared.domain.post.ingest import RecomputeKpis
 from shared.models import ApiKey, CollaborationStageChange, Delivery, Post
-from shared.platforms.base import Platform
+from shared.platforms.base import Platform, PostDetails, PostStats
 from tests.factories import (
     bearer,
     create_account,
@@ -184,6 +184,36 @@ class TestDisclosureMissing:
         sent = await _sent(session, "post.disclosure_missing")
         assert [p["data"]["post_id"] for p in sent] == [str(post.id)] * 2
         assert sent[0]["data"]["disclosure"] == {"reason": "missing", "found": []}
+
+    async def test_when_the_caption_first_arrives(self, worker_ctx, session, settings, world):
+        tenant, creator, _ = world
+        account = await create_account(session, tenant.org_id, creator.id, handle="ada")
+        campaign = await create_campaign(session, tenant.org_id, disclosure_required=True)
+        due = datetime.now(UTC) - timedelta(minutes=1)
+        posts = [
+            await create_post(
+                session, account, external_id=id, campaign_id=campaign.id, next_refresh_at=due
+            )
+            for id in ("1", "2")
+        ]
+        await create_subscription(
+            session, tenant.org_id, URL, ["post.disclosure_missing"], settings
+        )
+        published = datetime.now(UTC) - timedelta(hours=2)
+        outcomes = {
+            "1": PostStats(
+                likes=1, details=PostDetails(caption="#ad beans", published_at=published)
+            ),
+            "2": PostStats(
+                likes=1, details=PostDetails(caption="#sp beans", published_at=published)
+            ),
+        }
+        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[outcomes])
+        [batch] = await schedule(worker_ctx, session)
+        assert await run_batch(worker_ctx, batch) == "refreshed 2, gone 0"
+        [sent] = await _sent(session, "post.disclosure_missing")
+        assert sent["data"]["post_id"] == str(posts[1].id)
+        assert sent["data"]["disclosure"] == {"reason": "shorthand_only", "found": ["#sp"]}
 
 
 class TestPostGone:

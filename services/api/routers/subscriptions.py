@@ -45,7 +45,7 @@ DeliveryId = Annotated[UUID, Depends(_delivery_id)]
     "/subscriptions",
     response_model=SubscriptionCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(*WITH_BODY),
+    responses=responses(409, *WITH_BODY),
 )
 async def create_subscription(
     body: SubscriptionCreate, session: SessionDep, settings: SettingsDep, principal: Admin
@@ -97,7 +97,9 @@ async def delete_subscription(id: SubscriptionId, session: SessionDep, principal
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/subscriptions/{id}/rotate-secret", response_model=SecretRotated, responses=_ONE)
+@router.post(
+    "/subscriptions/{id}/rotate-secret", response_model=SecretRotated, responses=responses(404, 409)
+)
 async def rotate_subscription_secret(
     id: SubscriptionId, session: SessionDep, settings: SettingsDep, principal: Admin
 ):

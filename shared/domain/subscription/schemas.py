@@ -22,22 +22,22 @@ TargetUrl = Annotated[
 ]
 
 
-def _known(events: list[str]) -> list[str]:
-    unknown = [name for name in events if name not in NAMES]
-    if unknown:
-        raise ValueError(f"unknown event types: {', '.join(unknown)} (known: {', '.join(NAMES)})")
-    return list(dict.fromkeys(events))  # a set: repeats are harmless
+def _known(name: str) -> str:
+    if name not in NAMES:
+        raise ValueError(f"unknown event type {name!r} (known: {', '.join(NAMES)})")
+    return name
 
 
 EventName = Annotated[
     str,
-    StringConstraints(max_length=64),
+    AfterValidator(_known),
     WithJsonSchema({"type": "string", "enum": list(NAMES)}),
 ]
+# A set: repeats are harmless, and dropped.
 Events = Annotated[
     list[EventName],
     Field(min_length=1, max_length=50, examples=[["post.captured", "campaign.goal_reached"]]),
-    AfterValidator(_known),
+    AfterValidator(lambda events: list(dict.fromkeys(events))),
 ]
 
 
