@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.worker.jobs.webhooks import process_webhook_event, requeue_webhook_events
+from shared.domain.webhook import inbox
+from shared.jobs import JobQueue
 from shared.models import (
     Collaboration,
     CollaborationStageChange,
@@ -541,3 +543,39 @@ class TestShopify:
         )
         assert (event.status, event.last_error) == ("dead", "the payload has no `total_price`")
         assert await _count(session, Conversion) == 0
+
+
+class TestReplay:
+    async def test_replaying_a_processed_event_adds_nothing(
+        self, worker_ctx, session, world, redis
+    ):
+        tenant, campaign, source = world
+        await _promo(session, tenant.org_id, campaign.id)
+        event = await store_event(
+            session, source, "order.created", marketplace_fixture("order_created")
+        )
+        await _process(worker_ctx, session, event)
+        job_id = await inbox.replay(session, tenant.org_id, event.id)
+        await session.commit()
+        await JobQueue.of(session).flush(redis)
+        assert await redis.exists(f"arq:job:{job_id}")
+        await run_burst(worker_ctx, redis)
+        await session.refresh(event)
+        assert event.status == "processed"
+        assert await _count(session, Conversion) == 1
+
+    async def test_replaying_a_dead_event_once_the_data_is_fixed(self, worker_ctx, session, world):
+        tenant, campaign, source = world
+        data = marketplace_fixture("offer_accepted", campaign_id=campaign.id)
+        event = await store_event(session, source, "offer.accepted", data)
+        assert (await _process(worker_ctx, session, event)).status == "dead"
+        # The creator's email was missing in Sway: fixed, then the event replayed.
+        creator = await create_creator(session, tenant.org_id, email="ada@brews.example")
+        await inbox.replay(session, tenant.org_id, event.id)
+        await session.commit()
+        event = await _process(worker_ctx, session, event)
+        assert (event.status, event.attempts, event.last_error) == ("processed", 0, None)
+        collaboration = await session.scalar(
+            select(Collaboration).where(Collaboration.creator_id == creator.id)
+        )
+        assert collaboration.stage == "contracted"

@@ -1,7 +1,7 @@
 """Webhook sources and the inbox, as the admin API reads and writes them."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -14,23 +14,30 @@ from shared.models.status import WebhookEventStatus, WebhookSourceKind
 MAX_GRACE_S = 7 * 24 * 3600
 
 
-class WebhookSourceCreate(BaseModel):
-    """A marketplace's secret is made by Sway and shown once in the answer. A Shopify shop signs
-    with a key Shopify issues (the app's client secret, or the key on the shop admin's
-    Settings > Notifications > Webhooks page): send it as `secret`; it is stored sealed and
-    never shown back."""
+class MarketplaceSourceCreate(BaseModel):
+    """A marketplace signing with Standard Webhooks: Sway makes its secret and shows it once."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", title="MarketplaceSourceCreate")
 
-    kind: WebhookSourceKind
+    kind: Literal[WebhookSourceKind.marketplace]
     name: Name
-    secret: SecretStr | None = Field(
-        None,
-        min_length=16,
-        max_length=255,
-        description="Required for kind `shopify` (Shopify's signing key); refused for "
-        "`marketplace` (Sway makes that secret)",
-    )
+
+
+class ShopifySourceCreate(BaseModel):
+    """A Shopify shop signs with a key Shopify issues (the app's client secret, or the key on
+    the shop admin's Settings > Notifications > Webhooks page): send it as `secret`; it is
+    stored sealed and never shown back."""
+
+    model_config = ConfigDict(extra="forbid", title="ShopifySourceCreate")
+
+    kind: Literal[WebhookSourceKind.shopify]
+    name: Name
+    secret: SecretStr = Field(min_length=16, max_length=255, description="Shopify's signing key")
+
+
+WebhookSourceCreate = Annotated[
+    MarketplaceSourceCreate | ShopifySourceCreate, Field(discriminator="kind")
+]
 
 
 class WebhookSourceUpdate(BaseModel):
@@ -54,7 +61,7 @@ class SecretRotation(BaseModel):
         min_length=16,
         max_length=255,
         description="The new signing key, required for a `shopify` source (Shopify issues it); "
-        "refused for `marketplace`",
+        "refused for `marketplace` (409 either way: it depends on the source's kind)",
     )
 
 

@@ -16,13 +16,14 @@ from shared.domain.webhook.repository import WebhookSourceRepository
 from shared.domain.webhook.schemas import (
     MAX_GRACE_S,
     SecretRotation,
+    ShopifySourceCreate,
     WebhookSourceCreate,
     WebhookSourceCreated,
     WebhookSourceFilters,
     WebhookSourceRead,
     WebhookSourceUpdate,
 )
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.models import WebhookSource
 from shared.models.status import WebhookSourceKind
 from shared.webhooks import signatures
@@ -45,27 +46,27 @@ def read(source: WebhookSource, settings: Settings) -> WebhookSourceRead:
     )
 
 
-def _new_secret(kind: WebhookSourceKind, given: str | None, loc: tuple[str, ...]) -> str:
-    """The secret a source signs with: made here for a marketplace, Shopify's for a shop."""
+def _rotated_secret(kind: WebhookSourceKind, given: str | None) -> str:
+    """A marketplace's next secret is made here; a shop's is Shopify's, so it must be given."""
     if kind == WebhookSourceKind.shopify:
         if given is None:
-            raise Invalid.field(
-                loc,
-                "a shopify source needs `secret`: the app's client secret, or the key shown "
-                "under Settings > Notifications > Webhooks in the shop admin",
-                "missing",
+            raise Conflict(
+                "a shopify source's new secret is Shopify's: send it as `secret` (the app's "
+                "client secret, or the key under Settings > Notifications > Webhooks)"
             )
         return given
     if given is not None:
-        raise Invalid.field(loc, "a marketplace source's secret is made by Sway; omit `secret`")
+        raise Conflict("a marketplace source's secret is made by Sway; omit `secret`")
     return signatures.new_secret()
 
 
 async def create(
     session: AsyncSession, org_id: UUID, data: WebhookSourceCreate, *, settings: Settings
 ) -> WebhookSourceCreated:
-    given = data.secret.get_secret_value() if data.secret else None
-    secret = _new_secret(data.kind, given, ("body", "secret"))
+    if isinstance(data, ShopifySourceCreate):
+        secret = data.secret.get_secret_value()
+    else:
+        secret = signatures.new_secret()
     repository = WebhookSourceRepository(session, org_id)
     source = repository.add(
         WebhookSource(
@@ -129,7 +130,7 @@ async def rotate_secret(
     if source.disabled_at is not None:
         raise Conflict(f"webhook source {source_id} is disabled")
     given = data.secret.get_secret_value() if data.secret else None
-    secret = _new_secret(WebhookSourceKind(source.kind), given, ("body", "secret"))
+    secret = _rotated_secret(WebhookSourceKind(source.kind), given)
     grace_s = data.grace_s
     if grace_s is None:
         grace_s = min(settings.webhook_secret_grace_s, MAX_GRACE_S)
