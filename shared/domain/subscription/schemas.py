@@ -15,9 +15,16 @@ from shared.domain.events.catalogue import NAMES
 from shared.domain.types import LongText
 from shared.models.status import DeliveryStatus, SubscriptionStatus
 
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# http(s), a host name or IP address (IPv6 in brackets), an optional port, then printable ASCII
+# (anything else is percent-encoded in a URL). No credentials: the signature is the auth.
+TARGET = (
+    r"^https?://([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])"
+    rf"(:{_PORT})?([/?#][!-~]*)?$"
+)
 TargetUrl = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s\x00]+$"),
+    StringConstraints(strip_whitespace=True, max_length=2000, pattern=TARGET),
     Field(examples=["https://hooks.example.com/sway"]),
 ]
 
