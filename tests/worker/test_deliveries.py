@@ -12,7 +12,13 @@ from shared.domain.events.catalogue import EventType
 from shared.domain.subscription import delivery as delivery_service
 from shared.models import DeliveryAttempt
 from shared.models.status import DeliveryStatus, SubscriptionStatus
-from tests.factories import bearer, create_tenant
+from tests.factories import (
+    bearer,
+    create_campaign,
+    create_collaboration,
+    create_creator,
+    create_tenant,
+)
 from tests.factories_events import (
     Receiver,
     create_subscription,
@@ -20,6 +26,7 @@ from tests.factories_events import (
     make_due,
     run_delivery,
 )
+from tests.worker.conftest import run_burst
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 DATA = {"campaign_id": "0192f9d0-0000-7000-8000-000000000001", "goal": {"metric": "views"}}
@@ -299,3 +306,38 @@ class TestRedeliver:
             [delivery] = await deliveries(session)
             assert await run_delivery(worker_ctx, delivery) == DeliveryStatus.succeeded
         assert [r.answered for r in receiver.received] == [500, 200]
+
+
+class TestEndToEnd:
+    async def test_an_api_change_reaches_the_receiver_through_a_real_worker(
+        self, client, session, settings, worker_ctx, redis
+    ):
+        """PATCH a collaboration's stage: the API commits the delivery and queues its job, a
+        real arq worker (burst mode) sends it, the receiver verifies it."""
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id)
+        campaign = await create_campaign(session, tenant.org_id)
+        collaboration = await create_collaboration(session, tenant.org_id, campaign.id, creator.id)
+        async with Receiver() as receiver:
+            _, secret = await create_subscription(
+                session, tenant.org_id, receiver.url, ["collaboration.stage_changed"], settings
+            )
+            receiver.secret = secret
+            response = await client.patch(
+                f"/v1/collaborations/{collaboration.id}",
+                json={"stage": "contacted"},
+                headers=bearer(tenant.write),
+            )
+            assert response.status_code == 200
+            worker = await run_burst(worker_ctx, redis)
+        assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+        [received] = receiver.received
+        assert received.verified
+        assert received.json["type"] == "collaboration.stage_changed"
+        assert (received.json["data"]["from"], received.json["data"]["to"]) == (
+            "prospect",
+            "contacted",
+        )
+        [delivery] = await deliveries(session)
+        assert delivery.status == DeliveryStatus.succeeded
+        assert received.headers["webhook-id"] == delivery.message_id
