@@ -32,7 +32,7 @@ from shared.models import Delivery, DeliveryAttempt, Subscription
 from shared.models.status import DeliveryStatus, SubscriptionStatus
 from shared.webhooks import signatures
 
-USER_AGENT = "Sway-Webhooks/1 (+https://github.com/sway; Standard Webhooks)"
+USER_AGENT = "Sway-Webhooks/1 (Standard Webhooks)"
 RETRY_BASE_S = 30.0
 RETRY_CAP_S = 6 * 3600.0
 JITTER = 0.2
