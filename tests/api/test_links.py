@@ -84,6 +84,45 @@ class TestCreateLink:
         codes = {(await _create(client, tenant, campaign, creator))["code"] for _ in range(5)}
         assert len(codes) == 5
 
+    async def test_the_destinations_own_query_is_kept_byte_for_byte(self, client, session):
+        tenant, creator, campaign = await _setup(session, name="Go")
+        destination = "https://shop.example.com/p?q=a%20b&flag&x=1+2&UTM_SOURCE=kept&utm_content=x"
+        body = await _create(client, tenant, campaign, creator, destination_url=destination)
+        assert body["tracked_url"] == (
+            "https://shop.example.com/p?q=a%20b&flag&x=1+2&UTM_SOURCE=kept&utm_source=sway"
+            f"&utm_medium=influencer&utm_campaign=go&utm_content={body['code']}"
+        )
+
+    async def test_a_taken_code_is_drawn_again(self, client, session, monkeypatch):
+        from shared.domain.link import service as link_service
+        from tests.factories_attribution import create_link
+
+        tenant, creator, campaign = await _setup(session)
+        other = await create_tenant(session, "Other")
+        other_campaign = await create_campaign(session, other.org_id)
+        other_creator = await create_creator(session, other.org_id)
+        await create_link(session, other.org_id, other_campaign.id, other_creator.id, "Taken123")
+        draws = iter(["Taken123", "Fresh456"])
+        monkeypatch.setattr(link_service, "new_code", lambda: next(draws))
+        body = await _create(client, tenant, campaign, creator)
+        assert body["code"] == "Fresh456"
+        assert await session.scalar(select(func.count()).select_from(TrackingLink)) == 2
+
+    async def test_archived_campaign_or_creator_takes_no_link(self, client, session):
+        tenant, creator, campaign = await _setup(session)
+        for archived in (campaign, creator):
+            archived.archived_at = datetime.now(UTC)
+            await session.commit()
+            response = await client.post(
+                f"/v1/campaigns/{campaign.id}/links",
+                json={"creator_id": str(creator.id), "destination_url": "https://a.example/"},
+                headers=bearer(tenant.write),
+            )
+            assert response.status_code == 409
+            archived.archived_at = None
+            await session.commit()
+        assert await session.scalar(select(func.count()).select_from(TrackingLink)) == 0
+
     async def test_creator_of_another_org_is_404(self, client, session):
         tenant, _, campaign = await _setup(session)
         other = await create_tenant(session, "Other")
@@ -107,6 +146,9 @@ class TestCreateLink:
             "https://shop.example.com/" + "a" * 2000,
             "https://shop .example.com/",
             "https://user@shop.example.com/",
+            "https://shop.example.com/\x01",
+            "https://shop.example.com/caf\u00e9",
+            "https://b\u00fccher.example/",
         ],
     )
     async def test_bad_destination_is_422(self, client, session, destination):
@@ -240,7 +282,7 @@ class TestRedirect:
         assert (body["clicks"], body["unique_clicks"]) == (0, 0)
 
     async def test_unknown_code_is_404_and_records_nothing(self, client, session):
-        for code in ("nosuchco", "x" * 200):
+        for code in ("nosuchco", "x" * 200, "%00", "caf%C3%A9", "a%20b"):
             response = await client.get(f"/r/{code}", headers={"user-agent": HUMAN})
             assert response.status_code == 404
             assert response.headers["content-type"] == "application/problem+json"

@@ -70,6 +70,18 @@ class TestCreatePromoCode:
         assert response.json()["errors"][0]["loc"] == ["body", "code"]
         assert await _count(session) == 0
 
+    async def test_archived_campaign_or_creator_takes_no_code(self, client, session):
+        from datetime import UTC, datetime
+
+        tenant, creator, campaign = await _setup(session)
+        for archived in (campaign, creator):
+            archived.archived_at = datetime.now(UTC)
+            await session.commit()
+            assert (await _post(client, tenant, campaign, creator, "ADA10")).status_code == 409
+            archived.archived_at = None
+            await session.commit()
+        assert await _count(session) == 0
+
     async def test_longest_code_is_64(self, client, session):
         tenant, creator, campaign = await _setup(session)
         assert (await _post(client, tenant, campaign, creator, "A" * 64)).status_code == 201

@@ -33,6 +33,7 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_RATE = Decimal(10) ** 10
 RATE_PLACES = Decimal("1e-10")
+MAX_EXTERNAL_ID = 255
 
 
 class OrderNotYetKnown(Exception):
@@ -60,6 +61,7 @@ async def record_order(
     now: datetime,
 ) -> Conversion:
     repository = ConversionRepository(session, org_id)
+    _external_id(order.order_id, "order")
     stored = await repository.by_external_id(source_id, ConversionKind.purchase, order.order_id)
     if stored is not None:
         return stored
@@ -86,6 +88,7 @@ async def record_lead(
     now: datetime,
 ) -> Conversion:
     repository = ConversionRepository(session, org_id)
+    _external_id(lead.lead_id, "lead")
     stored = await repository.by_external_id(source_id, ConversionKind.lead, lead.lead_id)
     if stored is not None:
         return stored
@@ -110,6 +113,8 @@ async def record_refund(
     a whole order takes back exactly what it added, whatever the rates did since. Partial
     refunds are separate rows that add up."""
     repository = ConversionRepository(session, org_id)
+    _external_id(refund.refund_id, "refund")
+    _external_id(refund.order_id, "order")
     stored = await repository.by_external_id(source_id, ConversionKind.refund, refund.refund_id)
     if stored is not None:
         return stored
@@ -134,6 +139,20 @@ async def record_refund(
         conversion.converted_currency = purchase.converted_currency
         conversion.converted_amount = _cents(conversion.amount * purchase.exchange_rate)
     return await _store(session, repository, conversion)
+
+
+def _external_id(value: str, what: str) -> str:
+    if not value or len(value) > MAX_EXTERNAL_ID or "\x00" in value:
+        raise Invalid(f"{what} id must be 1 to {MAX_EXTERNAL_ID} characters, without NUL")
+    return value
+
+
+def _kept(value: str | None, limit: int) -> str | None:
+    """A code as the order carried it, cut to its column, a NUL shown as U+FFFD (Postgres text
+    cannot hold it): kept for reading; it was matched as sent."""
+    if not value:
+        return None
+    return value.replace("\x00", "\ufffd").strip()[:limit] or None
 
 
 def _conversion(
@@ -206,9 +225,9 @@ async def _match(
 
 
 def _attribute_to(conversion: Conversion, match: _Match, link_code: str | None) -> None:
-    # Kept as sent (cut to the columns' sizes: a longer code matches nothing anyway).
-    conversion.promo_code = match.promo_code[:64] if match.promo_code else None
-    conversion.link_code = link_code.strip()[:32] or None if link_code else None
+    # Cut to the columns' sizes: a longer code matches nothing anyway.
+    conversion.promo_code = _kept(match.promo_code, 64)
+    conversion.link_code = _kept(link_code, 32)
     found = match.attributed
     if found is None:
         return
@@ -239,9 +258,10 @@ async def _convert(session: AsyncSession, org_id: UUID, conversion: Conversion, 
 async def _store(
     session: AsyncSession, repository: ConversionRepository, conversion: Conversion
 ) -> Conversion:
-    repository.add(conversion)
     try:
+        # Added inside the savepoint, so a refused row leaves with it.
         async with session.begin_nested():
+            repository.add(conversion)
             await repository.flush()
     except IntegrityError:
         # The same conversion stored meanwhile by a concurrent delivery: that one stands.

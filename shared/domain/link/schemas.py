@@ -18,10 +18,14 @@ DestinationUrl = Annotated[
     StringConstraints(
         strip_whitespace=True,
         max_length=MAX_DESTINATION_LENGTH,
-        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00]+(?:[/?#][^\s\x00]*)?$",
+        # Printable ASCII only (a Location header carries it as is): a host without `@` (a user
+        # name before the host is a phishing disguise), then an optional path, query, fragment.
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[\x21\x22\x24-\x2e\x30-\x3e\x41-\x7e]+"
+        r"(?:[/?#][\x21-\x7e]*)?$",
     ),
     Field(
-        description=f"An http(s) URL of at most {MAX_DESTINATION_LENGTH} characters",
+        description=f"An http(s) URL of at most {MAX_DESTINATION_LENGTH} characters, printable "
+        "ASCII (percent-encode anything else; an international domain in its xn-- form)",
         examples=["https://shop.example.com/autumn?ref=ig#top"],
     ),
 ]

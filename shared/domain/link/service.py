@@ -6,7 +6,7 @@ import secrets
 import string
 import unicodedata
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
@@ -22,12 +22,14 @@ from shared.domain.link.schemas import LinkCreate, LinkFilters, LinkView
 from shared.domain.pagination import Page, page_of
 from shared.errors import Conflict, NotFound
 from shared.metrics.attribution import CodeOwner
-from shared.models import Campaign, TrackingLink
+from shared.models import Campaign, Creator, TrackingLink
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 8  # 62**8 ≈ 2.2e14 codes: a collision is rare, and retried
 CODE_ATTEMPTS = 5
-MAX_CODE_LENGTH = 32
+# What a code can look like (Sway makes 8 of these characters; the column holds 32): anything
+# else is no link's, and is answered without a query (a NUL would not even reach Postgres).
+CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # The UTM parameters Sway sets; a destination's own values for these are replaced, so the
 # shop's analytics see one source per link. Its other parameters (utm_term, utm_id included)
 # and its fragment are kept as they are.
@@ -48,15 +50,23 @@ def slug(campaign: Campaign) -> str:
 
 
 def tracked_url(destination: str, *, source: str, campaign_slug: str, code: str) -> str:
+    """The destination's other query parameters are kept byte for byte (not decoded and encoded
+    again), so a shop's own links keep working exactly as they were."""
     parts = urlsplit(destination)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in UTM_KEYS]
-    utm = [
-        ("utm_source", source),
-        ("utm_medium", "influencer"),
-        ("utm_campaign", campaign_slug),
-        ("utm_content", code),
-    ]
-    return urlunsplit(parts._replace(query=urlencode(kept + utm)))
+    kept = [part for part in parts.query.split("&") if part and _key(part) not in UTM_KEYS]
+    utm = urlencode(
+        [
+            ("utm_source", source),
+            ("utm_medium", "influencer"),
+            ("utm_campaign", campaign_slug),
+            ("utm_content", code),
+        ]
+    )
+    return urlunsplit(parts._replace(query="&".join([*kept, utm])))
+
+
+def _key(parameter: str) -> str:
+    return unquote_plus(parameter.partition("=")[0])
 
 
 async def create(
@@ -64,33 +74,41 @@ async def create(
 ) -> LinkView:
     campaign = await campaign_service.get(session, org_id, campaign_id)
     creator = await creator_service.get(session, org_id, data.creator_id)
+    refuse_archived(campaign, creator, "links")
     repository = LinkRepository(session, org_id)
     for _ in range(CODE_ATTEMPTS):
         code = new_code()
-        link = repository.add(
-            TrackingLink(
-                campaign_id=campaign.id,
-                creator_id=creator.id,
-                platform=data.platform,
+        link = TrackingLink(
+            campaign_id=campaign.id,
+            creator_id=creator.id,
+            platform=data.platform,
+            code=code,
+            destination_url=data.destination_url,
+            tracked_url=tracked_url(
+                data.destination_url,
+                source=data.platform or "sway",
+                campaign_slug=slug(campaign),
                 code=code,
-                destination_url=data.destination_url,
-                tracked_url=tracked_url(
-                    data.destination_url,
-                    source=data.platform or "sway",
-                    campaign_slug=slug(campaign),
-                    code=code,
-                ),
-            )
+            ),
         )
         try:
+            # Added inside the savepoint, so a refused row leaves with it.
             async with session.begin_nested():
+                repository.add(link)
                 await repository.flush()
         except IntegrityError:  # the code is taken (in any organization): draw another
-            if link in session:
-                session.expunge(link)
             continue
         return LinkView(link, 0, 0)
     raise Conflict("no free link code found; try again")
+
+
+def refuse_archived(campaign: Campaign, creator: Creator, what: str) -> None:
+    """As for collaborations: an archived campaign or creator takes nothing new (links already
+    given keep redirecting, and codes keep attributing)."""
+    if campaign.archived_at is not None:
+        raise Conflict(f"campaign {campaign.id} is archived; it takes no new {what}")
+    if creator.archived_at is not None:
+        raise Conflict(f"creator {creator.id} is archived; it takes no new {what}")
 
 
 async def get(session: AsyncSession, org_id: UUID, link_id: UUID) -> LinkView:
@@ -118,7 +136,7 @@ async def list_for_campaign(
 
 
 async def owner(session: AsyncSession, org_id: UUID, code: str) -> CodeOwner | None:
-    if len(code) > MAX_CODE_LENGTH:
+    if not CODE_SHAPE.fullmatch(code):
         return None
     return await LinkRepository(session, org_id).owner(code)
 
@@ -135,8 +153,8 @@ async def follow(
 ) -> str:
     """Where /r/{code} sends the visitor, the click recorded: one statement, no platform call.
     Only the hash of (the day's salt, IP, user agent) is kept, never the IP."""
-    if len(code) > MAX_CODE_LENGTH:
-        raise NotFound(f"link {code} not found")
+    if not CODE_SHAPE.fullmatch(code):
+        raise NotFound("link not found")
     location = await link_repository.follow(
         raw,
         code,
