@@ -41,7 +41,8 @@ def refused_address(address: IPAddress) -> str | None:
     """Why an address is not a public one, or None when it is."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    # Most specific first: Python counts link-local, reserved and unspecified as private too.
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return f"{address} is a {kind.replace('_', '-')} address"
     # Shared (carrier-grade NAT), documentation and other special-purpose ranges.
