@@ -579,3 +579,34 @@ class TestReplay:
             select(Collaboration).where(Collaboration.creator_id == creator.id)
         )
         assert collaboration.stage == "contracted"
+
+
+class TestHostilePayloads:
+    async def test_codes_sway_cannot_hold_attribute_nothing(
+        self, worker_ctx, session, world, settings
+    ):
+        tenant, campaign, _ = world
+        source, _ = await create_source(session, tenant.org_id, settings, kind="shopify")
+        await _promo(session, tenant.org_id, campaign.id)
+        payload = shopify_fixture("orders_create") | {
+            "discount_codes": [{"code": "X" * 65}, {"code": "AD\u0000A10"}, {"code": "ADA10"}],
+            "landing_site": "/?utm_content=" + "k" * 40,
+        }
+        event = await store_event(session, source, "orders/create", payload)
+        assert (await _process(worker_ctx, session, event)).status == "processed", event.last_error
+        purchase = await session.scalar(select(Conversion))
+        assert (purchase.promo_code, purchase.link_code, purchase.attributed_by) == (
+            "ADA10",
+            None,
+            "promo_code",
+        )
+
+    async def test_a_value_postgres_refuses_is_dead_at_once(self, worker_ctx, session, world):
+        _, _, source = world
+        order = marketplace_fixture("order_created") | {"order_id": "MKT\u00001042"}
+        event = await store_event(session, source, "order.created", order)
+        event = await _process(worker_ctx, session, event)
+        # The same payload is refused every time: no retries.
+        assert (event.status, event.attempts) == ("dead", 1)
+        assert event.last_error.startswith("DBAPIError")
+        assert await _count(session, Conversion) == 0

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from services.api.deps import Admin, ReadsDep, ReadSessionDep, SessionDep, SettingsDep, parse_id
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
@@ -25,6 +26,7 @@ from shared.domain.webhook.schemas import (
     WebhookSourceRead,
     WebhookSourceUpdate,
 )
+from shared.jobs import JobQueue
 
 router = APIRouter()
 ADMIN = responses(*AUTHENTICATED, 404)
@@ -231,37 +233,34 @@ _INBOUND_ANSWERS[422]["description"] = "The body is not a JSON object, or lacks 
     responses=_INBOUND_ANSWERS,
     openapi_extra=_INBOUND_BODY,
 )
-async def receive_webhook(
-    source_id: str,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    reads: ReadsDep,
-    settings: SettingsDep,
-):
+async def receive_webhook(source_id: str, request: Request, reads: ReadsDep, settings: SettingsDep):
     """A marketplace (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
     `webhook-signature`) or a Shopify shop (`X-Shopify-Hmac-Sha256`, `X-Shopify-Topic`,
     `X-Shopify-Webhook-Id`) delivers one event. 202: stored, processing queued. 200: this event
     id was received before; nothing changed. No API key: the signature is the auth. Bodies over
     SWAY_WEBHOOK_MAX_BODY_BYTES are refused (413) before they are read whole."""
+    # The hottest write: no session (the insert is one autocommitted statement) and the answer
+    # built by hand; the jobs are queued once the insert has returned, so after its commit.
+    jobs = JobQueue()
     received = await inbox.receive(
-        session,
         reads,
         _uuid(source_id),
         dict(request.headers.items()),
         await request.body(),
+        jobs=jobs,
         client=request.client.host if request.client else "unknown",
         settings=settings,
         now=datetime.now(UTC),
     )
-    if received.job_id is None:
-        response.status_code = status.HTTP_200_OK
-    return EventAccepted(
-        id=received.event_id,
-        external_id=received.external_id,
-        status="duplicate" if received.job_id is None else "accepted",
-        job_id=received.job_id,
-    )
+    await jobs.flush(request.app.state.redis)
+    duplicate = received.job_id is None
+    answer = {
+        "id": str(received.event_id),
+        "external_id": received.external_id,
+        "status": "duplicate" if duplicate else "accepted",
+        "job_id": received.job_id,
+    }
+    return JSONResponse(answer, status_code=200 if duplicate else 202)
 
 
 def _uuid(value: str) -> UUID | None:

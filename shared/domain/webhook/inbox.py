@@ -129,18 +129,19 @@ def _identity(kind: str, headers: Mapping[str, str], document: dict[str, Any]) -
 
 
 async def receive(
-    session: AsyncSession,
     reads: RawReads,
     source_id: UUID | None,
     headers: Mapping[str, str],
     body: bytes,
     *,
+    jobs: JobQueue,
     client: str,
     settings: Settings,
     now: datetime,
 ) -> Received:
-    """Verify and store one delivery; its processing is queued once the insert commits.
-    `headers` are lower-cased names; `source_id` None is a malformed id."""
+    """Verify and store one delivery, its processing deferred on `jobs` (the caller flushes
+    them once this returns: the insert is committed by then, being one autocommitted
+    statement). `headers` are lower-cased names; `source_id` None is a malformed id."""
     source = await repository.inbound_source(reads, source_id) if source_id else None
     if source is None:
         raise NotFound(f"webhook source {source_id} not found")
@@ -155,13 +156,13 @@ async def receive(
     external_id, type = _identity(source.kind, headers, document)
     kept = {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
     event_id = await repository.store_event(
-        session, source, external_id=external_id, type=type, headers=kept, body=text
+        reads, source, external_id=external_id, type=type, headers=kept, body=text
     )
     if event_id is None:  # seen before: answer as the first time did, change nothing
-        existing = await repository.event_id_of(session, source.id, external_id)
+        existing = await repository.event_id_of(reads, source.id, external_id)
         assert existing is not None
         return Received(existing, external_id, None)
-    job_id = defer_processing(JobQueue.of(session), event_id, attempts=0)
+    job_id = defer_processing(jobs, event_id, attempts=0)
     return Received(event_id, external_id, job_id)
 
 

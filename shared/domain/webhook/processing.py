@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs
@@ -103,9 +104,8 @@ async def process(session: AsyncSession, event_id: UUID, *, now: datetime) -> st
         return "busy or gone"
     if event.status in FINAL:
         return f"already {event.status}"
-    found = await repository.source_org(session, event.source_id)
-    assert found is not None  # the event cascades away with its source
-    _, kind = found
+    kind = await repository.source_kind(session, event.source_id)
+    assert kind is not None  # an event cascades away with its source
     handler = _handler(kind, event.type)
     if handler is None:
         outcome = WebhookEventStatus.ignored
@@ -134,7 +134,7 @@ async def record_failure(
     event.last_error = _describe(error)[:MAX_ERROR]
     # A domain error (an id not found in the organization, an illegal move) is the data's
     # fault: trying again cannot help. NotYet and anything unexpected are tried again.
-    hopeless = isinstance(error, Unprocessable | DomainError)
+    hopeless = isinstance(error, Unprocessable | DomainError) or _refused_value(error)
     if hopeless or event.attempts >= max_attempts:
         event.status = WebhookEventStatus.dead
         event.next_attempt_at = None
@@ -152,6 +152,17 @@ async def record_failure(
         error=event.last_error,
     )
     return event.status
+
+
+def _refused_value(error: BaseException) -> bool:
+    """Postgres refusing a value from the payload (SQLSTATE class 22: a NUL character, a
+    number out of range, text too long): the same payload is refused every time."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", "") or "").startswith(
+        "22"
+    )
 
 
 def _describe(error: BaseException) -> str:

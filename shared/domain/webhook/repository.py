@@ -4,6 +4,7 @@ The admin API's queries go through OrgRepository (filtered by the caller's organ
 inbound endpoint and the worker start from a source or event id alone: the row they find names
 its organization, and everything done after that is scoped to it."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import RawReads, new_id
@@ -46,8 +46,20 @@ async def inbound_source(reads: RawReads, source_id: UUID) -> InboundSource | No
     return None if row is None else InboundSource(id=source_id, **dict(row))
 
 
+# The inbox write: one autocommitted statement on the raw pool, so the inbound path needs no
+# session or transaction of its own; RETURNING says whether it was new.
+_STORE_EVENT = """
+INSERT INTO webhook_event
+    (id, org_id, source_id, external_id, type, headers, body, status, attempts)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'pending', 0)
+ON CONFLICT (source_id, external_id) DO NOTHING
+RETURNING id
+"""
+_EVENT_ID = "SELECT id FROM webhook_event WHERE source_id = $1 AND external_id = $2"
+
+
 async def store_event(
-    session: AsyncSession,
+    reads: RawReads,
     source: InboundSource,
     *,
     external_id: str,
@@ -56,31 +68,22 @@ async def store_event(
     body: str,
 ) -> UUID | None:
     """Insert the event; None when this source sent that event id before (nothing changed)."""
-    statement = (
-        insert(WebhookEvent)
-        .values(
-            id=new_id(),
-            org_id=source.org_id,
-            source_id=source.id,
-            external_id=external_id,
-            type=type,
-            headers=headers,
-            body=body,
-            status=WebhookEventStatus.pending,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(WebhookEvent.id)
+    row = await reads.fetchrow(
+        _STORE_EVENT,
+        new_id(),
+        source.org_id,
+        source.id,
+        external_id,
+        type,
+        json.dumps(headers),
+        body,
     )
-    return await session.scalar(statement)
+    return None if row is None else row["id"]
 
 
-async def event_id_of(session: AsyncSession, source_id: UUID, external_id: str) -> UUID | None:
-    return await session.scalar(
-        select(WebhookEvent.id).where(
-            WebhookEvent.source_id == source_id, WebhookEvent.external_id == external_id
-        )
-    )
+async def event_id_of(reads: RawReads, source_id: UUID, external_id: str) -> UUID | None:
+    row = await reads.fetchrow(_EVENT_ID, source_id, external_id)
+    return None if row is None else row["id"]
 
 
 class WebhookSourceRepository(OrgRepository[WebhookSource]):
@@ -147,13 +150,8 @@ async def get_event(session: AsyncSession, event_id: UUID) -> WebhookEvent | Non
     return await session.get(WebhookEvent, event_id)
 
 
-async def source_org(session: AsyncSession, source_id: UUID) -> tuple[UUID, str] | None:
-    row = (
-        await session.execute(
-            select(WebhookSource.org_id, WebhookSource.kind).where(WebhookSource.id == source_id)
-        )
-    ).first()
-    return None if row is None else (row.org_id, row.kind)
+async def source_kind(session: AsyncSession, source_id: UUID) -> str | None:
+    return await session.scalar(select(WebhookSource.kind).where(WebhookSource.id == source_id))
 
 
 async def waiting_events(

@@ -25,6 +25,9 @@ from shared.models import WebhookEvent
 from shared.models.status import WebhookEventStatus
 
 MAX_CODES = 20
+# What a conversion keeps of its codes: longer ones cannot be Sway's, so they attribute nothing.
+MAX_PROMO_CODE = 64
+MAX_LINK_CODE = 32
 
 
 def _field(payload: dict[str, Any], name: str) -> Any:
@@ -64,23 +67,29 @@ def _currency(value: Any, name: str) -> str:
     return value.strip().upper()
 
 
+def _fits(code: str | None, length: int) -> bool:
+    return bool(code) and len(code) <= length and "\x00" not in code  # type: ignore[arg-type]
+
+
 def read_order(payload: dict[str, Any]) -> Order:
     codes = payload.get("discount_codes") or []
     if not isinstance(codes, list):
         raise Unprocessable("`discount_codes` is not a list")
     promo_codes = tuple(
-        str(entry["code"]).strip()
+        code
         for entry in codes[:MAX_CODES]
-        if isinstance(entry, dict) and entry.get("code")
+        if isinstance(entry, dict)
+        and _fits(code := str(entry.get("code") or "").strip(), MAX_PROMO_CODE)
     )
     landing_site = payload.get("landing_site")
+    link_code = link_code_in(landing_site if isinstance(landing_site, str) else None)
     return Order(
         order_id=_id(payload, "id"),
         amount=_money(_field(payload, "total_price"), "total_price"),
         currency=_currency(payload.get("currency"), "currency"),
         occurred_at=_time(payload, "created_at"),
         promo_codes=promo_codes,
-        link_code=link_code_in(landing_site if isinstance(landing_site, str) else None),
+        link_code=link_code if _fits(link_code, MAX_LINK_CODE) else None,
     )
 
 
