@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import func, select
 
+from shared.crypto import seal
 from shared.models import WebhookEvent, WebhookSource
 from tests.factories import create_tenant
 from tests.factories_webhooks import (
@@ -354,7 +355,7 @@ class TestShopify:
 
 
 class TestRotationGrace:
-    async def test_old_secret_verifies_until_the_grace_ends(self, client, session, settings):
+    async def test_old_secret_verifies_until_the_grace_ends(self, app, client, session, settings):
         tenant = await create_tenant(session)
         from tests.factories import bearer
 
@@ -381,9 +382,49 @@ class TestRotationGrace:
         source = await session.get(WebhookSource, source_id)
         source.previous_secret_expires_at = datetime.now(UTC) - timedelta(seconds=1)
         await session.commit()
+        # The hour is made to pass in the database; what the API process kept of the source
+        # would be read again within verifiers.TTL_S.
+        app.state.webhook_verifiers.clear()
         body, headers = marketplace_delivery(old, "lead.created", {}, msg_id="m-late")
         _refused(await client.post(f"/webhooks/{source_id}", content=body, headers=headers), 401)
         body, headers = marketplace_delivery(new, "lead.created", {}, msg_id="m-new")
         response = await client.post(f"/webhooks/{source_id}", content=body, headers=headers)
         assert response.status_code == 202
         assert await _count(session) == 3
+
+
+class TestKeptVerifiers:
+    async def test_kept_a_few_seconds_then_read_again(self, session, settings, app):
+        from shared.domain.webhook.verifiers import TTL_S, VerifierCache
+
+        tenant = await create_tenant(session)
+        source, secret = await create_source(session, tenant.org_id, settings)
+        now = [100.0]
+        cache = VerifierCache(clock=lambda: now[0])
+        key = settings.secret_key.get_secret_value()
+        first = await cache.get(app.state.reads, source.id, key)
+        assert (first.fresh, first.secrets(datetime.now(UTC))) == (True, [secret])
+        # Disabled by another process: this one keeps verifying for at most TTL_S.
+        stored = await session.get(WebhookSource, source.id)
+        stored.disabled_at = datetime.now(UTC)
+        await session.commit()
+        kept = await cache.get(app.state.reads, source.id, key)
+        assert kept is not None and kept.fresh is False
+        now[0] += TTL_S
+        assert await cache.get(app.state.reads, source.id, key) is None
+
+    async def test_a_rotation_elsewhere_verifies_at_once(self, app, client, session, settings):
+        tenant = await create_tenant(session)
+        source, old = await create_source(session, tenant.org_id, settings)
+        body, headers = marketplace_delivery(old, "lead.created", {}, msg_id="before")
+        assert (
+            await client.post(f"/webhooks/{source.id}", content=body, headers=headers)
+        ).status_code == 202
+        # Rotated by another API process: this one still keeps the old secret alone.
+        new = "whsec_" + "QUJD" * 8
+        stored = await session.get(WebhookSource, source.id)
+        stored.secret_sealed = seal(new, settings.secret_key.get_secret_value())
+        await session.commit()
+        body, headers = marketplace_delivery(new, "lead.created", {}, msg_id="after")
+        response = await client.post(f"/webhooks/{source.id}", content=body, headers=headers)
+        assert response.status_code == 202, response.text

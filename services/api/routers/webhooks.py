@@ -2,13 +2,13 @@
 the signature is the auth), and the inbox of what they sent (admin)."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from services.api.deps import Admin, ReadsDep, ReadSessionDep, SessionDep, SettingsDep, parse_id
+from services.api.deps import Admin, JobsDep, ReadSessionDep, SessionDep, SettingsDep, parse_id
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.pagination import PageRead
 from shared.domain.webhook import inbox
@@ -26,6 +26,7 @@ from shared.domain.webhook.schemas import (
     WebhookSourceRead,
     WebhookSourceUpdate,
 )
+from shared.domain.webhook.verifiers import VerifierCache
 from shared.jobs import JobQueue
 
 router = APIRouter()
@@ -44,9 +45,102 @@ SourceId = Annotated[UUID, Depends(_source_id)]
 EventId = Annotated[UUID, Depends(_event_id)]
 
 
+def verifiers_of(state: Any) -> VerifierCache:
+    """The process's kept verifiers, made on first use (the app's state owns them)."""
+    cache = getattr(state, "webhook_verifiers", None)
+    if cache is None:
+        cache = state.webhook_verifiers = VerifierCache()
+    return cache
+
+
+def _forget_on_commit(request: Request, jobs: JobQueue, source_id: UUID) -> None:
+    """This process stops using what it kept of the source as soon as the change is committed;
+    others within verifiers.TTL_S."""
+    cache = verifiers_of(request.app.state)
+
+    async def forget() -> None:
+        cache.forget(source_id)
+
+    jobs.on_commit(forget)
+
+
 def _no_store(response: Response) -> None:
     # It carries the secret: no cache keeps it, and an idempotent retry is not shown it again.
     response.headers["Cache-Control"] = "no-store"
+
+
+_INBOUND_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "A marketplace's `{type, timestamp, data}`, or a Shopify "
+                    "payload; signed as its source's kind requires",
+                }
+            }
+        },
+    }
+}
+_INBOUND_ANSWERS = {
+    200: {"model": EventAccepted, "description": "Seen before from this source: nothing changed"},
+    **responses(400, 401, 404, 413, 415, 422, 503),
+}
+_INBOUND_ANSWERS[400]["description"] = "A required header is missing (the event id, the topic)"
+_INBOUND_ANSWERS[401]["description"] = "The signature does not verify (or its time is off)"
+_INBOUND_ANSWERS[404]["description"] = "No such webhook source, or a disabled one"
+_INBOUND_ANSWERS[415]["description"] = "The body is not sent as application/json"
+_INBOUND_ANSWERS[422]["description"] = "The body is not a JSON object, or lacks its `type`"
+
+
+@router.post(
+    "/webhooks/{source_id}",
+    tags=["inbound webhooks"],
+    response_model=EventAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=_INBOUND_ANSWERS,
+    openapi_extra=_INBOUND_BODY,
+)
+async def receive_webhook(source_id: str, request: Request):
+    """A marketplace (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
+    `webhook-signature`) or a Shopify shop (`X-Shopify-Hmac-Sha256`, `X-Shopify-Topic`,
+    `X-Shopify-Webhook-Id`) delivers one event. 202: stored, processing queued. 200: this event
+    id was received before; nothing changed. No API key: the signature is the auth. Bodies over
+    SWAY_WEBHOOK_MAX_BODY_BYTES are refused (413) before they are read whole."""
+    # The hottest write, kept to the least FastAPI does: first of the router (matched before the
+    # admin routes), no dependencies (the app's state read directly), no session (the insert is
+    # one autocommitted statement), the answer built by hand. The job is queued once the insert
+    # has returned, so after its commit.
+    state = request.app.state
+    jobs = JobQueue()
+    received = await inbox.receive(
+        state.reads,
+        _uuid(source_id),
+        dict(request.headers.items()),
+        await request.body(),
+        verifiers=verifiers_of(state),
+        jobs=jobs,
+        client=request.client.host if request.client else "unknown",
+        settings=state.settings,
+        now=datetime.now(UTC),
+    )
+    await jobs.flush(state.redis)
+    duplicate = received.job_id is None
+    answer = {
+        "id": str(received.event_id),
+        "external_id": received.external_id,
+        "status": "duplicate" if duplicate else "accepted",
+        "job_id": received.job_id,
+    }
+    return JSONResponse(answer, status_code=200 if duplicate else 202)
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
 
 
 @router.post(
@@ -123,9 +217,13 @@ async def update_webhook_source(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=ADMIN,
 )
-async def disable_webhook_source(id: SourceId, session: SessionDep, principal: Admin) -> None:
-    """Disables the source: its URL answers 404 from now on; its events stay in the inbox."""
+async def disable_webhook_source(
+    id: SourceId, request: Request, session: SessionDep, jobs: JobsDep, principal: Admin
+) -> None:
+    """Disables the source: its URL answers 404 from now on (within 5 seconds on every API
+    process); its events stay in the inbox."""
     await source_service.disable(session, principal.org_id, id, now=datetime.now(UTC))
+    _forget_on_commit(request, jobs, id)
 
 
 @router.post(
@@ -136,7 +234,9 @@ async def disable_webhook_source(id: SourceId, session: SessionDep, principal: A
 )
 async def rotate_webhook_source_secret(
     id: SourceId,
+    request: Request,
     session: SessionDep,
+    jobs: JobsDep,
     settings: SettingsDep,
     principal: Admin,
     response: Response,
@@ -153,6 +253,7 @@ async def rotate_webhook_source_secret(
         settings=settings,
         now=datetime.now(UTC),
     )
+    _forget_on_commit(request, jobs, id)
     _no_store(response)
     return rotated
 
@@ -198,73 +299,3 @@ async def replay_webhook_event(id: EventId, session: SessionDep, principal: Admi
     idempotent: replaying a processed event adds nothing."""
     job_id = await inbox.replay(session, principal.org_id, id)
     return ReplayAccepted(id=id, job_id=job_id)
-
-
-_INBOUND_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "description": "A marketplace's `{type, timestamp, data}`, or a Shopify "
-                    "payload; signed as its source's kind requires",
-                }
-            }
-        },
-    }
-}
-_INBOUND_ANSWERS = {
-    200: {"model": EventAccepted, "description": "Seen before from this source: nothing changed"},
-    **responses(400, 401, 404, 413, 415, 422, 503),
-}
-_INBOUND_ANSWERS[400]["description"] = "A required header is missing (the event id, the topic)"
-_INBOUND_ANSWERS[401]["description"] = "The signature does not verify (or its time is off)"
-_INBOUND_ANSWERS[404]["description"] = "No such webhook source, or a disabled one"
-_INBOUND_ANSWERS[415]["description"] = "The body is not sent as application/json"
-_INBOUND_ANSWERS[422]["description"] = "The body is not a JSON object, or lacks its `type`"
-
-
-@router.post(
-    "/webhooks/{source_id}",
-    tags=["inbound webhooks"],
-    response_model=EventAccepted,
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=_INBOUND_ANSWERS,
-    openapi_extra=_INBOUND_BODY,
-)
-async def receive_webhook(source_id: str, request: Request, reads: ReadsDep, settings: SettingsDep):
-    """A marketplace (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
-    `webhook-signature`) or a Shopify shop (`X-Shopify-Hmac-Sha256`, `X-Shopify-Topic`,
-    `X-Shopify-Webhook-Id`) delivers one event. 202: stored, processing queued. 200: this event
-    id was received before; nothing changed. No API key: the signature is the auth. Bodies over
-    SWAY_WEBHOOK_MAX_BODY_BYTES are refused (413) before they are read whole."""
-    # The hottest write: no session (the insert is one autocommitted statement) and the answer
-    # built by hand; the jobs are queued once the insert has returned, so after its commit.
-    jobs = JobQueue()
-    received = await inbox.receive(
-        reads,
-        _uuid(source_id),
-        dict(request.headers.items()),
-        await request.body(),
-        jobs=jobs,
-        client=request.client.host if request.client else "unknown",
-        settings=settings,
-        now=datetime.now(UTC),
-    )
-    await jobs.flush(request.app.state.redis)
-    duplicate = received.job_id is None
-    answer = {
-        "id": str(received.event_id),
-        "external_id": received.external_id,
-        "status": "duplicate" if duplicate else "accepted",
-        "job_id": received.job_id,
-    }
-    return JSONResponse(answer, status_code=200 if duplicate else 202)
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None

@@ -1,8 +1,8 @@
 """The inbound endpoint's work, and the inbox the admin API reads.
 
-`receive` keeps the hot path short: one read of the source (only the columns verifying needs),
-the signature check, one insert. Anything that fails verification is refused before a byte of it
-is stored, and logged without its body."""
+`receive` keeps the hot path short: the source's verifier (kept a few seconds, else one read of
+only the columns verifying needs), the signature check, one insert. Anything that fails
+verification is refused before a byte of it is stored, and logged without its body."""
 
 import json
 from collections.abc import Mapping
@@ -15,13 +15,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
-from shared.crypto import CredentialsError, unseal
 from shared.db import RawReads, new_id
 from shared.domain.pagination import Page, page_of
 from shared.domain.webhook import repository
 from shared.domain.webhook.processing import defer_processing
 from shared.domain.webhook.repository import InboundSource, WebhookEventRepository
 from shared.domain.webhook.schemas import WebhookEventFilters
+from shared.domain.webhook.verifiers import Verifier, VerifierCache
 from shared.errors import DomainError, NotFound
 from shared.jobs import JobQueue
 from shared.models import WebhookEvent
@@ -71,28 +71,48 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json"
 
 
-def _secrets(source: InboundSource, settings: Settings, now: datetime) -> list[str]:
-    key = settings.secret_key.get_secret_value()
-    sealed = [source.secret_sealed]
-    expires = source.previous_secret_expires_at
-    if source.previous_secret_sealed and expires is not None and expires > now:
-        sealed.append(source.previous_secret_sealed)
-    try:
-        return [unseal(token, key) for token in sealed]
-    except CredentialsError:
-        # SWAY_SECRET_KEY lost the key this was sealed under: nothing can verify, a 401 to the
-        # sender and an error for the operator, who must restore the key or rotate the secret.
-        log.error("webhook source secret does not unseal", source_id=str(source.id))
-        return []
-
-
-def _verify(
-    source: InboundSource, headers: Mapping[str, str], body: bytes, secrets: list[str]
-) -> None:
-    if source.kind == WebhookSourceKind.shopify:
+def _verify(verifier: Verifier, headers: Mapping[str, str], body: bytes, now: datetime) -> None:
+    secrets = verifier.secrets(now)
+    if verifier.source.kind == WebhookSourceKind.shopify:
         signatures.verify_shopify(secrets, headers.get("x-shopify-hmac-sha256"), body)
     else:
         signatures.verify_standard(secrets, headers, body)
+
+
+async def _verified(
+    verifiers: VerifierCache,
+    reads: RawReads,
+    source_id: UUID | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    client: str,
+    settings: Settings,
+    now: datetime,
+) -> InboundSource:
+    """The source, once the call is shown to be signed by it (404, 415 and 401 otherwise)."""
+    key = settings.secret_key.get_secret_value()
+    verifier = await verifiers.get(reads, source_id, key) if source_id else None
+    if verifier is None:
+        raise NotFound(f"webhook source {source_id} not found")
+    if not _is_json(headers.get("content-type")):
+        raise UnsupportedMediaType("send the event as application/json")
+    try:
+        _verify(verifier, headers, body, now)
+        return verifier.source
+    except signatures.InvalidSignature as exc:
+        refusal = exc
+    if not verifier.fresh:  # what was kept may predate a rotation: ask the database
+        verifier = await verifiers.get(reads, verifier.source.id, key, fresh=True)
+        if verifier is None:
+            raise NotFound(f"webhook source {source_id} not found")
+        try:
+            _verify(verifier, headers, body, now)
+            return verifier.source
+        except signatures.InvalidSignature as exc:
+            refusal = exc
+    log.warning("webhook refused", source_id=str(source_id), reason=refusal.reason, client=client)
+    raise SignatureRefused(f"signature refused: {refusal.reason}") from refusal
 
 
 def _document(body: bytes) -> tuple[str, dict[str, Any]]:
@@ -134,6 +154,7 @@ async def receive(
     headers: Mapping[str, str],
     body: bytes,
     *,
+    verifiers: VerifierCache,
     jobs: JobQueue,
     client: str,
     settings: Settings,
@@ -142,16 +163,9 @@ async def receive(
     """Verify and store one delivery, its processing deferred on `jobs` (the caller flushes
     them once this returns: the insert is committed by then, being one autocommitted
     statement). `headers` are lower-cased names; `source_id` None is a malformed id."""
-    source = await repository.inbound_source(reads, source_id) if source_id else None
-    if source is None:
-        raise NotFound(f"webhook source {source_id} not found")
-    if not _is_json(headers.get("content-type")):
-        raise UnsupportedMediaType("send the event as application/json")
-    try:
-        _verify(source, headers, body, _secrets(source, settings, now))
-    except signatures.InvalidSignature as exc:
-        log.warning("webhook refused", source_id=str(source.id), reason=exc.reason, client=client)
-        raise SignatureRefused(f"signature refused: {exc.reason}") from exc
+    source = await _verified(
+        verifiers, reads, source_id, headers, body, client=client, settings=settings, now=now
+    )
     text, document = _document(body)
     external_id, type = _identity(source.kind, headers, document)
     kept = {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
