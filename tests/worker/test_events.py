@@ -215,6 +215,31 @@ class TestDisclosureMissing:
         assert sent["data"]["post_id"] == str(posts[1].id)
         assert sent["data"]["disclosure"] == {"reason": "shorthand_only", "found": ["#sp"]}
 
+    async def test_a_caption_learned_again_is_not_news(self, worker_ctx, session, settings, world):
+        # No publish time from the platform: every refresh learns the details again.
+        tenant, creator, _ = world
+        account = await create_account(session, tenant.org_id, creator.id, handle="ada")
+        campaign = await create_campaign(session, tenant.org_id, disclosure_required=True)
+        post = await create_post(
+            session, account, campaign_id=campaign.id, next_refresh_at=datetime.now(UTC)
+        )
+        await create_subscription(
+            session, tenant.org_id, URL, ["post.disclosure_missing"], settings
+        )
+        details = PostDetails(caption="#sp beans", published_at=None)
+        outcome = {post.external_id: PostStats(likes=1, details=details)}
+        worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[outcome, outcome])
+        for _ in range(2):
+            await session.execute(
+                Post.__table__.update()
+                .where(Post.id == post.id)
+                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+            await session.commit()
+            [batch] = await schedule(worker_ctx, session)
+            assert await run_batch(worker_ctx, batch) == "refreshed 1, gone 0"
+        assert len(await _sent(session, "post.disclosure_missing")) == 1
+
 
 class TestPostGone:
     async def test_missing_twice_is_gone_once(self, worker_ctx, session, settings, world):
@@ -306,6 +331,7 @@ class TestCampaignKpis:
         assert updates[0]["data"]["totals"]["posts"] == 1
         [reached] = await _sent(session, "campaign.goal_reached")
         assert reached["data"]["campaign_id"] == str(campaign.id)
+        assert reached["data"]["currency"] == "EUR"
         goal = reached["data"]["goal"]
         assert (goal["metric"], goal["direction"], goal["actual"]) == (
             "engagements",

@@ -25,25 +25,30 @@ async def record_kpis(
     """Record the campaign's KPI snapshot and emit its events. The previous snapshot is read
     only when a subscription wants `campaign.goal_reached`."""
     wants_goals = await events_service.wants(session, org_id, EventType.campaign_goal_reached)
+    wants_kpis = await events_service.wants(session, org_id, EventType.campaign_kpis_updated)
     before = await _achieved(session, org_id, campaign_id) if wants_goals else set()
     snapshot = await kpi_service.record_snapshot(session, org_id, campaign_id, now=now)
-    if await events_service.wants(session, org_id, EventType.campaign_kpis_updated):
-        campaign = await campaign_service.get(session, org_id, campaign_id)
+    reached = [g for g in snapshot.goals if _is_achieved(g) and g.get("metric") not in before]
+    if not (wants_kpis or (wants_goals and reached)):
+        return snapshot
+    # Money figures go out beside their currency.
+    currency = (await campaign_service.get(session, org_id, campaign_id)).currency
+    if wants_kpis:
         data = payloads.kpis_updated(
             campaign_id=campaign_id,
             snapshot_id=snapshot.id,
             computed_at=snapshot.computed_at,
-            currency=campaign.currency,
+            currency=currency,
             totals=snapshot.totals,
         )
         await events_service.emit(session, org_id, EventType.campaign_kpis_updated, data, now=now)
     if wants_goals:
-        reached = [g for g in snapshot.goals if _is_achieved(g) and g.get("metric") not in before]
         events = [
             payloads.goal_reached(
                 campaign_id=campaign_id,
                 snapshot_id=snapshot.id,
                 computed_at=snapshot.computed_at,
+                currency=currency,
                 goal=goal,
             )
             for goal in reached

@@ -144,12 +144,19 @@ def kpis_updated(
 
 
 def goal_reached(
-    *, campaign_id: UUID, snapshot_id: UUID, computed_at: datetime, goal: Mapping[str, Any]
+    *,
+    campaign_id: UUID,
+    snapshot_id: UUID,
+    computed_at: datetime,
+    currency: str | None,
+    goal: Mapping[str, Any],
 ) -> dict[str, Any]:
+    """`currency` is what a money goal's target and actual are in."""
     return {
         "campaign_id": str(campaign_id),
         "snapshot_id": str(snapshot_id),
         "computed_at": instant(computed_at),
+        "currency": currency,
         "goal": {
             "metric": goal.get("metric"),
             "direction": goal.get("direction"),

@@ -228,11 +228,10 @@ async def _learn_details(
         _details_row(post, batch.platform, details, required.get(post.id))
         for post, details in learning
     ]
-    await repository.learn_details(rows)
+    first_captions = await repository.learn_details(rows)
     # A caption arriving is the first real check of the post's disclosure.
-    await disclosure_service.announce_missing(
-        session, batch.org_id, {row["id"]: row["disclosure"] for row in rows}, now=now
-    )
+    checks = {row["id"]: row["disclosure"] for row in rows if row["id"] in first_captions}
+    await disclosure_service.announce_missing(session, batch.org_id, checks, now=now)
     # Now that its caption is known, a post tracked by id can fulfil a deliverable.
     learned = [post.id for post, _ in learning]
     await deliverable_linking.link_captured(session, batch.org_id, learned)

@@ -178,8 +178,9 @@ UPDATE post SET published_at = coalesce(post.published_at, u.published_at),
                                            post.followers_at_post) END
 FROM unnest(CAST(:id AS uuid[]), CAST(:published_at AS timestamptz[]), CAST(:kind AS text[]),
             CAST(:caption AS text[]), CAST(:url AS text[]), CAST(:disclosure AS text[]))
-     AS u(id, published_at, kind, caption, url, disclosure)
-WHERE post.org_id = :org AND post.id = u.id
+     AS u(id, published_at, kind, caption, url, disclosure), post AS old
+WHERE post.org_id = :org AND post.id = u.id AND old.org_id = post.org_id AND old.id = post.id
+RETURNING post.id, old.caption IS NULL AND u.caption IS NOT NULL AS captioned
 """)
 
 MARK_MISSING = text(f"""
@@ -293,10 +294,14 @@ class IngestRepository:
         columns = _columns(rows, ("id", *COUNTS))
         await self._run(INSERT_SNAPSHOTS, captured_at=captured_at, **columns)
 
-    async def learn_details(self, rows: list[dict[str, Any]]) -> None:
+    async def learn_details(self, rows: list[dict[str, Any]]) -> set[UUID]:
+        """Returns the ids of the posts whose caption (and so their disclosure check) this
+        wrote: those that had none (the self-join reads each row as it was)."""
         names = ("id", "published_at", "kind", "caption", "url", "disclosure")
-        await self._run(LEARN_DETAILS, **_columns(rows, names))
+        result = await self._run(LEARN_DETAILS, **_columns(rows, names))
+        captioned = {row.id for row in result if row.captioned}
         await ages_from_history(self.session, self.org_id, [row["id"] for row in rows])
+        return captioned
 
     async def mark_missing(self, lease: datetime, rows: list[dict[str, Any]]) -> list[UUID]:
         """Missing once: try again on the usual cadence. Missing twice in a row: gone.

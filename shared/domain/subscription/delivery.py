@@ -51,6 +51,7 @@ def retry_delay(failed_attempts: int) -> timedelta:
 class Claimed:
     org_id: UUID
     delivery_id: UUID
+    subscription_id: UUID
     url: str
     secret: str
     message_id: str
@@ -92,6 +93,7 @@ async def claim(
     return Claimed(
         org_id=org_id,
         delivery_id=delivery.id,
+        subscription_id=subscription.id,
         url=subscription.url,
         secret=secret,
         message_id=delivery.message_id,
@@ -156,7 +158,15 @@ async def record(
 ) -> str:
     """Log the attempt and move the delivery on: succeeded, retried later, or failed (and the
     subscription disabled after a run of failures). Returns the delivery's status."""
+    # The subscription first, then the delivery: the order every writer of both keeps (a
+    # disabling fails the subscription's other deliveries while holding it).
+    subscription = await SubscriptionRepository(session, claimed.org_id).locked(
+        claimed.subscription_id
+    )
     repository = DeliveryRepository(session, claimed.org_id)
+    delivery = await repository.locked(claimed.delivery_id)
+    if subscription is None or delivery is None:  # deleted meanwhile, with the log
+        return "deleted"
     repository.add_attempt(
         DeliveryAttempt(
             delivery_id=claimed.delivery_id,
@@ -166,21 +176,14 @@ async def record(
             duration_ms=outcome.duration_ms,
         )
     )
-    delivery = await repository.get(claimed.delivery_id)
-    # Failed meanwhile (its subscription was disabled), or redelivered: the attempt is logged,
-    # the delivery is no longer this run's to move.
-    if delivery is None or delivery.status != DeliveryStatus.pending:
-        return "stale"
-    if delivery.attempts != claimed.attempts:
+    # Failed meanwhile (its subscription was disabled by hand or by another delivery's failure):
+    # the attempt is logged, the delivery is no longer this run's to move.
+    if delivery.status != DeliveryStatus.pending or delivery.attempts != claimed.attempts:
         return "stale"
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.last_attempt_at = outcome.at
-    subscription = await SubscriptionRepository(session, claimed.org_id).locked(
-        delivery.subscription_id
-    )
-    assert subscription is not None  # deleting it deletes its deliveries
     if outcome.succeeded:
         _finish(delivery, DeliveryStatus.succeeded, error=None)
         delivery.delivered_at = outcome.at

@@ -82,6 +82,11 @@ class DeliveryRepository(OrgRepository[Delivery]):
             .with_for_update(skip_locked=True)
         )
 
+    async def locked(self, delivery_id: UUID) -> Delivery | None:
+        return await self.session.scalar(
+            self.select().where(Delivery.id == delivery_id).with_for_update()
+        )
+
     def add_attempt(self, attempt: DeliveryAttempt) -> None:
         attempt.org_id = self.org_id
         self.session.add(attempt)
