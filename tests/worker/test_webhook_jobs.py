@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from services.worker.jobs.webhooks import process_webhook_event, requeue_webhook_events
-from shared.domain.webhook import inbox
+from shared.domain.webhook import inbox, processing
 from shared.jobs import JobQueue
 from shared.models import (
     Collaboration,
@@ -601,12 +602,35 @@ class TestHostilePayloads:
             "promo_code",
         )
 
-    async def test_a_value_postgres_refuses_is_dead_at_once(self, worker_ctx, session, world):
+    async def test_a_nul_in_an_id_is_dead_at_once(self, worker_ctx, session, world):
         _, _, source = world
         order = marketplace_fixture("order_created") | {"order_id": "MKT\u00001042"}
         event = await store_event(session, source, "order.created", order)
         event = await _process(worker_ctx, session, event)
         # The same payload is refused every time: no retries.
         assert (event.status, event.attempts) == ("dead", 1)
-        assert event.last_error.startswith("DBAPIError")
+        assert "NUL" in event.last_error
         assert await _count(session, Conversion) == 0
+
+    async def test_a_value_postgres_refuses_is_dead_at_once(self, session, world):
+        _, _, source = world
+        event = await store_event(session, source, "lead.created", {"lead_id": "L"})
+
+        class Refused(Exception):
+            sqlstate = "22021"  # character_not_in_repertoire: a NUL in text
+
+        error = DBAPIError("INSERT ...", {}, Refused("invalid byte sequence"))
+        status = await processing.record_failure(
+            session, event.id, error, max_attempts=8, now=datetime.now(UTC)
+        )
+        assert status == "dead"
+        other = await store_event(session, source, "lead.created", {"lead_id": "M"})
+
+        class Lost(Exception):
+            sqlstate = "08006"  # connection_failure: worth another try
+
+        error = DBAPIError("INSERT ...", {}, Lost("connection lost"))
+        status = await processing.record_failure(
+            session, other.id, error, max_attempts=8, now=datetime.now(UTC)
+        )
+        assert status == "failed"

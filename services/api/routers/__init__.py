@@ -18,6 +18,7 @@ from services.api.routers import (
 ROUTERS = [
     # The short links' redirect first: it is the hot path, and routes are tried in order.
     links.redirect,
+    webhooks.inbound,
     health.router,
     creators.router,
     accounts.router,
