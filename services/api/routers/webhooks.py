@@ -111,10 +111,10 @@ async def receive_webhook(source_id: str, request: Request):
     `X-Shopify-Webhook-Id`) delivers one event. 202: stored, processing queued. 200: this event
     id was received before; nothing changed. No API key: the signature is the auth. Bodies over
     SWAY_WEBHOOK_MAX_BODY_BYTES are refused (413) before they are read whole."""
-    # The hottest write, kept to the least FastAPI does: first of the router (matched before the
-    # admin routes), no dependencies (the app's state read directly), no session (the insert is
-    # one autocommitted statement), the answer built by hand. The job is queued once the insert
-    # has returned, so after its commit.
+    # The hottest write, kept to the least FastAPI does: matched near the front of the routes, no
+    # dependencies (the app's state read directly), no session (the insert is one autocommitted
+    # statement), the answer built by hand. The job is queued once the insert has returned, so
+    # after its commit.
     state = request.app.state
     jobs = JobQueue()
     received = await inbox.receive(
