@@ -186,6 +186,15 @@ class TestCurrency:
         assert (stored.amount, stored.currency) == (Decimal("30.00"), "JPY")
         assert stored.converted_amount is None and stored.exchange_rate is None
 
+    @pytest.mark.parametrize("currency", ["", "US", "EURO", "U$D"])
+    async def test_a_currency_that_is_no_iso_code_is_refused(self, session, world, currency):
+        with pytest.raises(Invalid):
+            await record(session, world, order(currency=currency, promo_codes=("ADA10",)))
+
+    async def test_a_lower_case_currency_is_upper_cased(self, session, world):
+        stored = await record(session, world, order(currency="usd", promo_codes=("ADA10",)))
+        assert (stored.currency, stored.exchange_rate) == ("USD", Decimal(1))
+
     async def test_another_organizations_table_is_not_used(self, session, world):
         await set_rates(session, world["b"].org_id, "USD", EUR="0.92")
         stored = await record(

@@ -5,6 +5,7 @@ Called by the inbound-webhook processing with what it read from a payload (comma
 call is idempotent per (source, kind, external id): a repeat returns the stored row unchanged,
 so an event processed twice records nothing twice."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,6 +35,7 @@ MAX_AMOUNT = Decimal(10) ** 12
 MAX_RATE = Decimal(10) ** 10
 RATE_PLACES = Decimal("1e-10")
 MAX_EXTERNAL_ID = 255
+CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 class OrderNotYetKnown(Exception):
@@ -70,7 +72,7 @@ async def record_order(
     conversion = _conversion(
         source_id, event_id, ConversionKind.purchase, order.order_id, order.occurred_at, now
     )
-    conversion.amount, conversion.currency = amount, order.currency.upper()
+    conversion.amount, conversion.currency = amount, _currency(order.currency)
     _attribute_to(conversion, match, order.link_code)
     if match.attributed is not None and match.attributed.owner is not None:
         into = match.attributed.owner.currency or conversion.currency
@@ -121,7 +123,7 @@ async def record_refund(
     purchase = await repository.by_external_id(source_id, ConversionKind.purchase, refund.order_id)
     if purchase is None:
         raise OrderNotYetKnown(source_id, refund.order_id)
-    if refund.currency and refund.currency.upper() != purchase.currency:
+    if refund.currency and _currency(refund.currency) != purchase.currency:
         raise Invalid(
             f"refund {refund.refund_id} is in {refund.currency.upper()}, "
             f"its order {refund.order_id} in {purchase.currency}"
@@ -171,6 +173,12 @@ def _conversion(
         occurred_at=occurred_at,
         created_at=now,
     )
+
+
+def _currency(code: str) -> str:
+    if not CURRENCY.fullmatch(code or ""):
+        raise Invalid(f"currency {code!r} is not an ISO 4217 code")
+    return code.upper()
 
 
 def _amount(value: Decimal, what: str) -> Decimal:
