@@ -230,9 +230,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_link_click_link_id_clicked_at", "link_click", ["link_id", "clicked_at"], unique=False
     )
+    op.create_index(
+        "ix_link_click_link_id_visitor_hash",
+        "link_click",
+        ["link_id", "visitor_hash"],
+        unique=False,
+        postgresql_where=sa.text("NOT is_bot"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_link_click_link_id_visitor_hash", table_name="link_click")
     op.drop_index("ix_link_click_link_id_clicked_at", table_name="link_click")
     op.drop_table("link_click")
     op.drop_index("uq_conversion_source_id_kind_external_id", table_name="conversion")

@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, IdMixin, OrgMixin
@@ -13,7 +13,17 @@ class LinkClick(IdMixin, OrgMixin, Base):
     within a day and cannot be traced back. Known bots are kept but flagged, and not counted."""
 
     __tablename__ = "link_click"
-    __table_args__ = (Index("ix_link_click_link_id_clicked_at", "link_id", "clicked_at"),)
+    __table_args__ = (
+        Index("ix_link_click_link_id_clicked_at", "link_id", "clicked_at"),
+        # People's clicks in visitor order: the counts (clicks, distinct visitors) of a link are
+        # one index-only scan, with no heap read and no bots to skip.
+        Index(
+            "ix_link_click_link_id_visitor_hash",
+            "link_id",
+            "visitor_hash",
+            postgresql_where=text("NOT is_bot"),
+        ),
+    )
 
     link_id: Mapped[UUID] = mapped_column(ForeignKey("tracking_link.id", ondelete="CASCADE"))
     clicked_at: Mapped[datetime]

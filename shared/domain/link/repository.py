@@ -64,14 +64,18 @@ class LinkRepository(OrgRepository[TrackingLink]):
         day, so distinct hashes are distinct visitors per day."""
         if not link_ids:
             return {}
-        people = LinkClick.is_bot.is_(False)
         rows = await self.session.execute(
             select(
                 LinkClick.link_id,
-                func.count().filter(people),
-                func.count(LinkClick.visitor_hash.distinct()).filter(people),
+                func.count(),
+                # Bytewise: the hashes are hex, and a locale's collation only costs here.
+                func.count(LinkClick.visitor_hash.collate("C").distinct()),
             )
-            .where(LinkClick.org_id == self.org_id, LinkClick.link_id.in_(link_ids))
+            .where(
+                LinkClick.org_id == self.org_id,
+                LinkClick.link_id.in_(link_ids),
+                ~LinkClick.is_bot,  # as ix_link_click_link_id_visitor_hash's predicate says
+            )
             .group_by(LinkClick.link_id)
         )
         return {link_id: (clicks, unique) for link_id, clicks, unique in rows}
