@@ -33,7 +33,7 @@ from tests.factories import (
     create_deliverable,
     create_tenant,
 )
-from tests.factories_webhooks import create_source, store_event
+from tests.factories_webhooks import create_source, shopify_headers, store_event
 from tests.worker.conftest import run_burst
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -634,3 +634,27 @@ class TestHostilePayloads:
             session, other.id, error, max_attempts=8, now=datetime.now(UTC)
         )
         assert status == "failed"
+
+
+class TestEndToEnd:
+    async def test_signed_shopify_order_to_an_attributed_purchase(
+        self, worker_ctx, client, session, world, settings, redis
+    ):
+        """Through the API as Shopify sends it, then the real worker in burst mode."""
+        tenant, campaign, _ = world
+        source, key = await create_source(session, tenant.org_id, settings, kind="shopify")
+        creator = await _promo(session, tenant.org_id, campaign.id)
+        body = (FIXTURES / "shopify" / "orders_create.json").read_bytes()
+        headers = shopify_headers(key, body, topic="orders/create", webhook_id="wh-e2e")
+        response = await client.post(f"/webhooks/{source.id}", content=body, headers=headers)
+        assert response.status_code == 202, response.text
+        await run_burst(worker_ctx, redis)
+        event = await session.get(WebhookEvent, response.json()["id"])
+        await session.refresh(event)
+        assert event.status == "processed", event.last_error
+        purchase = await session.scalar(select(Conversion))
+        assert (purchase.amount, purchase.creator_id, purchase.event_id) == (
+            Decimal("112.20"),
+            creator.id,
+            event.id,
+        )
