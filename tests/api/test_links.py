@@ -237,7 +237,8 @@ class TestRedirect:
         )
         assert response.status_code == 302
         assert response.headers["location"] == link["tracked_url"]
-        assert "no-store" in response.headers["cache-control"]
+        assert response.headers["cache-control"] == "no-store, no-cache, must-revalidate, max-age=0"
+        assert response.headers["pragma"] == "no-cache"
         [click] = await _clicks(session)
         assert (str(click.link_id), click.org_id) == (link["id"], tenant.org_id)
         assert before <= click.clicked_at <= datetime.now(UTC)
@@ -261,6 +262,25 @@ class TestRedirect:
         salt = await redis.get(SALT_KEY.format(day=day))
         assert click.visitor_hash == visitor_hash(salt, CLIENT_IP, HUMAN)
         assert click.visitor_hash != visitor_hash(b"", CLIENT_IP, HUMAN)
+
+    async def test_the_visitor_is_the_peer_not_a_forwarded_header(self, client, session):
+        # As for rate limiting (deps._client_address): X-Forwarded-For counts only once uvicorn
+        # is told to trust the proxy, so a visitor cannot make themselves many by forging it.
+        tenant, creator, campaign = await _setup(session)
+        link = await _create(client, tenant, campaign, creator)
+        for forged in ("203.0.113.1", "203.0.113.2"):
+            headers = {"user-agent": HUMAN, "x-forwarded-for": forged}
+            await client.get(f"/r/{link['code']}", headers=headers)
+        first, second = await _clicks(session)
+        assert first.visitor_hash == second.visitor_hash
+        body = (await client.get(f"/v1/links/{link['id']}", headers=bearer(tenant.read))).json()
+        assert (body["clicks"], body["unique_clicks"]) == (2, 1)
+
+    async def test_documented_without_an_api_key(self, client):
+        operation = (await client.get("/openapi.json")).json()["paths"]["/r/{code}"]["get"]
+        assert set(operation["responses"]) == {"302", "404", "503"}
+        assert "Location" in operation["responses"]["302"]["headers"]
+        assert not operation.get("security")
 
     async def test_long_headers_are_cut(self, client, session):
         tenant, creator, campaign = await _setup(session)
