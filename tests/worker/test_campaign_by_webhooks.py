@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.config import get_settings
 from tests.factories import bearer, create_tenant
 from tests.factories_events import Receiver
 from tests.factories_webhooks import SHOPIFY_KEY, marketplace_delivery, shopify_headers
@@ -23,9 +24,14 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
 
 
 @pytest.fixture
-def settings(settings):
-    """KPI recomputation debounced by a second, not a minute: the burst worker waits for it."""
-    return settings.model_copy(update={"kpi_debounce_s": 1})
+def settings(settings, monkeypatch):
+    """KPI recomputation debounced by a second, not a minute: the burst worker waits for it
+    (services that ask for it read the process settings, hence the environment too)."""
+    monkeypatch.setenv("SWAY_KPI_DEBOUNCE_S", "1")
+    get_settings.cache_clear()
+    yield settings.model_copy(update={"kpi_debounce_s": 1})
+    monkeypatch.delenv("SWAY_KPI_DEBOUNCE_S")
+    get_settings.cache_clear()
 
 
 @pytest.fixture
