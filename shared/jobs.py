@@ -112,19 +112,26 @@ async def _enqueue_all(pool: "ArqRedis", jobs: list[DeferredJob]) -> list[str]:
     script = pool.register_script(_ENQUEUE)
     now_ms = _timestamp_ms()
     ids = [job.job_id or uuid4().hex for job in jobs]
-    async with pool.pipeline(transaction=False) as pipe:
-        for job, job_id in zip(jobs, ids, strict=True):
-            defer_ms = round(job.defer_by.total_seconds() * 1000) if job.defer_by else 0
-            body = serialize_job(
-                job.name, (job.payload,), {}, None, now_ms, serializer=pool.job_serializer
-            )
-            await script(
-                keys=[job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name],
-                args=[defer_ms + _EXPIRES_EXTRA_MS, body, now_ms + defer_ms, job_id],
-                client=pipe,
-            )
-        results = await pipe.execute()
+    calls = [_script_call(pool, job, job_id, now_ms) for job, job_id in zip(jobs, ids, strict=True)]
+    if len(calls) == 1:
+        # One job (an inbound webhook, a refresh request): a plain EVALSHA is one round trip,
+        # where a pipeline adds redis-py's SCRIPT EXISTS check before it.
+        results = [await script(**calls[0])]
+    else:
+        async with pool.pipeline(transaction=False) as pipe:
+            for call in calls:
+                await script(**call, client=pipe)
+            results = await pipe.execute()
     return [job_id for job_id, added in zip(ids, results, strict=True) if added]
+
+
+def _script_call(pool: "ArqRedis", job: DeferredJob, job_id: str, now_ms: int) -> dict[str, list]:
+    defer_ms = round(job.defer_by.total_seconds() * 1000) if job.defer_by else 0
+    body = serialize_job(job.name, (job.payload,), {}, None, now_ms, serializer=pool.job_serializer)
+    return {
+        "keys": [job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name],
+        "args": [defer_ms + _EXPIRES_EXTRA_MS, body, now_ms + defer_ms, job_id],
+    }
 
 
 def _timestamp_ms() -> int:

@@ -36,6 +36,15 @@ class TestFlush:
         assert (await Job("ping:same", redis).info()).args == ({"n": 1},)
         assert (await Job("ping:other", redis).info()).args == ({"n": 3},)
 
+    async def test_a_single_job_goes_out_alone_and_is_skipped_when_queued(self, redis):
+        # One job takes the single-call path, not the pipeline: the same rules hold.
+        for n in (1, 2):
+            queue = JobQueue()
+            queue.defer("demo.ping", Ping(n=n), job_id="ping:alone")
+            assert await queue.flush(redis) == (["ping:alone"] if n == 1 else [])
+        assert (await Job("ping:alone", redis).info()).args == ({"n": 1},)
+        assert await redis.zcard(default_queue_name) == 1
+
     async def test_a_deferred_job_is_scored_for_later_and_expires_after_its_wait(self, redis):
         now_queue = JobQueue()
         now_queue.defer("demo.ping", Ping(n=0), job_id="ping:now")
