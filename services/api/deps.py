@@ -83,7 +83,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _client_address(request: Request) -> str:
+def client_address(request: Request) -> str:
     # The peer uvicorn reports: behind a proxy, the proxy's own address unless uvicorn is told to
     # trust its X-Forwarded-For (`--forwarded-allow-ips`).
     return request.client.host if request.client else "unknown"
@@ -99,7 +99,7 @@ async def get_principal(request: Request) -> Principal:
     key_hash = organization_service.hash_key(secret)
     cache: ratelimit.AuthCache = request.app.state.auth_cache
     settings: Settings = request.app.state.settings
-    found = await cache.lookup_and_count(key_hash, _client_address(request))
+    found = await cache.lookup_and_count(key_hash, client_address(request))
     if found.denied:
         ratelimit.check_failures(
             found.failures, settings.api_failed_auth_limit_per_minute, found.retry_after_s
@@ -122,7 +122,7 @@ async def _load_key(
             principal = await organization_service.authenticate(session, secret)
     except Unauthorized:
         failures = await cache.deny_unknown(
-            key_hash, _client_address(request), settings.api_unknown_key_cache_s
+            key_hash, client_address(request), settings.api_unknown_key_cache_s
         )
         limit = settings.api_failed_auth_limit_per_minute
         ratelimit.check_failures(failures, limit, found.retry_after_s)

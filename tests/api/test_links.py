@@ -264,7 +264,7 @@ class TestRedirect:
         assert click.visitor_hash != visitor_hash(b"", CLIENT_IP, HUMAN)
 
     async def test_the_visitor_is_the_peer_not_a_forwarded_header(self, client, session):
-        # As for rate limiting (deps._client_address): X-Forwarded-For counts only once uvicorn
+        # As for rate limiting (deps.client_address): X-Forwarded-For counts only once uvicorn
         # is told to trust the proxy, so a visitor cannot make themselves many by forging it.
         tenant, creator, campaign = await _setup(session)
         link = await _create(client, tenant, campaign, creator)

@@ -33,6 +33,7 @@ from tests.factories import (
     create_deliverable,
     create_tenant,
 )
+from tests.factories_events import create_subscription, deliveries
 from tests.factories_webhooks import create_source, shopify_headers, store_event
 from tests.worker.conftest import run_burst
 
@@ -172,6 +173,29 @@ class TestCreatorApplied:
         assert event.status == "dead"
         assert event.last_error == "invalid data: data.creator.name: Field required"
         assert event.attempts == 1
+
+    async def test_a_dead_event_is_announced_to_subscribers(
+        self, worker_ctx, session, settings, world
+    ):
+        tenant, campaign, source = world
+        await create_subscription(
+            session, tenant.org_id, "http://127.0.0.1:9/", ["webhook_event.dead"], settings
+        )
+        data = {"campaign_id": str(campaign.id), "creator": {"email": "x@example.com"}}
+        event = await _process(
+            worker_ctx, session, await store_event(session, source, "creator.applied", data)
+        )
+        expected = {
+            "event_id": str(event.id),
+            "source_id": str(source.id),
+            "external_id": event.external_id,
+            "type": "creator.applied",
+            "attempts": 1,
+            "last_error": "invalid data: data.creator.name: Field required",
+            "received_at": event.received_at.isoformat().replace("+00:00", "Z"),
+        }
+        [delivery] = await deliveries(session, tenant.org_id)
+        assert (delivery.event_type, delivery.payload["data"]) == ("webhook_event.dead", expected)
 
 
 async def _pairs(session, creator_id) -> list[tuple[str, str]]:

@@ -1,14 +1,13 @@
 """Tracking links, promo codes and the conversions attributed to a campaign; and `/r/{code}`,
 the short links' redirect (no API key: anyone who clicks a creator's link lands here)."""
 
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.routing import APIRoute
 
+from services.api.bare_route import BareRoute
 from services.api.deps import (
     CampaignId,
     Reader,
@@ -16,7 +15,7 @@ from services.api.deps import (
     SessionDep,
     SettingsDep,
     Writer,
-    _client_address,
+    client_address,
     parse_id,
 )
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
@@ -29,24 +28,9 @@ from shared.domain.pagination import PageRead
 from shared.domain.promo import service as promo_service
 from shared.domain.promo.schemas import PromoCodeCreate, PromoCodeFilters, PromoCodeRead
 
-
-class _FastRoute(APIRoute):
-    """Documented in OpenAPI like any route, but served without FastAPI's per-request parameter
-    and dependency machinery: the redirect is the hot path (the benchmark holds it to half the
-    rate of a bare Starlette endpoint), and it needs only the path's code and the request."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint = self.endpoint
-
-        async def handle(request: Request) -> Response:
-            return await endpoint(request.path_params["code"], request)
-
-        return handle
-
-
 router = APIRouter(prefix="/v1", tags=["links"], responses=responses(*AUTHENTICATED, 404))
 # Listed first in services/api/routers/__init__.py: no other route is tried before it.
-redirect = APIRouter(tags=["links"], route_class=_FastRoute)
+redirect = APIRouter(tags=["links"], route_class=BareRoute)
 
 # Caches may keep neither the redirect nor its target: a cached 302 is a click nobody records.
 NO_CACHE = "no-store, no-cache, must-revalidate, max-age=0"
@@ -174,7 +158,7 @@ async def follow_link(code: str, request: Request) -> Response:
         request.app.state.reads,
         _salt(request),
         code,
-        address=_client_address(request),
+        address=client_address(request),
         referrer=headers.get("referer"),
         user_agent=headers.get("user-agent"),
         now=datetime.now(UTC),

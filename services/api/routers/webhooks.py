@@ -8,7 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from services.api.deps import Admin, JobsDep, ReadSessionDep, SessionDep, SettingsDep, parse_id
+from services.api.bare_route import BareRoute
+from services.api.deps import (
+    Admin,
+    JobsDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    parse_id,
+)
 from services.api.errors import AUTHENTICATED, WITH_BODY, responses
 from shared.domain.pagination import PageRead
 from shared.domain.webhook import inbox
@@ -32,7 +41,7 @@ from shared.jobs import JobQueue
 router = APIRouter()
 # The inbound endpoint on its own, registered near the front (routers/__init__.py): it is a hot
 # path, and routes are tried in order.
-inbound = APIRouter()
+inbound = APIRouter(route_class=BareRoute)
 ADMIN = responses(*AUTHENTICATED, 404)
 
 
@@ -124,7 +133,7 @@ async def receive_webhook(source_id: str, request: Request):
         await request.body(),
         verifiers=verifiers_of(state),
         jobs=jobs,
-        client=request.client.host if request.client else "unknown",
+        client=client_address(request),
         settings=state.settings,
         now=datetime.now(UTC),
     )

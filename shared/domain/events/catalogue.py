@@ -12,6 +12,7 @@ class EventType(StrEnum):
     campaign_kpis_updated = "campaign.kpis_updated"
     campaign_goal_reached = "campaign.goal_reached"
     account_authenticity_alert = "account.authenticity_alert"
+    webhook_event_dead = "webhook_event.dead"
 
 
 NAMES = tuple(event.value for event in EventType)

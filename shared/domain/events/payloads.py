@@ -186,3 +186,25 @@ def authenticity_alert(
         "reasons": list(reasons),
         "at": instant(at),
     }
+
+
+def webhook_event_dead(
+    *,
+    event_id: UUID,
+    source_id: UUID,
+    external_id: str,
+    type: str,
+    attempts: int,
+    last_error: str | None,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """An inbound event Sway gave up on: someone must fix its cause and replay it."""
+    return {
+        "event_id": str(event_id),
+        "source_id": str(source_id),
+        "external_id": external_id,
+        "type": type,
+        "attempts": attempts,
+        "last_error": last_error,
+        "received_at": instant(received_at),
+    }

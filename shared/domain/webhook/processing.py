@@ -18,6 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs
+from shared.domain.events import payloads
+from shared.domain.events import service as events_service
+from shared.domain.events.catalogue import EventType
 from shared.domain.webhook import repository
 from shared.errors import DomainError
 from shared.jobs import JobPayload, JobQueue
@@ -138,6 +141,7 @@ async def record_failure(
     if hopeless or event.attempts >= max_attempts:
         event.status = WebhookEventStatus.dead
         event.next_attempt_at = None
+        await _announce_dead(session, event, now)
     else:
         wait = backoff(event.attempts)
         event.status = WebhookEventStatus.failed
@@ -152,6 +156,19 @@ async def record_failure(
         error=event.last_error,
     )
     return event.status
+
+
+async def _announce_dead(session: AsyncSession, event: WebhookEvent, now: datetime) -> None:
+    data = payloads.webhook_event_dead(
+        event_id=event.id,
+        source_id=event.source_id,
+        external_id=event.external_id,
+        type=event.type,
+        attempts=event.attempts,
+        last_error=event.last_error,
+        received_at=event.received_at,
+    )
+    await events_service.emit(session, event.org_id, EventType.webhook_event_dead, data, now=now)
 
 
 def _refused_value(error: BaseException) -> bool:
