@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.organization import service as organization_service
@@ -144,3 +145,15 @@ async def create_deliverable(session: AsyncSession, collaboration, **overrides: 
     session.add(deliverable)
     await session.commit()
     return deliverable
+
+
+async def org_rows(session: AsyncSession, org_id: UUID, models: tuple[type, ...]) -> list:
+    """Every row the organization owns in these tables, as comparable tuples: a tenancy test
+    takes it before and after a foreign request, and the two must be equal."""
+    rows = []
+    for model in models:
+        for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
+            await session.refresh(obj)
+            columns = model.__table__.columns.keys()
+            rows.append((model.__name__, tuple(str(getattr(obj, c)) for c in columns)))
+    return sorted(rows)

@@ -31,6 +31,7 @@ from tests.factories import (
     create_deliverable,
     create_post,
     create_tenant,
+    org_rows,
     utc,
 )
 
@@ -131,18 +132,9 @@ async def world(session):
     return a, b, ids
 
 
-async def _state_of(session, org_id):
-    """Everything organization A owns, as comparable tuples."""
-    rows = []
-    models = (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot)
-    models += (Collaboration, CollaborationStageChange, Deliverable, EmvRateCard)
-    models += (CampaignKpiSnapshot,)
-    for model in models:
-        for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
-            await session.refresh(obj)
-            columns = model.__table__.columns.keys()
-            rows.append((model.__name__, tuple(str(getattr(obj, c)) for c in columns)))
-    return sorted(rows)
+# Everything organization A owns.
+OWNED = (Creator, CreatorAccount, Campaign, ApiKey, AccountSnapshot, Post, PostSnapshot)
+OWNED += (Collaboration, CollaborationStageChange, Deliverable, EmvRateCard, CampaignKpiSnapshot)
 
 
 class TestTenancy:
@@ -151,7 +143,7 @@ class TestTenancy:
         self, client, session, redis, world, method, path, body
     ):
         a, b, ids = world
-        before = await _state_of(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         url = path.format(**ids)
         if body:  # ids in a body, e.g. a collaboration's creator_id
             body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
@@ -168,7 +160,7 @@ class TestTenancy:
             headers=bearer(b.admin),
         )
         assert foreign.json()["code"] == missing.json()["code"] == "not_found"
-        assert await _state_of(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
         assert await redis.keys("arq:job:*") == []
         # The owner still can: the 404 above is tenancy, not a broken route.
         own = await client.request(method, url, json=body, headers=bearer(a.admin))
@@ -187,10 +179,10 @@ class TestTenancy:
     @pytest.mark.parametrize(("method", "path", "body"), CREATES)
     async def test_creates_land_in_callers_org(self, client, session, world, method, path, body):
         a, b, _ = world
-        before = await _state_of(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         response = await client.request(method, path, json=body, headers=bearer(b.admin))
         assert response.status_code == 201
-        assert await _state_of(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
 
     async def test_cannot_track_with_another_orgs_account(self, client, session, world):
         a, b, ids = world
@@ -210,14 +202,14 @@ class TestTenancy:
 
     async def test_emv_rate_card_is_the_callers_own(self, client, session, world):
         a, b, _ = world
-        before = await _state_of(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         url = "/v1/organization/emv-rate-card"
         card = {"currency": "GBP", "rates": {"x": {"clicks": "1"}}}
         assert (await client.get(f"{url}/versions/1", headers=bearer(b.admin))).status_code == 404
         written = await client.put(url, json=card, headers=bearer(b.admin))
         assert written.status_code == 200, written.text
         assert written.json()["version"] == 1  # B's own first version, not after A's
-        assert await _state_of(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
         for path in ("", "/versions", "/versions/1", "/versions/0"):
             text = (await client.get(url + path, headers=bearer(b.admin))).text
             assert A_SOURCE not in text and "7.77" not in text

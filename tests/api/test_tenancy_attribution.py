@@ -5,12 +5,18 @@ test_tenancy.py's test_every_route_is_walked counts as covered."""
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from shared.domain.conversion import service as conversion_service
 from shared.domain.conversion.commands import Order
 from shared.models import Conversion, LinkClick, PromoCode, TrackingLink
-from tests.factories import bearer, create_campaign, create_creator, create_tenant, utc
+from tests.factories import (
+    bearer,
+    create_campaign,
+    create_creator,
+    create_tenant,
+    org_rows,
+    utc,
+)
 from tests.factories_attribution import create_click, create_link, create_promo, create_source
 
 MISSING = "0190f000-0000-7000-8000-000000000000"
@@ -69,22 +75,15 @@ async def world(session):
     return a, b, ids
 
 
-async def _state_of(session, org_id):
-    rows = []
-    for model in (TrackingLink, LinkClick, PromoCode, Conversion):
-        for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
-            await session.refresh(obj)
-            rows.append(
-                (model.__name__, tuple(str(getattr(obj, c.key)) for c in model.__table__.columns))
-            )
-    return sorted(rows)
-
-
 def _request(path: str, body: dict | None, ids: dict) -> tuple[str, dict | None]:
     if body is not None:
         body = {k: v.format(**ids) for k, v in body.items()}
         body |= BODIES[path.rsplit("/", 1)[-1]]
     return path.format(**ids), body
+
+
+# What A owns that these routes could touch.
+OWNED = (TrackingLink, LinkClick, PromoCode, Conversion)
 
 
 class TestAttributionTenancy:
@@ -93,7 +92,7 @@ class TestAttributionTenancy:
         self, client, session, redis, world, method, path, body
     ):
         a, b, ids = world
-        before = await _state_of(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         url, sent = _request(path, body, ids)
         foreign = await client.request(method, url, json=sent, headers=bearer(b.admin))
         assert foreign.status_code == 404, foreign.text
@@ -108,7 +107,7 @@ class TestAttributionTenancy:
         )
         assert missing.status_code == 404
         assert foreign.json()["code"] == missing.json()["code"] == "not_found"
-        assert await _state_of(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
         assert await redis.keys("arq:job:*") == []
         if "{own_campaign}" not in path:
             # The owner can: the 404 is tenancy, not a broken route.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.worker.jobs.webhooks import process_webhook_event
 from shared.models import Collaboration, Creator, WebhookEvent, WebhookSource
-from tests.factories import bearer, create_campaign, create_creator, create_tenant
+from tests.factories import bearer, create_campaign, create_creator, create_tenant, org_rows
 from tests.factories_webhooks import create_source, store_event
 from tests.worker import conftest as worker_conftest
 
@@ -46,14 +46,8 @@ async def world(session, settings):
     return a, b, {"source": source.id, "event": event.id}
 
 
-async def _state(session, org_id) -> list:
-    rows = []
-    for model in (WebhookSource, WebhookEvent, Creator, Collaboration):
-        for obj in (await session.scalars(select(model).where(model.org_id == org_id))).all():
-            await session.refresh(obj)
-            columns = model.__table__.columns.keys()
-            rows.append((model.__name__, tuple(str(getattr(obj, c)) for c in columns)))
-    return sorted(rows)
+# What A owns that these routes could touch.
+OWNED = (WebhookSource, WebhookEvent, Creator, Collaboration)
 
 
 class TestTenancy:
@@ -62,7 +56,7 @@ class TestTenancy:
         self, client, session, redis, world, method, path, body
     ):
         a, b, ids = world
-        before = await _state(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         url = path.format(**ids)
         foreign = await client.request(method, url, json=body, headers=bearer(b.admin))
         assert foreign.status_code == 404, foreign.text
@@ -72,7 +66,7 @@ class TestTenancy:
         )
         assert missing.status_code == 404
         assert foreign.json()["detail"].replace(own_id, MISSING) == missing.json()["detail"]
-        assert await _state(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
         assert await redis.keys("arq:job:*") == []
         own = await client.request(method, url, json=body, headers=bearer(a.admin))
         assert own.status_code < 400, own.text
@@ -88,7 +82,7 @@ class TestTenancy:
 
     async def test_created_source_is_the_callers(self, client, session, world):
         a, b, _ = world
-        before = await _state(session, a.org_id)
+        before = await org_rows(session, a.org_id, OWNED)
         response = await client.post(
             "/v1/webhook-sources",
             json={"kind": "marketplace", "name": "B's"},
@@ -96,7 +90,7 @@ class TestTenancy:
         )
         assert response.status_code == 201
         assert (await session.get(WebhookSource, response.json()["id"])).org_id == b.org_id
-        assert await _state(session, a.org_id) == before
+        assert await org_rows(session, a.org_id, OWNED) == before
 
 
 class TestInboundEventsStayInTheirOrganization:
@@ -106,7 +100,7 @@ class TestInboundEventsStayInTheirOrganization:
         source, _ = await create_source(session, a.org_id, settings)
         b_campaign = await create_campaign(session, b.org_id)
         b_creator = await create_creator(session, b.org_id, email="bee@b.example")
-        before = await _state(session, b.org_id)
+        before = await org_rows(session, b.org_id, OWNED)
         events = [
             await store_event(
                 session,
@@ -126,5 +120,5 @@ class TestInboundEventsStayInTheirOrganization:
             await session.refresh(event)
             assert event.status == "dead"
             assert event.last_error.endswith("not found")
-        assert await _state(session, b.org_id) == before
+        assert await org_rows(session, b.org_id, OWNED) == before
         assert await session.scalar(select(Creator).where(Creator.org_id == a.org_id)) is None
