@@ -31,7 +31,9 @@ from tests.pg import on_server, with_database
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = int(os.environ.get("SWAY_SCHEMATHESIS_MAX_EXAMPLES", "60"))
+# Cases per operation in the fuzzing phase: 72 operations at 60 outran the run's ten-minute
+# budget on a 2-core machine; the examples, coverage and stateful phases still run in full.
+MAX_EXAMPLES = int(os.environ.get("SWAY_SCHEMATHESIS_MAX_EXAMPLES", "25"))
 # A developer's shortcut: only the paths matching this regex (CI runs them all).
 ONLY_PATHS = os.environ.get("SWAY_SCHEMATHESIS_PATHS")
 
