@@ -95,9 +95,11 @@ async def unit_of_work(
 
 
 class RawReads:
-    """Read-only queries straight on asyncpg, for the API's hottest reads, where the ORM's
-    per-query machinery would cost more than the query itself. Repositories still own the SQL
-    and still filter by organization; this only skips the session.
+    """Queries straight on asyncpg, for the API's hottest paths, where the ORM's per-query
+    machinery would cost more than the query itself: reads, and the two unauthenticated writes
+    that are one statement each (a click, an inbound webhook's inbox row), atomic by themselves
+    outside any transaction. Repositories still own the SQL and still filter by organization;
+    this only skips the session.
 
     Backed by a pool in the API, or by one connection in tests (inside the test's transaction)."""
 
