@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     # Subscription targets on private, loopback or link-local addresses: unset, refused in prod
     # and allowed in dev and test (a local receiver); `allows_private_targets` decides.
     outbound_allow_private: bool | None = None
+    # Vetting: an account whose authenticity score falls below this emits
+    # account.authenticity_alert (once per fall).
+    authenticity_alert_below: float = Field(50.0, ge=0, le=100)
+    # POST /v1/creators:bulk takes at most this many items per request.
+    creators_bulk_max_items: int = Field(1000, ge=1, le=10_000)
 
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot

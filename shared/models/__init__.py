@@ -1,5 +1,6 @@
 """Every ORM model, imported here so Alembic and relationship resolution see them all."""
 
+from shared.models.account_recent_post import AccountRecentPost
 from shared.models.account_snapshot import AccountSnapshot
 from shared.models.api_key import ApiKey
 from shared.models.campaign import Campaign
@@ -13,6 +14,7 @@ from shared.models.creator_account import CreatorAccount
 from shared.models.deliverable import Deliverable
 from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
+from shared.models.engagement_benchmark import EngagementBenchmark
 from shared.models.link_click import LinkClick
 from shared.models.organization import Organization
 from shared.models.post import Post
@@ -24,6 +26,7 @@ from shared.models.webhook_event import WebhookEvent
 from shared.models.webhook_source import WebhookSource
 
 __all__ = [
+    "AccountRecentPost",
     "AccountSnapshot",
     "ApiKey",
     "Campaign",
@@ -38,6 +41,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "EmvRateCard",
+    "EngagementBenchmark",
     "LinkClick",
     "Organization",
     "Post",

@@ -32,6 +32,11 @@ class Campaign(IdMixin, OrgMixin, TimestampMixin, Base):
     hashtags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     mentions: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     platforms: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # Who the campaign is looking for: discovery ranks creators by fit to these.
+    niches: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    countries: Mapped[list[str]] = mapped_column(
+        ARRAY(String(2)), default=list, server_default="{}"
+    )
     brief: Mapped[str | None] = mapped_column(Text)
     # Every post of the campaign must disclose, paid or not (a paid collaboration always must).
     disclosure_required: Mapped[bool] = mapped_column(default=False, server_default="false")

@@ -54,6 +54,13 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     tier: Mapped[str | None] = mapped_column(String(20))
     engagement_rate: Mapped[float | None] = mapped_column(Float)
     authenticity: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # authenticity["score"], as a column so discovery filters on it.
+    authenticity_score: Mapped[float | None] = mapped_column(Float)
+    # When account.authenticity_alert was last emitted: once per fall below the threshold.
+    authenticity_alerted_at: Mapped[datetime | None]
+    influence_score: Mapped[float | None] = mapped_column(Float)
+    influence: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    last_posted_at: Mapped[datetime | None]
     sync_status: Mapped[str] = mapped_column(String(20), default=SyncStatus.pending)
     sync_error: Mapped[str | None] = mapped_column(Text)
     last_synced_at: Mapped[datetime | None]
