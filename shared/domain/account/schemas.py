@@ -18,18 +18,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from shared.domain.types import HANDLE_RULES, check_handle, printable, stripped
+from shared.domain.vetting.schemas import Authenticity, Influence
 from shared.platforms.base import Platform
-
-
-class Signal(BaseModel):
-    code: str
-    detail: str
-
-
-class Authenticity(BaseModel):
-    score: float | None = None
-    signals: list[Signal] = []
-
 
 ExternalId = stripped(200)
 
@@ -106,6 +96,9 @@ class AccountRead(BaseModel):
     tier: str | None
     engagement_rate: float | None
     authenticity: Authenticity = Field(default_factory=Authenticity)
+    influence_score: float | None
+    influence: Influence = Field(default_factory=Influence)
+    last_posted_at: datetime | None
     last_synced_at: datetime | None
     sync_status: str
     sync_error: str | None
@@ -114,7 +107,7 @@ class AccountRead(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @field_validator("authenticity", mode="before")
+    @field_validator("authenticity", "influence", mode="before")
     @classmethod
     def _none_is_unknown(cls, value: Any) -> Any:
         return value or {}
