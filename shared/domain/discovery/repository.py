@@ -1,0 +1,142 @@
+"""The SQL of discovery: rebuilding creators' search documents and terms."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Text, Uuid, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# One statement for any number of creators (an import's thousands as well as one PATCH): the
+# captions are the newest `caption_limit` of the creator's accounts' listed posts and tracked
+# posts (a tracked post also listed counts once), each cut to `caption_chars`.
+#
+# search_document, config 'simple' (no stemming, no stopwords: any language, no extension):
+#   A  the name; each handle as the parser reads it, its parts split at punctuation, and the whole
+#      handle as one lexeme (so "ada.br" is a prefix of "ada.brews" however the parser cut it)
+#   B  niches and tags
+#   C  the captions
+# terms, at most `term_limit`, in this order: niches and tags as stored, then caption hashtags
+# ('#' + lower case) by frequency, then caption words (hashtags, mentions and links taken out;
+# 3+ characters, not only digits, not a stopword) by frequency; ties alphabetical.
+REFRESH_DOCUMENTS = text(
+    r"""
+WITH target AS (
+    SELECT c.id, c.name, c.niches, c.tags
+    FROM creator c
+    WHERE c.org_id = :org_id AND c.id = ANY(:creator_ids)
+),
+handles AS (
+    SELECT a.creator_id,
+           string_agg(a.handle, ' ') AS handles,
+           string_agg('''' || replace(replace(a.handle_key, '\', '\\'), '''', '''''')
+                      || '''\:1A', ' ') AS whole
+    FROM creator_account a
+    WHERE a.org_id = :org_id AND a.creator_id = ANY(:creator_ids)
+    GROUP BY a.creator_id
+),
+captions AS (
+    SELECT t.id AS creator_id, recent.caption
+    FROM target t
+    CROSS JOIN LATERAL (
+        SELECT left(listed.caption, :caption_chars) AS caption
+        FROM (
+            SELECT r.caption, r.published_at
+            FROM creator_account a
+            JOIN account_recent_post r ON r.account_id = a.id AND r.org_id = a.org_id
+            WHERE a.org_id = :org_id AND a.creator_id = t.id AND r.caption <> ''
+            UNION ALL
+            SELECT p.caption, p.published_at
+            FROM creator_account a
+            JOIN post p ON p.account_id = a.id AND p.org_id = a.org_id
+            WHERE a.org_id = :org_id AND a.creator_id = t.id AND p.caption <> ''
+              AND NOT EXISTS (
+                  SELECT 1 FROM account_recent_post r
+                  WHERE r.account_id = p.account_id AND r.external_id = p.external_id
+              )
+        ) listed
+        ORDER BY listed.published_at DESC NULLS LAST
+        LIMIT :caption_limit
+    ) recent
+),
+bodies AS (
+    SELECT creator_id, string_agg(caption, ' ') AS body FROM captions GROUP BY creator_id
+),
+candidates AS (
+    SELECT t.id AS creator_id, label.term, 0 AS kind, 0::bigint AS n, label.ord
+    FROM target t, unnest(t.niches || t.tags) WITH ORDINALITY AS label(term, ord)
+    UNION ALL
+    SELECT creator_id, '#' || lower(tag[1]), 1, count(*), 0
+    FROM captions, regexp_matches(caption, '#(\w+(?:\.\w+)*)', 'g') AS tag
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT creator_id, word, 2, count(*), 0
+    FROM captions,
+         regexp_split_to_table(
+             lower(regexp_replace(caption, '[#@]\w[\w.]*|https?://\S+|www\.\S+', ' ', 'g')),
+             '[\W_]+'
+         ) AS word
+    WHERE char_length(word) >= 3 AND word !~ '^[0-9]+$' AND word <> ALL(:stopwords)
+    GROUP BY 1, 2
+),
+distinct_terms AS (
+    SELECT DISTINCT ON (creator_id, term) creator_id, term, kind, n, ord
+    FROM candidates
+    ORDER BY creator_id, term, kind
+),
+ranked AS (
+    SELECT creator_id, term,
+           row_number() OVER (PARTITION BY creator_id ORDER BY kind, n DESC, ord, term) AS rank
+    FROM distinct_terms
+),
+terms AS (
+    SELECT creator_id, array_agg(term ORDER BY rank) AS terms
+    FROM ranked
+    WHERE rank <= :term_limit
+    GROUP BY creator_id
+)
+UPDATE creator c
+SET search_document =
+        setweight(to_tsvector('simple', t.name || ' ' || coalesce(h.handles, '') || ' '
+                              || regexp_replace(coalesce(h.handles, ''), '[\W_]+', ' ', 'g')), 'A')
+        || coalesce(h.whole::tsvector, ''::tsvector)
+        || setweight(to_tsvector('simple', array_to_string(t.niches || t.tags, ' ')), 'B')
+        || setweight(to_tsvector('simple', coalesce(b.body, '')), 'C'),
+    terms = coalesce(tm.terms, '{}')
+FROM target t
+LEFT JOIN handles h ON h.creator_id = t.id
+LEFT JOIN bodies b ON b.creator_id = t.id
+LEFT JOIN terms tm ON tm.creator_id = t.id
+WHERE c.org_id = :org_id AND c.id = t.id
+"""
+).bindparams(
+    bindparam("creator_ids", type_=ARRAY(Uuid)),
+    bindparam("stopwords", type_=ARRAY(Text)),
+)
+
+
+class DocumentRepository:
+    def __init__(self, session: AsyncSession, org_id: UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def refresh(
+        self,
+        creator_ids: Sequence[UUID],
+        *,
+        stopwords: Sequence[str],
+        caption_limit: int,
+        caption_chars: int,
+        term_limit: int,
+    ) -> None:
+        await self.session.execute(
+            REFRESH_DOCUMENTS,
+            {
+                "org_id": self.org_id,
+                "creator_ids": list(creator_ids),
+                "stopwords": list(stopwords),
+                "caption_limit": caption_limit,
+                "caption_chars": caption_chars,
+                "term_limit": term_limit,
+            },
+        )
