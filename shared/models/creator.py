@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +17,8 @@ class Creator(IdMixin, OrgMixin, TimestampMixin, Base):
         Index("ix_creator_org_id_created_at", "org_id", "created_at", "id"),
         Index("ix_creator_search_document", "search_document", postgresql_using="gin"),
         Index("ix_creator_terms", "terms", postgresql_using="gin"),
+        # Imports match a row to a creator by email first, ignoring case.
+        Index("ix_creator_org_id_email_lower", "org_id", text("lower(email)")),
     )
 
     name: Mapped[str] = mapped_column(String(200))
