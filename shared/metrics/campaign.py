@@ -216,6 +216,32 @@ def compute(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class CreatorResult:
+    """One creator's figures on one campaign: the campaign's `by_creator` row for them (without
+    EMV), and its cost and revenue unrounded, for sums across campaigns."""
+
+    figures: dict[str, Any]
+    cost: Decimal | None
+    revenue: Decimal | None
+
+
+def creator_result(
+    creator_id: UUID,
+    tally: Tally,
+    compensations: Iterable[Compensation],
+    attribution: Attribution,
+) -> CreatorResult:
+    """`tally` sums the creator's posts on the campaign over every platform, `attribution` their
+    links, codes and conversions there, `compensations` their collaboration if not declined."""
+    scope = _Scope(tally=tally, attribution=attribution)
+    if tally["posts"]:
+        scope.creators.add(creator_id)
+    scope.cost = _costs(compensations, {creator_id: attribution}).get(creator_id)
+    revenue = attribution.revenue if attribution.measures_sales else None
+    return CreatorResult(_figures(scope), scope.cost, revenue)
+
+
 def _figures(scope: _Scope) -> dict[str, Any]:
     t, cost, a = scope.tally, scope.cost, scope.attribution
     sums = {name: _summed(t, name) for name in SUMMED}

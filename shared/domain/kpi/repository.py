@@ -45,20 +45,27 @@ def _ratio_columns(name: str, numerator: str, denominator: str) -> str:
     return f"{_sum(numerator, known)} AS {name}_num, {_sum(denominator, known)} AS {name}_den"
 
 
-# One pass over the campaign's posts, a tally (campaign_metrics.FIELDS, in order) per creator
-# and platform. `OFFSET 0` keeps the subquery from being inlined, so each post's engagements
-# are computed once rather than at each of their references (measured: a quarter of the time).
+# A tally's columns (campaign_metrics.FIELDS, in order) over rows of TALLIED_POST_COLUMNS.
 # A disclosure's `compliant` is true or false exactly when one was required, null otherwise.
-TALLIES = f"""
-SELECT creator_id, platform, count(*) AS posts,
+TALLY_COLUMNS = f"""count(*) AS posts,
        {", ".join(f"{_sum(c)} AS {c}, count({c}) AS n_{c}" for c in TALLIED)},
        {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
        count(compliant) AS disclosure_required,
-       count(*) FILTER (WHERE compliant = 'true') AS disclosure_passed
-FROM (
-    SELECT creator_id, platform, views, impressions, reach, likes, comments, shares, saves,
+       count(*) FILTER (WHERE compliant = 'true') AS disclosure_passed"""
+
+# What a tally reads of each post row (the table `post`, unaliased).
+TALLIED_POST_COLUMNS = f"""views, impressions, reach, likes, comments, shares, saves,
            clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
-           {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant
+           {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant"""
+
+# One pass over the campaign's posts, a tally per creator and platform. `OFFSET 0` keeps the
+# subquery from being inlined, so each post's engagements are computed once rather than at each
+# of their references (measured: a quarter of the time). The track record tallies the same way
+# per campaign and creator (shared/domain/track_record/repository.py).
+TALLIES = f"""
+SELECT creator_id, platform, {TALLY_COLUMNS}
+FROM (
+    SELECT creator_id, platform, {TALLIED_POST_COLUMNS}
     FROM post WHERE org_id = $1 AND campaign_id = $2
     OFFSET 0
 ) p
@@ -78,14 +85,22 @@ LEFT JOIN LATERAL (
 ORDER BY i.n
 """
 
-# What tracking links and promo codes add, per (creator, platform): one row per group of links
+
+# What tracking links and promo codes add, per group of `keys`: one row per group of links
 # (how many, their clicks by people, distinct visitors per link and day: each link's a scan of
 # ix_link_click_link_id_visitor_hash, compared bytewise), of promo codes (how
 # many), and of conversions per currency (how many rows; purchases not fully refunded, where a
 # purchase's refunds are summed in its own currency; leads; Σ purchases − Σ refunds converted,
-# and of those with no rate, unconverted).
-ATTRIBUTION = f"""
-SELECT l.creator_id, l.platform, count(*) AS links, 0 AS codes,
+# and of those with no rate, unconverted). `scope` is a condition on a link's, code's or
+# conversion's org_id, campaign_id and creator_id, and `keys` two of their columns, with `{t}`
+# where each part puts its table's alias.
+def attribution_sql(scope: str, keys: str) -> str:
+    def of(alias: str) -> dict[str, str]:
+        return {"scope": scope.format(t=alias), "keys": keys.format(t=alias)}
+
+    links, codes, conversions, refunds = of("l."), of(""), of("v."), of("")
+    return f"""
+SELECT {links["keys"]}, count(*) AS links, 0 AS codes,
        sum(k.clicks)::int8 AS clicks, sum(k.unique_clicks)::int8 AS unique_clicks,
        0 AS n_rows, 0 AS conversions, 0 AS leads,
        NULL AS currency, NULL AS revenue, NULL AS unconverted
@@ -94,14 +109,14 @@ CROSS JOIN LATERAL (
     SELECT count(*) AS clicks, count(DISTINCT visitor_hash COLLATE "C") AS unique_clicks
     FROM link_click WHERE link_id = l.id AND NOT is_bot
 ) k
-WHERE l.org_id = $1 AND l.campaign_id = $2
-GROUP BY l.creator_id, l.platform
+WHERE {links["scope"]}
+GROUP BY {links["keys"]}
 UNION ALL
-SELECT creator_id, platform, 0, count(*), 0, 0, 0, 0, 0, NULL, NULL, NULL
-FROM promo_code WHERE org_id = $1 AND campaign_id = $2
-GROUP BY creator_id, platform
+SELECT {codes["keys"]}, 0, count(*), 0, 0, 0, 0, 0, NULL, NULL, NULL
+FROM promo_code WHERE {codes["scope"]}
+GROUP BY {codes["keys"]}
 UNION ALL
-SELECT v.creator_id, v.platform, 0, 0, 0, 0, count(*),
+SELECT {conversions["keys"]}, 0, 0, 0, 0, count(*),
        count(*) FILTER (WHERE v.kind = '{ConversionKind.purchase}'
                           AND (r.refunded IS NULL OR r.refunded < v.amount)),
        count(*) FILTER (WHERE v.kind = '{ConversionKind.lead}'),
@@ -114,12 +129,17 @@ SELECT v.creator_id, v.platform, 0, 0, 0, 0, count(*),
 FROM conversion v
 LEFT JOIN (
     SELECT purchase_id, sum(amount) AS refunded FROM conversion
-    WHERE org_id = $1 AND campaign_id = $2 AND kind = '{ConversionKind.refund}'
+    WHERE {refunds["scope"]} AND kind = '{ConversionKind.refund}'
     GROUP BY purchase_id
 ) r ON r.purchase_id = v.id
-WHERE v.org_id = $1 AND v.campaign_id = $2
-GROUP BY v.creator_id, v.platform, v.currency
+WHERE {conversions["scope"]}
+GROUP BY {conversions["keys"]}, v.currency
 """
+
+
+ATTRIBUTION = attribution_sql(
+    "{t}org_id = $1 AND {t}campaign_id = $2", "{t}creator_id, {t}platform"
+)
 
 # What the KPIs need besides the posts, in one round trip: the campaign's terms, its goals, the
 # compensation of its collaborations that are not declined, its attribution (above) and the
@@ -175,14 +195,21 @@ class KpiInputs:
     card: tuple[int, str, str] | None
 
 
+def attribution_of(
+    counts: Sequence[int], currency: str | None, revenue: str | None, unconverted: str | None
+) -> Attribution:
+    """One row of attribution_sql() after its two keys."""
+    found = Attribution(*counts, revenue=Decimal(revenue or 0))
+    if unconverted is not None:
+        found.unconverted[currency] = Decimal(unconverted)
+    return found
+
+
 def _attribution(rows: str | None) -> list[AttributionGroup]:
-    groups = []
-    for creator, platform, *counts, currency, revenue, unconverted in json.loads(rows or "[]"):
-        found = Attribution(*counts, revenue=Decimal(revenue or 0))
-        if unconverted is not None:
-            found.unconverted[currency] = Decimal(unconverted)
-        groups.append(AttributionGroup(UUID(creator), platform, found))
-    return groups
+    return [
+        AttributionGroup(UUID(row[0]), row[1], attribution_of(row[2:-3], *row[-3:]))
+        for row in json.loads(rows or "[]")
+    ]
 
 
 class KpiReads:
