@@ -81,6 +81,9 @@ class TestSettings:
             (f"oops,{NEW},{OLD}", "key 1 of 3 is not a Fernet key"),
             (" , ", "at least one Fernet key"),
         ],
+        # Named by the message: the keys are new each run, and parallel test processes must
+        # collect the same test ids.
+        ids=["second-of-two", "first-of-three", "blank"],
     )
     def test_a_bad_key_is_named_by_position_and_not_echoed(self, value, message):
         with pytest.raises(ValidationError) as error:
