@@ -29,7 +29,14 @@ class TestCreateAccount:
             "pending",
         )
         assert body["url"] == "https://www.youtube.com/@AdaBrews"
-        assert body["authenticity"] == {"score": None, "signals": []}
+        assert body["authenticity"] == {
+            "score": None,
+            "signals": [],
+            "insufficient_history": [],
+            "unchecked": [],
+            "reason": None,
+            "computed_at": None,
+        }
         assert await redis.exists(f"arq:job:account.sync:{body['id']}")
 
     async def test_same_handle_under_another_creator_is_409(self, client, session):
