@@ -3,15 +3,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, case, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
 from shared.metrics.tiers import Tier
-from shared.models import AccountSnapshot, Creator, CreatorAccount, Post
+from shared.models import AccountRecentPost, AccountSnapshot, Creator, CreatorAccount
 from shared.models.creator_account import handle_key
 from shared.models.status import SyncStatus
+from shared.platforms.base import PostInfo
 
 SNAPSHOT_ORDER = SortKey(AccountSnapshot.captured_at, descending=True, parse=parse_datetime)
 
@@ -124,11 +125,13 @@ class AccountRepository(OrgRepository[CreatorAccount]):
         )
 
     async def refresh_creator_totals(self, creator_id: UUID) -> None:
-        """Keep the creator's denormalized reach and best engagement rate in step with accounts."""
+        """Keep the creator's denormalized reach, best engagement rate and last post in step with
+        its accounts."""
         totals = (
             select(
                 func.sum(CreatorAccount.followers).label("followers"),
                 func.max(CreatorAccount.engagement_rate).label("engagement_rate"),
+                func.max(CreatorAccount.last_posted_at).label("last_posted_at"),
             )
             .where(CreatorAccount.org_id == self.org_id, CreatorAccount.creator_id == creator_id)
             .subquery()
@@ -139,28 +142,87 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             .values(
                 total_followers=select(totals.c.followers).scalar_subquery(),
                 engagement_rate=select(totals.c.engagement_rate).scalar_subquery(),
+                last_posted_at=select(totals.c.last_posted_at).scalar_subquery(),
             )
         )
 
-    async def recent_post_counts(
+    async def settled_posts(
         self, account_id: UUID, published_before: datetime, limit: int
     ) -> Sequence[Row]:
-        """The latest counts and followers_at_post of the account's `limit` most recent posts
-        published before `published_before` whose engagement rate is defined (followers known
-        and above 0, at least one of the four counts reported)."""
-        statement = (
-            select(Post.likes, Post.comments, Post.shares, Post.saves, Post.followers_at_post)
-            .where(
-                Post.org_id == self.org_id,
-                Post.account_id == account_id,
-                Post.published_at < published_before,
-                Post.followers_at_post > 0,
-                or_(*(column.is_not(None) for column in _ENGAGEMENT_COUNTS)),
-            )
-            .order_by(Post.published_at.desc(), Post.id.desc())
-            .limit(limit)
+        """The account's `limit` most recent posts published before `published_before` whose
+        engagement rate is defined (followers known and above 0, at least one of the four counts
+        reported), tracked and listed alike (`_POSTS`)."""
+        statement = text(
+            f"""WITH posts AS ({_POSTS}) SELECT * FROM posts
+            WHERE published_at < :before AND followers > 0
+              AND num_nonnulls(likes, comments, shares, saves) > 0
+            ORDER BY published_at DESC, external_id DESC LIMIT :limit"""
         )
-        return (await self.session.execute(statement)).all()
+        params = {"org": self.org_id, "account": account_id, "before": published_before}
+        return (await self.session.execute(statement, {**params, "limit": limit})).all()
+
+    async def recent_posts(self, account_id: UUID, now: datetime, limit: int) -> Sequence[Row]:
+        """The account's `limit` most recent posts published by `now`, settled or not, tracked
+        and listed alike (`_POSTS`), newest first."""
+        statement = text(
+            f"""WITH posts AS ({_POSTS}) SELECT * FROM posts WHERE published_at <= :now
+            ORDER BY published_at DESC, external_id DESC LIMIT :limit"""
+        )
+        params = {"org": self.org_id, "account": account_id, "now": now, "limit": limit}
+        return (await self.session.execute(statement, params)).all()
+
+    async def upsert_recent_posts(
+        self, account_id: UUID, listed: Sequence[PostInfo], followers: int | None, now: datetime
+    ) -> None:
+        """A listing's posts with their counts now, then only the RECENT_POSTS newest kept."""
+        # One row per post: a listing that names a post twice keeps its last reading.
+        by_id = {info.external_id: info for info in listed}
+        rows = [_recent_row(self.org_id, account_id, i, followers, now) for i in by_id.values()]
+        if rows:
+            statement = insert(AccountRecentPost).values(rows)
+            fresh = {
+                name: statement.excluded[name]
+                for name in (*_RECENT_COUNTS, "published_at", "followers", "caption", "seen_at")
+            }
+            # A listing that lacks a publish time or caption keeps the one known.
+            fresh["published_at"] = func.coalesce(
+                statement.excluded.published_at, AccountRecentPost.published_at
+            )
+            fresh["caption"] = func.coalesce(statement.excluded.caption, AccountRecentPost.caption)
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["account_id", "external_id"], set_=fresh
+                )
+            )
+        keep = (
+            select(AccountRecentPost.external_id)
+            .where(
+                AccountRecentPost.org_id == self.org_id,
+                AccountRecentPost.account_id == account_id,
+            )
+            .order_by(
+                AccountRecentPost.published_at.desc().nulls_last(),
+                AccountRecentPost.external_id.desc(),
+            )
+            .limit(RECENT_POSTS)
+        )
+        await self.session.execute(
+            delete(AccountRecentPost).where(
+                AccountRecentPost.org_id == self.org_id,
+                AccountRecentPost.account_id == account_id,
+                AccountRecentPost.external_id.not_in(keep.scalar_subquery()),
+            )
+        )
+
+    async def newest_published(self, account_id: UUID, now: datetime) -> datetime | None:
+        """When the account last posted, as far as Sway knows: its newest tracked or listed post
+        published by `now`."""
+        statement = text(
+            f"WITH posts AS ({_POSTS}) SELECT max(published_at) FROM posts "
+            "WHERE published_at <= :now"
+        )
+        params = {"org": self.org_id, "account": account_id, "now": now}
+        return await self.session.scalar(statement, params)
 
     async def retier(self, boundaries: list[tuple[Tier, int]]) -> None:
         """Every account's tier again, after the organization changed its boundaries."""
@@ -175,7 +237,49 @@ class AccountRepository(OrgRepository[CreatorAccount]):
         )
 
 
-_ENGAGEMENT_COUNTS = (Post.likes, Post.comments, Post.shares, Post.saves)
+# How many listed posts are kept per account: enough for the engagement rate's 12 settled ones
+# and for posting consistency and caption vocabulary.
+RECENT_POSTS = 30
+_RECENT_COUNTS = ("likes", "comments", "shares", "saves", "views")
+
+# An account's posts as vetting reads them (METRICS.md, "Account level": its last posts), from
+# both sources: the campaign posts Sway tracks (counts kept fresh by refreshes) and the posts
+# its syncs listed (account_recent_post). A post in both is read from the tracked row. A listed
+# post's followers are METRICS.md's followers_at_post: the latest account snapshot at or before
+# its publication, else the earliest after, else the count when it was listed.
+_LISTED_FOLLOWERS = """(SELECT s.followers FROM account_snapshot s
+    WHERE s.org_id = r.org_id AND s.account_id = r.account_id AND s.followers IS NOT NULL
+      AND s.captured_at {op} r.published_at ORDER BY s.captured_at {order} LIMIT 1)"""
+_POSTS = f"""
+SELECT p.external_id, p.published_at, p.likes, p.comments, p.shares, p.saves,
+       p.followers_at_post AS followers, p.caption
+  FROM post p WHERE p.org_id = :org AND p.account_id = :account
+UNION ALL
+SELECT r.external_id, r.published_at, r.likes, r.comments, r.shares, r.saves,
+       coalesce({_LISTED_FOLLOWERS.format(op="<=", order="DESC")},
+                {_LISTED_FOLLOWERS.format(op=">", order="ASC")}, r.followers) AS followers,
+       r.caption
+  FROM account_recent_post r
+ WHERE r.org_id = :org AND r.account_id = :account
+   AND NOT EXISTS (SELECT 1 FROM post t WHERE t.org_id = :org AND t.account_id = :account
+                                          AND t.external_id = r.external_id)"""
+
+
+def _recent_row(
+    org_id: UUID, account_id: UUID, info: PostInfo, followers: int | None, now: datetime
+) -> dict[str, Any]:
+    stats = info.stats
+    counts = {name: getattr(stats, name) if stats else None for name in _RECENT_COUNTS}
+    return {
+        "org_id": org_id,
+        "account_id": account_id,
+        "external_id": info.external_id,
+        "published_at": info.published_at,
+        "caption": info.caption,
+        "followers": followers,
+        "seen_at": now,
+        **counts,
+    }
 
 
 def _unchanged(credential_key: str | None) -> tuple[ColumnElement[bool], ...]:

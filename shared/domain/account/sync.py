@@ -132,8 +132,9 @@ async def record_stats(
     settings: Settings,
 ) -> int | None:
     """Write the follower snapshot and latest counts; with a post listing, resolve URL-tracked
-    posts and capture campaign posts. Returns how many posts were newly captured, or None when
-    the account changed since `target` was loaded (nothing is written then)."""
+    posts, keep the listed posts as the account's recent posts and capture campaign posts.
+    Returns how many posts were newly captured, or None when the account changed since
+    `target` was loaded (nothing is written then)."""
     repository = AccountRepository(session, org_id)
     account = await repository.lock_unchanged(target.account_id, target.credential_key)
     if account is None:
@@ -150,8 +151,12 @@ async def record_stats(
     if listed is not None:
         await capture.resolve_pending(session, account, listed, now=now)
     await PostRepository(session, org_id).fill_followers_at_post(account.id, stats.followers)
-    # Tier, engagement rate and the creator's totals, once followers_at_post is filled.
-    await account_metrics.recompute(session, account, now=now)
+    if listed is not None:
+        # The account's own recent posts, campaign posts or not: what its engagement rate,
+        # vetting and discovery read.
+        await repository.upsert_recent_posts(account.id, listed, stats.followers, now)
+    # Tier, engagement rate, vetting and the creator's totals, once followers_at_post is filled.
+    await account_metrics.recompute(session, account, now=now, settings=settings)
     if listed is None:
         return 0
     return len(await capture.capture(session, account, listed, now=now))

@@ -4,6 +4,7 @@ organization's engagement benchmarks."""
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -40,6 +41,11 @@ class Authenticity(BaseModel):
         description="What is missing for a score (e.g. fewer than 3 settled posts); empty when "
         "the score was computed",
     )
+    unchecked: list[str] = Field(
+        default_factory=list,
+        description="Signals that could not be checked (e.g. no likes reported); the score "
+        "stands on the others",
+    )
     reason: str | None = Field(
         None, description="insufficient_history when the score is null for want of history"
     )
@@ -50,10 +56,14 @@ class InfluenceComponent(BaseModel):
     """One part of an influence score."""
 
     name: str = Field(
-        description="engagement, authenticity, consistency, growth, niche_fit (a creator's "
-        "score also has accounts, the accounts it was combined from)"
+        description="An account's: engagement, authenticity, consistency, growth, niche_fit. "
+        "A creator's: one per scored account, named platform:handle"
     )
-    value: float | None = Field(description="The raw figure the component was scored from")
+    account_id: UUID | None = Field(None, description="A creator's component: the account")
+    value: float | None = Field(
+        description="The raw figure scored (a rate, a score, a coefficient of variation, a "
+        "growth, a share; for a creator's component, the account's followers)"
+    )
     score: float = Field(ge=0, le=100)
     weight: float = Field(description="The component's share of the total, after renormalizing")
     reason: str
