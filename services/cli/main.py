@@ -1,4 +1,4 @@
-"""`sway`: run the whole stack, manage organizations and keys, migrate, seed."""
+"""`sway`: run the whole stack, manage organizations and keys, migrate, seed, import creators."""
 
 import asyncio
 import json
@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
-from services.cli import infra, runner
+from services.cli import creators, infra, runner
 from shared import migrate as migrations
 from shared.config import get_settings
 from shared.crypto import generate_key
@@ -26,6 +26,7 @@ secrets_app = typer.Typer(help="Platform credentials stored encrypted.", no_args
 app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(creators.app, name="creators")
 console = Console(stderr=True, soft_wrap=True)
 
 
