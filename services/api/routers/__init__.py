@@ -5,12 +5,14 @@ from services.api.routers import (
     collaborations,
     creator_import,
     creators,
+    discovery,
     emv,
     health,
     links,
     organization,
     posts,
     subscriptions,
+    track_record,
     webhooks,
 )
 
@@ -22,6 +24,7 @@ ROUTERS = [
     webhooks.inbound,
     health.router,
     creators.router,
+    discovery.router,
     creator_import.router,
     accounts.router,
     campaigns.router,
@@ -33,4 +36,5 @@ ROUTERS = [
     webhooks.router,
     links.router,
     subscriptions.router,
+    track_record.router,
 ]
