@@ -20,7 +20,12 @@ from shared.models import (
     Post,
     PostSnapshot,
 )
-from tests.api import test_tenancy_attribution, test_tenancy_inbound, test_tenancy_outbound
+from tests.api import (
+    test_tenancy_attribution,
+    test_tenancy_inbound,
+    test_tenancy_outbound,
+    test_tenancy_track_record,
+)
 from tests.factories import (
     bearer,
     create_account,
@@ -241,8 +246,13 @@ class TestTenancy:
         covered |= set(EMV_RATE_CARD)
         # Organization-level too: tests/api/test_exchange_rates.py shows each sees its own.
         covered.add(("PUT", "/v1/organization/exchange-rates"))
-        # Webhooks, attribution and subscriptions prove theirs in their own modules.
-        for module in (test_tenancy_inbound, test_tenancy_attribution, test_tenancy_outbound):
+        # Webhooks, attribution, subscriptions and track records prove theirs in their own modules.
+        for module in (
+            test_tenancy_inbound,
+            test_tenancy_attribution,
+            test_tenancy_outbound,
+            test_tenancy_track_record,
+        ):
             covered |= module.WALKED
         routes = {
             (method.upper(), path)
