@@ -22,6 +22,7 @@ from shared.models import (
 )
 from tests.api import (
     test_tenancy_attribution,
+    test_tenancy_import,
     test_tenancy_inbound,
     test_tenancy_outbound,
     test_tenancy_track_record,
@@ -252,6 +253,7 @@ class TestTenancy:
             test_tenancy_attribution,
             test_tenancy_outbound,
             test_tenancy_track_record,
+            test_tenancy_import,
         ):
             covered |= module.WALKED
         routes = {
