@@ -3,8 +3,11 @@ platform credentials: an organization and its admin key; six creators on the dem
 or two in each tier of the default preset; a campaign half-way through, with goals both ways; a
 collaboration per creator, paid in each compensation model, at different stages, one declined;
 and deliverables, one of them already late. Captions (and so disclosure) come from the demo
-platform (shared/platforms/demo.py). Everything goes through the domain services, as the API's
-requests would; `needs_seed` keeps it to the first run."""
+platform (shared/platforms/demo.py). Two more creators, prospects for the campaign, show the
+vetting signals (docs/vetting.md): one bought followers (a `.spike` handle), one sits in an
+engagement pod (a `.pod` handle); every demo account gets HISTORY_DAYS of daily follower counts
+from the demo platform, since a spike needs a history to stand out from. Everything goes through
+the domain services, as the API's requests would; `needs_seed` keeps it to the first run."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.account import service as account_service
+from shared.domain.account import sync as account_sync
 from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
 from shared.domain.campaign.schemas import CampaignCreate, Goal
@@ -37,6 +41,7 @@ from shared.domain.organization import service as organization_service
 from shared.domain.organization.repository import OrganizationRepository
 from shared.jobs import JobQueue
 from shared.models.status import CollaborationStage as Stage
+from shared.platforms import demo
 from shared.platforms.base import Platform
 
 BRAND = "acme.coffee"
@@ -84,7 +89,12 @@ DEMO_CREATORS = [
     DemoCreator("Luca Trails", "luca.trails.20k", ["outdoors", "travel"], "IT", "it"),  # micro
     DemoCreator("Mina Makes", "mina.makes.150k", ["diy", "home"], "DE", "de"),  # mid
     DemoCreator("Sol Fitness", "sol.fitness.1m", ["fitness", "health"], "BR", "pt-BR"),  # mega
+    # Vetting: bought followers (a follower spike) and an engagement pod (implausible engagement).
+    DemoCreator("Noor Glow", "noor.spike.25k", ["beauty", "coffee"], "AE", "ar"),  # micro
+    DemoCreator("Pia Pours", "pia.pod.2k", ["coffee"], "SE", "sv"),  # nano
 ]
+# Days of follower history each demo account starts with, one count a day before the seed.
+HISTORY_DAYS = 30
 
 DAY = timedelta(days=1)
 DEMO_COLLABORATIONS = [
@@ -131,6 +141,19 @@ DEMO_COLLABORATIONS = [
         Product(model="product", product_value=Decimal("45.00")),
         [Stage.prospect, Stage.contacted],
     ),
+    # Prospects under vetting: commission only, so they add no cost to the campaign.
+    DemoCollaboration(
+        "noor.spike.25k",
+        Commission(model="commission", commission_rate=Decimal("0.1")),
+        [Stage.prospect],
+        notes="Vetting: a follower spike, see the account's authenticity.",
+    ),
+    DemoCollaboration(
+        "pia.pod.2k",
+        Commission(model="commission", commission_rate=Decimal("0.1")),
+        [Stage.prospect, Stage.contacted],
+        notes="Vetting: engagement far above the benchmark, see the account's authenticity.",
+    ),
     DemoCollaboration(
         "kai.cooks.8k",
         FlatFee(model="flat_fee", fee=Decimal("900.00")),
@@ -152,7 +175,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> tu
     _, secret = await organization_service.create_api_key(
         session, organization.id, name="demo admin", scopes=["admin"]
     )
-    creators = await _creators(session, organization.id)
+    creators = await _creators(session, organization.id, now)
     campaign = await campaign_service.create(session, organization.id, _demo_campaign(now.date()))
     for plan in DEMO_COLLABORATIONS:
         await _collaboration(
@@ -161,31 +184,38 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> tu
     return str(organization.id), secret
 
 
-async def _creators(session: AsyncSession, org_id: UUID) -> dict[str, UUID]:
+async def _creators(session: AsyncSession, org_id: UUID, now: datetime) -> dict[str, UUID]:
     jobs = JobQueue.of(session)
     ids = {}
-    for demo in DEMO_CREATORS:
+    for plan in DEMO_CREATORS:
         creator = await creator_service.create(
             session,
             org_id,
             CreatorCreate(
-                name=demo.name,
-                niches=demo.niches,
-                country=demo.country,
-                language=demo.language,
+                name=plan.name,
+                niches=plan.niches,
+                country=plan.country,
+                language=plan.language,
                 tags=["demo"],
             ),
         )
         # Creating the account requests its first sync, which the worker runs within seconds.
-        await account_service.create(
+        account = await account_service.create(
             session,
             org_id,
             creator.id,
-            AccountCreate(platform=Platform.demo, handle=demo.handle),
+            AccountCreate(platform=Platform.demo, handle=plan.handle),
             jobs=jobs,
         )
-        ids[demo.handle] = creator.id
+        await account_sync.record_history(session, org_id, account.id, _history(plan.handle, now))
+        ids[plan.handle] = creator.id
     return ids
+
+
+def _history(handle: str, now: datetime) -> list[tuple[datetime, int]]:
+    """The demo platform's own follower counts, one a day for HISTORY_DAYS days before `now`."""
+    days = range(HISTORY_DAYS, 0, -1)
+    return [(now - d * DAY, demo.followers_at(handle, now - d * DAY)) for d in days]
 
 
 async def _collaboration(

@@ -52,6 +52,10 @@ COMMENT_LIKE_BANDS: dict[str, tuple[float, float]] = {
 
 # Points off 100 per signal: a base when it fires, plus a severity-scaled part (severity 0 at
 # the threshold, 1 at SEVERE x past it).
+# Fewer likes than this over the posts is too small a sample for the ratio: twenty posts of a
+# dozen likes and no comment are normal for a small account.
+MIN_LIKES_FOR_RATIO = 1_000
+
 PENALTIES = {
     "low_engagement_for_tier": (15.0, 15.0),
     "implausible_engagement": (25.0, 25.0),
@@ -208,6 +212,11 @@ def comment_like_signal(
     likes = sum(p.likes or 0 for p in both)
     if likes == 0:
         return None, "comment_like_ratio: no post reports both likes and comments (or no likes)"
+    if likes < MIN_LIKES_FOR_RATIO:
+        return None, (
+            f"comment_like_ratio: {likes:,} likes over {len(both)} posts, fewer than the "
+            f"{MIN_LIKES_FOR_RATIO:,} needed to judge the ratio"
+        )
     comments = sum(p.comments or 0 for p in both)
     value, (low, high) = comments / likes, band
     if low <= value <= high:
@@ -369,9 +378,8 @@ def growth_component(growth: float | None) -> Component | str:
         "growth",
         growth,
         round(_clamp(50 + GROWTH_SCALE * growth), 1),
-        f"followers changed {growth:+.2%} in {GROWTH_DAYS} days (0 % scores 50, +10 % 100)".replace(
-            "%", " %"
-        ),
+        f"followers changed {'+' if growth >= 0 else ''}{_pct(growth)} in {GROWTH_DAYS} days "
+        "(0 % scores 50, +10 % 100, -10 % 0)",
     )
 
 

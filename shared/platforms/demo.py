@@ -15,6 +15,16 @@ run shows the whole pipeline moving and tests can compute the expected numbers b
 - post n's caption is CAPTIONS[(seed + n) mod 6]: a sponsored post about @acme.coffee with #sway,
   disclosed in each of the ways docs/metrics.md ("Disclosure") tells apart, so six posts in a row
   of any handle show every disclosure outcome.
+
+Two handle markers show the vetting signals (docs/vetting.md) on a first run; a marker is a part
+of the handle between "." or "_" (`noor.spike.25k`, `pia_pod_2k`):
+- `spike`: bought followers. On day 14 of every 28-day cycle since ANCHOR (00:00 UTC) the follower
+  count jumps by SPIKE_BOOST (25 %) of itself and stays up until the cycle ends, when the
+  platform purges them: followers(t) = the curve above × 1.25 in the cycle's second half. Any
+  29 consecutive days of history hold one jump. Post counts are unchanged (the bought followers
+  do not engage), so the rate falls by a fifth in the boosted half.
+- `pod`: an engagement pod. Likes are POD_FACTOR (8) × the usual, and so comments, shares and
+  saves, which follow likes: the rate is 8 × the usual, about 25 %; views are unchanged.
 """
 
 import hashlib
@@ -60,6 +70,17 @@ def _named_count(handle: str) -> int | None:
     return None if match is None else int(match[1]) * _MULTIPLIER[match[2]]
 
 
+# Handle markers (the module docstring): bought-follower spikes and engagement pods.
+SPIKE_CYCLE_DAYS = 28
+SPIKE_DAY = 14
+SPIKE_BOOST = 0.25
+POD_FACTOR = 8
+
+
+def _markers(handle: str) -> set[str]:
+    return set(re.split(r"[._]", handle.lower()))
+
+
 def base_followers(handle: str) -> int:
     named = _named_count(handle)
     return 2_000 + _seed(handle) % 398_000 if named is None else named
@@ -68,9 +89,13 @@ def base_followers(handle: str) -> int:
 def followers_at(handle: str, at: datetime) -> int:
     days = max(0.0, (at - ANCHOR).total_seconds() / 86_400)
     if _named_count(handle) is None:
-        return int(base_followers(handle) * 1.002**days)
-    # Bounded growth: never above 1.5 × the named count, so it never leaves its tier.
-    return int(base_followers(handle) * (1.5 - 0.5 * math.exp(-days / 365)))
+        curve = base_followers(handle) * 1.002**days
+    else:
+        # Bounded growth: never above 1.5 × the named count, so it never leaves its tier.
+        curve = base_followers(handle) * (1.5 - 0.5 * math.exp(-days / 365))
+    if "spike" in _markers(handle) and days % SPIKE_CYCLE_DAYS >= SPIKE_DAY:
+        curve *= 1 + SPIKE_BOOST
+    return int(curve)
 
 
 def published_at(handle: str, number: int) -> datetime:
@@ -80,7 +105,7 @@ def published_at(handle: str, number: int) -> datetime:
 def post_stats_at(handle: str, number: int, at: datetime) -> PostStats:
     age_h = max(0.0, (at - published_at(handle, number)).total_seconds() / 3600)
     views = int(base_followers(handle) * 0.6 * (1 - math.exp(-age_h / 18)))
-    likes = int(views * 0.06)
+    likes = int(views * 0.06 * (POD_FACTOR if "pod" in _markers(handle) else 1))
     return PostStats(
         views=views,
         impressions=int(views * 1.3),

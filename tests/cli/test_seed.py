@@ -20,6 +20,8 @@ from shared.domain.deliverable import service as deliverable_service
 from shared.domain.kpi import service as kpi_service
 from shared.jobs import JobQueue
 from shared.models import (
+    AccountRecentPost,
+    AccountSnapshot,
     Campaign,
     CampaignKpiSnapshot,
     Collaboration,
@@ -31,7 +33,7 @@ from shared.models import (
     Post,
 )
 from shared.platforms.base import Platform
-from shared.platforms.demo import DemoAdapter
+from shared.platforms.demo import DemoAdapter, followers_at
 from tests.worker.conftest import run_burst
 
 TIERS = {
@@ -41,6 +43,9 @@ TIERS = {
     "luca.trails.20k": "micro",
     "mina.makes.150k": "mid",
     "sol.fitness.1m": "mega",
+    # The vetting prospects: bought followers, an engagement pod.
+    "noor.spike.25k": "micro",
+    "pia.pod.2k": "nano",
 }
 
 
@@ -269,3 +274,81 @@ class TestSeedIfEmpty:
         assert after == before
         assert before["creator"] == len(TIERS) and before["deliverable"] == 6
         assert before[Creator.__tablename__] == len(TIERS)
+
+
+class TestDemoVetting:
+    """The vetting signals a newcomer sees on the first run (docs/vetting.md)."""
+
+    async def test_the_spike_and_the_pod_fire_and_no_one_else(self, synced, session, settings):
+        org_id, now = synced
+        accounts = {
+            a.handle: a
+            for a in await session.scalars(
+                select(CreatorAccount).where(CreatorAccount.org_id == org_id)
+            )
+        }
+        codes = {h: [s["code"] for s in a.authenticity["signals"]] for h, a in accounts.items()}
+        assert codes == {
+            **{handle: [] for handle in TIERS},
+            "noor.spike.25k": ["follower_spike"],
+            "pia.pod.2k": ["implausible_engagement"],
+        }
+        # Every account had 30 days of history and 15 settled posts: all are scored.
+        assert all(a.authenticity_score is not None for a in accounts.values())
+        spike = accounts["noor.spike.25k"].authenticity["signals"][0]
+        # The demo's jump: 1.25 x the day before, a gain of 25 % (plus a day's growth).
+        assert spike["value"] == pytest.approx(0.25, abs=0.002)
+        # 30 + 30 x min(1, (0.25 - 0.02) / 0.18) = 60 points off: 40, below the alert's 50.
+        assert accounts["noor.spike.25k"].authenticity_score == 40.0
+        assert accounts["noor.spike.25k"].authenticity_score < settings.authenticity_alert_below
+        assert accounts["noor.spike.25k"].authenticity_alerted_at is not None
+        pod = accounts["pia.pod.2k"].authenticity["signals"][0]
+        # 8 x the demo's usual rate (about 3 %) against the demo benchmark of 3.5 %.
+        assert pod["threshold"] == pytest.approx(5 * 0.035)
+        assert pod["value"] > 0.2
+        assert accounts["pia.pod.2k"].authenticity_alerted_at is None
+        # The smallest account's likes are too few to judge comments per like.
+        assert (
+            accounts["rio.reads.600"]
+            .authenticity["unchecked"][0]
+            .startswith("comment_like_ratio: ")
+        )
+
+    async def test_influence_and_recent_posts_for_every_account_and_creator(self, synced, session):
+        org_id, now = synced
+        accounts = (
+            await session.scalars(select(CreatorAccount).where(CreatorAccount.org_id == org_id))
+        ).all()
+        for account in accounts:
+            names = [c["name"] for c in account.influence["components"]]
+            assert names == ["engagement", "authenticity", "consistency", "growth", "niche_fit"]
+            assert 0 < account.influence_score < 100
+            assert account.last_posted_at is not None and account.last_posted_at <= now
+        creators = (await session.scalars(select(Creator).where(Creator.org_id == org_id))).all()
+        assert all(c.influence_score is not None and c.last_posted_at for c in creators)
+        # The prospects have no tracked post before the campaign: their listed posts count.
+        listed = await session.scalar(
+            select(func.count())
+            .select_from(AccountRecentPost)
+            .join(CreatorAccount, CreatorAccount.id == AccountRecentPost.account_id)
+            .where(CreatorAccount.handle == "noor.spike.25k", CreatorAccount.org_id == org_id)
+        )
+        assert listed == 15  # a post every two days over the first sync's 30 days
+
+    async def test_every_account_starts_with_thirty_days_of_followers(self, session):
+        now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        org_id, _ = await seed_demo(session, now=now)
+        rows = (
+            await session.execute(
+                select(
+                    CreatorAccount.handle, AccountSnapshot.captured_at, AccountSnapshot.followers
+                )
+                .join(AccountSnapshot, AccountSnapshot.account_id == CreatorAccount.id)
+                .where(CreatorAccount.org_id == org_id, CreatorAccount.handle == "noor.spike.25k")
+                .order_by(AccountSnapshot.captured_at)
+            )
+        ).all()
+        assert [at for _, at, _ in rows] == [now - timedelta(days=d) for d in range(30, 0, -1)]
+        assert [count for _, _, count in rows] == [
+            followers_at("noor.spike.25k", at) for _, at, _ in rows
+        ]

@@ -162,6 +162,17 @@ async def record_stats(
     return len(await capture.capture(session, account, listed, now=now))
 
 
+async def record_history(
+    session: AsyncSession, org_id: UUID, account_id: UUID, counts: list[tuple[datetime, int]]
+) -> None:
+    """Follower counts for past times, as a platform that keeps its own history reports them
+    (the demo seed backfills its accounts' days this way): vetting's follower-spike check and
+    growth need days of history, which syncs alone take days to gather."""
+    repository = AccountRepository(session, org_id)
+    for at, followers in counts:
+        await repository.add_snapshot(account_id, at, followers, None, None)
+
+
 def _apply(account: CreatorAccount, stats: AccountStats, now: datetime, settings: Settings) -> None:
     account.external_id = account.external_id or stats.external_id
     account.followers = stats.followers
