@@ -1,6 +1,7 @@
 from services.api.routers import (
     accounts,
     api_keys,
+    benchmarks,
     campaigns,
     collaborations,
     creator_import,
@@ -31,6 +32,7 @@ ROUTERS = [
     api_keys.router,
     organization.router,
     emv.router,
+    benchmarks.router,
     posts.router,
     collaborations.router,
     webhooks.router,
