@@ -1,3 +1,4 @@
+from shared.domain.discovery import documents
 from tests.factories import bearer, create_account, create_creator, create_tenant
 
 
@@ -132,7 +133,14 @@ class TestListCreators:
         await create_account(
             session, tenant.org_id, luca.id, handle="luca", followers=2_000, tier="nano"
         )
+        # The services keep search documents in step; rows written by factories get theirs here.
+        await documents.refresh_creators(session, tenant.org_id, [ada.id, luca.id])
+        await session.commit()
         assert await self._ids(client, tenant, "?q=brews") == ["Ada"]
+        assert await self._ids(client, tenant, "?q=ada.br") == ["Ada"]  # a partial handle
+        # q is full-text search: words match from their start, not inside ("rews" is not a word
+        # of Ada's; a substring search was the rule before docs/discovery.md).
+        assert await self._ids(client, tenant, "?q=rews") == []
         assert await self._ids(client, tenant, "?q=travel") == ["Luca"]
         assert await self._ids(client, tenant, "?q=VIP") == ["Ada"]
         assert await self._ids(client, tenant, "?platform=youtube") == ["Ada"]

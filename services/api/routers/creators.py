@@ -16,6 +16,8 @@ from shared.domain.account import service as account_service
 from shared.domain.account.schemas import AccountCreate, AccountRead
 from shared.domain.creator import service as creator_service
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorRead, CreatorUpdate
+from shared.domain.discovery import service as discovery_service
+from shared.domain.discovery.schemas import SimilarCreators
 from shared.domain.pagination import PageRead
 
 router = APIRouter(prefix="/v1/creators", tags=["creators"], responses=responses(*AUTHENTICATED))
@@ -41,6 +43,18 @@ async def list_creators(
 @router.get("/{id}", response_model=CreatorRead, responses=responses(404))
 async def get_creator(id: CreatorId, reads: ReadsDep, principal: Reader):
     return await creator_service.read(reads, principal.org_id, id)
+
+
+@router.get("/{id}/similar", response_model=SimilarCreators, responses=responses(404, 422))
+async def similar_creators(
+    id: CreatorId,
+    session: ReadSessionDep,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """Lookalikes: the organization's other creators sharing most of this one's terms (niches,
+    tags, caption hashtags and words), by Jaccard index, with the shared terms as reasons."""
+    return await discovery_service.similar(session, principal.org_id, id, limit=limit)
 
 
 @router.patch("/{id}", response_model=CreatorRead, responses=responses(404, *WITH_BODY))

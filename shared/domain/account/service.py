@@ -9,6 +9,7 @@ from shared.domain.account import sync
 from shared.domain.account.repository import AccountRepository
 from shared.domain.account.schemas import AccountCreate, CredentialsUpdate
 from shared.domain.creator import service as creator_service
+from shared.domain.discovery import documents
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import Conflict, Invalid, NotFound
@@ -43,6 +44,8 @@ async def create(
             await repository.flush()
     except IntegrityError as exc:  # a concurrent request won the race for the same handle
         raise Conflict(f"{data.platform} account @{data.handle} already exists") from exc
+    # The handle is searchable at once, before the first sync lists any post.
+    await documents.refresh_creators(session, org_id, [creator.id])
     request_sync(jobs, org_id, account.id)
     return account
 

@@ -17,9 +17,11 @@ from pydantic import (
 
 from shared.domain.types import (
     NO_NUL,
+    CountryCode,
     CurrencyCode,
     Date,
     Hashtag,
+    Label,
     LongText,
     Mention,
     Money,
@@ -83,6 +85,25 @@ Platforms = Annotated[
 Goals = Annotated[list[Goal], Field(max_length=30), AfterValidator(_one_goal_per_metric)]
 
 
+def _lower(values: list[str]) -> list[str]:
+    return deduplicated([value.lower() for value in values])
+
+
+# Who the campaign looks for (discovery ranks creators by fit to them): niches are labels like a
+# creator's, compared in lower case; countries ISO 3166-1 alpha-2 codes, upper case. Repeats of
+# a normalized value are dropped, as for hashtags.
+Niches = Annotated[
+    list[Label],
+    Field(max_length=50, description="Niches sought, as creators' niches name them"),
+    AfterValidator(_lower),
+]
+Countries = Annotated[
+    list[CountryCode],
+    Field(max_length=250, description="Countries sought (ISO 3166-1 alpha-2)"),
+    AfterValidator(deduplicated),
+]
+
+
 # `disclosure_required` is strictly a JSON boolean, as the document says: "yes" or 1 is 422.
 DISCLOSURE_REQUIRED = (
     "Every post of the campaign must disclose, paid or not (a post of a paid collaboration, or of "
@@ -108,6 +129,8 @@ class CampaignCreate(BaseModel):
     hashtags: Hashtags = Field(default_factory=list)
     mentions: Mentions = Field(default_factory=list)
     platforms: Platforms = Field(default_factory=list)
+    niches: Niches = Field(default_factory=list)
+    countries: Countries = Field(default_factory=list)
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(False, description=DISCLOSURE_REQUIRED)
     goals: Goals = Field(default_factory=list)
@@ -136,6 +159,8 @@ class CampaignUpdate(BaseModel):
     hashtags: Hashtags = None  # type: ignore[assignment]
     mentions: Mentions = None  # type: ignore[assignment]
     platforms: Platforms = None  # type: ignore[assignment]
+    niches: Niches = None  # type: ignore[assignment]
+    countries: Countries = None  # type: ignore[assignment]
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(None, description=DISCLOSURE_REQUIRED)  # type: ignore[assignment]
     goals: Goals = None  # type: ignore[assignment]
@@ -161,6 +186,8 @@ class CampaignRead(BaseModel):
     hashtags: list[str]
     mentions: list[str]
     platforms: list[str]
+    niches: list[str]
+    countries: list[str]
     brief: str | None
     disclosure_required: bool
     goals: list[Goal]

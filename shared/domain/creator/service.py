@@ -8,10 +8,14 @@ from shared.db import RawReads
 from shared.domain.account import service as account_service
 from shared.domain.creator.repository import CreatorReads, CreatorRepository, sort_value
 from shared.domain.creator.schemas import CreatorCreate, CreatorFilters, CreatorUpdate
+from shared.domain.discovery import documents
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import lifecycle as post_lifecycle
 from shared.errors import NotFound
 from shared.models import Creator
+
+# What a creator's search document and terms are made of, besides its accounts and posts.
+DOCUMENT_INPUTS = {"name", "niches", "tags"}
 
 
 def _normalized(values: list[str] | None) -> list[str] | None:
@@ -27,6 +31,7 @@ async def create(session: AsyncSession, org_id: UUID, data: CreatorCreate) -> Cr
     repository = CreatorRepository(session, org_id)
     creator = repository.add(Creator(**fields))
     await repository.flush()
+    await documents.refresh_creators(session, org_id, [creator.id])
     return await get(session, org_id, creator.id)
 
 
@@ -65,6 +70,8 @@ async def update(
     for field, value in changes.items():
         setattr(creator, field, value)
     await session.flush()
+    if changes.keys() & DOCUMENT_INPUTS:
+        await documents.refresh_creators(session, org_id, [creator.id])
     return creator
 
 

@@ -1,11 +1,43 @@
-"""The SQL of discovery: rebuilding creators' search documents and terms."""
+"""The SQL of discovery's text: creators' search documents and terms, the hashtags of their
+recent captions, and lookalikes by shared terms (search.py has the searches)."""
 
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Text, Uuid, bindparam, text
+from sqlalchemy import Row, Text, Uuid, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+
+# The captions a creator's document reads, numbered newest first, for the creators of a `target`
+# CTE (id): its accounts' listed posts and its tracked posts (a tracked post also listed counts
+# once), the newest :caption_limit, each cut to :caption_chars.
+RECENT_CAPTIONS = r"""
+    SELECT t.id AS creator_id, recent.caption_no, recent.caption
+    FROM target t
+    CROSS JOIN LATERAL (
+        SELECT left(listed.caption, :caption_chars) AS caption,
+               row_number() OVER (ORDER BY listed.published_at DESC NULLS LAST) AS caption_no
+        FROM (
+            SELECT r.caption, r.published_at
+            FROM creator_account a
+            JOIN account_recent_post r ON r.account_id = a.id AND r.org_id = a.org_id
+            WHERE a.org_id = :org_id AND a.creator_id = t.id AND r.caption <> ''
+            UNION ALL
+            SELECT p.caption, p.published_at
+            FROM creator_account a
+            JOIN post p ON p.account_id = a.id AND p.org_id = a.org_id
+            WHERE a.org_id = :org_id AND a.creator_id = t.id AND p.caption <> ''
+              AND NOT EXISTS (
+                  SELECT 1 FROM account_recent_post r
+                  WHERE r.account_id = p.account_id AND r.external_id = p.external_id
+              )
+        ) listed
+        ORDER BY listed.published_at DESC NULLS LAST
+        LIMIT :caption_limit
+    ) recent
+"""
+# A hashtag as captions write it: '#', then letters, digits and '_', with inner dots.
+HASHTAG = r"#(\w+(?:\.\w+)*)"
 
 # One statement for any number of creators (an import's thousands as well as one PATCH): the
 # captions are the newest `caption_limit` of the creator's accounts' listed posts and tracked
@@ -35,30 +67,7 @@ handles AS (
     WHERE a.org_id = :org_id AND a.creator_id = ANY(:creator_ids)
     GROUP BY a.creator_id
 ),
-captions AS (
-    SELECT t.id AS creator_id, recent.caption
-    FROM target t
-    CROSS JOIN LATERAL (
-        SELECT left(listed.caption, :caption_chars) AS caption
-        FROM (
-            SELECT r.caption, r.published_at
-            FROM creator_account a
-            JOIN account_recent_post r ON r.account_id = a.id AND r.org_id = a.org_id
-            WHERE a.org_id = :org_id AND a.creator_id = t.id AND r.caption <> ''
-            UNION ALL
-            SELECT p.caption, p.published_at
-            FROM creator_account a
-            JOIN post p ON p.account_id = a.id AND p.org_id = a.org_id
-            WHERE a.org_id = :org_id AND a.creator_id = t.id AND p.caption <> ''
-              AND NOT EXISTS (
-                  SELECT 1 FROM account_recent_post r
-                  WHERE r.account_id = p.account_id AND r.external_id = p.external_id
-              )
-        ) listed
-        ORDER BY listed.published_at DESC NULLS LAST
-        LIMIT :caption_limit
-    ) recent
-),
+captions AS ({RECENT_CAPTIONS}),
 bodies AS (
     SELECT creator_id, string_agg(caption, ' ') AS body FROM captions GROUP BY creator_id
 ),
@@ -67,7 +76,7 @@ candidates AS (
     FROM target t, unnest(t.niches || t.tags) WITH ORDINALITY AS label(term, ord)
     UNION ALL
     SELECT creator_id, '#' || lower(tag[1]), 1, count(*), 0
-    FROM captions, regexp_matches(caption, '#(\w+(?:\.\w+)*)', 'g') AS tag
+    FROM captions, regexp_matches(caption, '{HASHTAG}', 'g') AS tag
     GROUP BY 1, 2
     UNION ALL
     SELECT creator_id, word, 2, count(*), 0
@@ -108,11 +117,52 @@ LEFT JOIN handles h ON h.creator_id = t.id
 LEFT JOIN bodies b ON b.creator_id = t.id
 LEFT JOIN terms tm ON tm.creator_id = t.id
 WHERE c.org_id = :org_id AND c.id = t.id
-"""
+""".replace("{RECENT_CAPTIONS}", RECENT_CAPTIONS).replace("{HASHTAG}", HASHTAG)
 ).bindparams(
     bindparam("creator_ids", type_=ARRAY(Uuid)),
     bindparam("stopwords", type_=ARRAY(Text)),
 )
+
+HASHTAG_CAPTIONS = text(
+    r"""
+WITH target AS (
+    SELECT c.id FROM creator c WHERE c.org_id = :org_id AND c.id = ANY(:creator_ids)
+),
+captions AS ({RECENT_CAPTIONS}),
+tagged AS (
+    SELECT DISTINCT creator_id, caption_no, '#' || lower(tag[1]) AS hashtag
+    FROM captions, regexp_matches(caption, '{HASHTAG}', 'g') AS tag
+)
+SELECT creator_id, hashtag, count(*) AS captions
+FROM tagged
+WHERE hashtag = ANY(:hashtags)
+GROUP BY creator_id, hashtag
+""".replace("{RECENT_CAPTIONS}", RECENT_CAPTIONS).replace("{HASHTAG}", HASHTAG)
+).bindparams(
+    bindparam("creator_ids", type_=ARRAY(Uuid)),
+    bindparam("hashtags", type_=ARRAY(Text)),
+)
+
+# Jaccard index of the term sets, |A n B| / |A u B|, rounded to 0.0001; `shared` in the source's
+# order. The GIN index on terms finds the candidates (&&: at least one term in common).
+SIMILAR = text(
+    """
+SELECT c.id,
+       round((common.n::numeric
+              / (cardinality(c.terms) + cardinality(:terms) - common.n)), 4)::float8 AS score,
+       common.terms AS shared
+FROM creator c
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n, array_agg(given.v ORDER BY given.o) AS terms
+    FROM unnest(:terms) WITH ORDINALITY AS given(v, o)
+    WHERE given.v = ANY(c.terms)
+) common
+WHERE c.org_id = :org_id AND c.archived_at IS NULL AND c.id <> :creator_id
+  AND c.terms && :terms
+ORDER BY score DESC, c.id DESC
+LIMIT :limit
+"""
+).bindparams(bindparam("terms", type_=ARRAY(Text)))
 
 
 class DocumentRepository:
@@ -140,3 +190,44 @@ class DocumentRepository:
                 "term_limit": term_limit,
             },
         )
+
+    async def hashtag_captions(
+        self,
+        creator_ids: Sequence[UUID],
+        hashtags: Sequence[str],
+        *,
+        caption_limit: int,
+        caption_chars: int,
+    ) -> dict[UUID, dict[str, int]]:
+        """In how many of each creator's recent captions (those its document reads) each of
+        `hashtags` appears."""
+        if not creator_ids or not hashtags:
+            return {}
+        rows = await self.session.execute(
+            HASHTAG_CAPTIONS,
+            {
+                "org_id": self.org_id,
+                "creator_ids": list(creator_ids),
+                "hashtags": list(hashtags),
+                "caption_limit": caption_limit,
+                "caption_chars": caption_chars,
+            },
+        )
+        counts: dict[UUID, dict[str, int]] = {}
+        for creator_id, hashtag, captions in rows:
+            counts.setdefault(creator_id, {})[hashtag] = captions
+        return counts
+
+
+class SimilarRepository:
+    def __init__(self, session: AsyncSession, org_id: UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def similar(self, creator_id: UUID, terms: Sequence[str], limit: int) -> list[Row]:
+        """(id, score, shared) of the creators sharing most of `terms`, best first."""
+        result = await self.session.execute(
+            SIMILAR,
+            {"org_id": self.org_id, "creator_id": creator_id, "terms": list(terms), "limit": limit},
+        )
+        return list(result.all())

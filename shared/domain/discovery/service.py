@@ -1,0 +1,113 @@
+"""Discovery: the organization's creators found by filters and text, ranked by fit to a campaign
+(fit.py), and lookalikes by shared terms (docs/discovery.md)."""
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.campaign import service as campaign_service
+from shared.domain.creator import service as creator_service
+from shared.domain.creator.repository import sort_value
+from shared.domain.discovery import documents
+from shared.domain.discovery.fit import Matched, Targets, reasons
+from shared.domain.discovery.repository import DocumentRepository, SimilarRepository
+from shared.domain.discovery.schemas import (
+    FIT_SORT,
+    CreatorSummary,
+    DiscoveredCreator,
+    DiscoverFilters,
+    Fit,
+    SimilarCreator,
+    SimilarCreators,
+    Similarity,
+)
+from shared.domain.discovery.search import MATCHED, DiscoveryRepository
+from shared.domain.pagination import Page, encode_cursor
+from shared.errors import Invalid, NotFound
+from shared.models import Creator
+
+DEFAULT_SORT = "-created_at"
+
+
+async def discover(
+    session: AsyncSession, org_id: UUID, filters: DiscoverFilters
+) -> Page[DiscoveredCreator]:
+    if filters.campaign_id is None:
+        if filters.sort == FIT_SORT:
+            raise Invalid.field(("query", "sort"), "sorting by fit needs a campaign_id")
+        return await _sorted(session, org_id, filters, filters.sort or DEFAULT_SORT)
+    campaign = await campaign_service.get(session, org_id, filters.campaign_id)
+    return await _fitted(session, org_id, filters, Targets.of(campaign))
+
+
+async def _sorted(
+    session: AsyncSession, org_id: UUID, filters: DiscoverFilters, sort: str
+) -> Page[DiscoveredCreator]:
+    rows = await DiscoveryRepository(session, org_id).sorted(filters, sort)
+    items = [DiscoveredCreator.model_validate({**_summary(c), "fit": None}) for c in rows]
+    next_cursor = None
+    if len(rows) > filters.limit:
+        items, last = items[: filters.limit], rows[filters.limit - 1]
+        next_cursor = encode_cursor(sort_value(last, sort), last.id)
+    return Page(items, next_cursor)
+
+
+async def _fitted(
+    session: AsyncSession, org_id: UUID, filters: DiscoverFilters, targets: Targets
+) -> Page[DiscoveredCreator]:
+    repository = DiscoveryRepository(session, org_id)
+    sort = None if filters.sort in (None, FIT_SORT) else filters.sort
+    rows = await repository.fitted(filters, targets, sort)
+    page, more = rows[: filters.limit], len(rows) > filters.limit
+    creators = await repository.by_ids([row.id for row in page])
+    matched = {row.id: Matched(*(getattr(row, name) for name in MATCHED)) for row in page}
+    counts = await DocumentRepository(session, org_id).hashtag_captions(
+        [row.id for row in page if matched[row.id].hashtags],
+        targets.hashtags,
+        caption_limit=documents.CAPTION_LIMIT,
+        caption_chars=documents.CAPTION_CHARS,
+    )
+    items = [
+        DiscoveredCreator.model_validate(
+            {
+                **_summary(creators[row.id]),
+                "fit": Fit(score=row.fit, reasons=reasons(matched[row.id], counts.get(row.id, {}))),
+            }
+        )
+        for row in page
+    ]
+    next_cursor = None
+    if more:
+        last = page[-1]
+        value = last.sort_value if sort is not None else [last.fit, last.influence_key]
+        next_cursor = encode_cursor(value, last.id)
+    return Page(items, next_cursor)
+
+
+def _summary(creator: Creator) -> dict[str, Any]:
+    return {name: getattr(creator, name) for name in CreatorSummary.model_fields}
+
+
+async def similar(
+    session: AsyncSession, org_id: UUID, creator_id: UUID, *, limit: int
+) -> SimilarCreators:
+    source = await creator_service.get(session, org_id, creator_id)
+    if source.archived_at is not None:
+        raise NotFound(f"creator {creator_id} not found")
+    terms = list(source.terms or [])
+    if not terms:
+        return SimilarCreators(creator_id=source.id, terms=[], items=[])
+    repository = SimilarRepository(session, org_id)
+    rows = await repository.similar(source.id, terms, limit)
+    creators = await DiscoveryRepository(session, org_id).by_ids([row.id for row in rows])
+    items = [
+        SimilarCreator.model_validate(
+            {
+                **_summary(creators[row.id]),
+                "similarity": Similarity(score=row.score, reasons=list(row.shared)),
+            }
+        )
+        for row in rows
+    ]
+    return SimilarCreators(creator_id=source.id, terms=terms, items=items)
