@@ -22,6 +22,7 @@ from shared.models import (
 )
 from tests.api import (
     test_tenancy_attribution,
+    test_tenancy_discovery,
     test_tenancy_import,
     test_tenancy_inbound,
     test_tenancy_outbound,
@@ -254,6 +255,7 @@ class TestTenancy:
             test_tenancy_outbound,
             test_tenancy_track_record,
             test_tenancy_import,
+            test_tenancy_discovery,
         ):
             covered |= module.WALKED
         routes = {
