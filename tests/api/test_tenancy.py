@@ -27,6 +27,7 @@ from tests.api import (
     test_tenancy_inbound,
     test_tenancy_outbound,
     test_tenancy_track_record,
+    test_tenancy_vetting,
 )
 from tests.factories import (
     bearer,
@@ -256,6 +257,7 @@ class TestTenancy:
             test_tenancy_track_record,
             test_tenancy_import,
             test_tenancy_discovery,
+            test_tenancy_vetting,
         ):
             covered |= module.WALKED
         routes = {
