@@ -198,9 +198,7 @@ class TestRejected:
                 {"index": 5, "errors": [f"x: @taken belongs to another creator ({other.id})"]},
                 {
                     "index": 6,
-                    "errors": [
-                        "accounts[0].handle: this URL is a tiktok profile, and this account is on x"
-                    ],
+                    "errors": ["accounts[0].handle: this URL is of a profile on tiktok, not on x"],
                 },
                 {
                     "index": 7,

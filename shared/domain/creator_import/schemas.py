@@ -52,8 +52,7 @@ class ImportAccount(BaseModel):
                 raise ValueError(exc.reason) from None
             if profile.platform != self.platform:
                 raise ValueError(
-                    f"this URL is a {profile.platform} profile, "
-                    f"and this account is on {self.platform}"
+                    f"this URL is of a profile on {profile.platform}, not on {self.platform}"
                 )
             handle, self._external_id = profile.handle, profile.external_id
         self.handle = check_handle(self.platform, handle)
