@@ -171,3 +171,64 @@ class TestValidationTheDocumentStates:
             f"/v1/campaigns/{campaign.id}", json={"goals": None}, headers=bearer(tenant.write)
         )
         assert response.status_code == 422, response.text
+
+
+class TestCampaignTargets:
+    async def test_niches_and_countries_normalized_and_patched(self, client, session):
+        tenant = await create_tenant(session)
+        created = await client.post(
+            "/v1/campaigns",
+            json={
+                "name": "Launch",
+                "objective": "awareness",
+                "niches": [" Coffee ", "coffee", "Specialty Coffee"],
+                "countries": ["gb", "GB", "it"],
+            },
+            headers=bearer(tenant.write),
+        )
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert body["niches"] == ["coffee", "specialty coffee"]
+        assert body["countries"] == ["GB", "IT"]
+        patched = await client.patch(
+            f"/v1/campaigns/{body['id']}", json={"countries": []}, headers=bearer(tenant.write)
+        )
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["niches"] == ["coffee", "specialty coffee"]
+        assert patched.json()["countries"] == []
+        default = await client.post(
+            "/v1/campaigns",
+            json={"name": "Plain", "objective": "sales"},
+            headers=bearer(tenant.write),
+        )
+        assert (default.json()["niches"], default.json()["countries"]) == ([], [])
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"countries": ["GBR"]}, "countries"),
+            ({"countries": ["1A"]}, "countries"),
+            ({"countries": None}, "countries"),
+            ({"niches": ["  "]}, "niches"),
+            ({"niches": ["x" * 61]}, "niches"),
+            ({"niches": None}, "niches"),
+            ({"niches": ["a"] * 51}, "niches"),
+        ],
+    )
+    async def test_bad_targets_are_422_and_change_nothing(self, client, session, body, field):
+        tenant = await create_tenant(session)
+        campaign = await create_campaign(
+            session, tenant.org_id, name="Steady", niches=["tea"], countries=["FR"]
+        )
+        for method, url in (("POST", "/v1/campaigns"), ("PATCH", f"/v1/campaigns/{campaign.id}")):
+            response = await client.request(
+                method,
+                url,
+                json={"name": "Launch", "objective": "sales"} | body,
+                headers=bearer(tenant.write),
+            )
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert field in response.json()["errors"][0]["loc"]
+        await session.refresh(campaign)
+        assert (campaign.name, campaign.niches, campaign.countries) == ("Steady", ["tea"], ["FR"])
