@@ -1,5 +1,6 @@
 from shared.domain.discovery import documents
-from tests.factories import bearer, create_account, create_creator, create_tenant
+from shared.domain.vetting.schemas import Influence
+from tests.factories import bearer, create_account, create_creator, create_tenant, utc
 
 
 class TestCreateCreator:
@@ -44,6 +45,46 @@ class TestGetCreator:
             "ada",
             1200,
         )
+
+    async def test_read_model_carries_vetting_and_track_record(self, client, session):
+        tenant = await create_tenant(session)
+        influence = {
+            "score": 62.5,
+            "components": [
+                {"name": "engagement", "value": 0.04, "score": 75.0, "weight": 1.0,
+                 "reason": "engagement rate 4.0 % against 2.0 % for the tier"},
+            ],
+            "missing": ["growth: fewer than 2 snapshots"],
+            "computed_at": "2026-12-01T09:00:00Z",
+        }  # fmt: skip
+        creator = await create_creator(
+            session,
+            tenant.org_id,
+            influence_score=62.5,
+            influence=influence,
+            last_posted_at=utc(2026, 11, 30, 8),
+            past_campaigns=2,
+            past_engagement_rate=0.05,
+            past_roi=-0.25,
+            past_on_time_rate=0.5,
+        )
+        await create_account(session, tenant.org_id, creator.id, authenticity_score=71.0)
+        bare = await create_creator(session, tenant.org_id, name="Bare")
+        # The single read (raw SQL) and the list (ORM) show the same fields.
+        one = (await client.get(f"/v1/creators/{creator.id}", headers=bearer(tenant.read))).json()
+        listed = (await client.get("/v1/creators", headers=bearer(tenant.read))).json()["items"]
+        assert listed[1] == one
+        # As stored, in the read model's shape (shared/domain/vetting/schemas.py).
+        assert one["influence"] == Influence.model_validate(influence).model_dump(mode="json")
+        assert one["influence"]["components"][0]["reason"].startswith("engagement rate 4.0 %")
+        assert one["accounts"][0]["authenticity_score"] == 71.0
+        assert one["last_posted_at"] == "2026-11-30T08:00:00Z"
+        track = [one[k] for k in ("past_campaigns", "past_engagement_rate", "past_roi")]
+        assert track + [one["past_on_time_rate"]] == [2, 0.05, -0.25, 0.5]
+        # Never computed: an empty influence, not null.
+        assert listed[0]["id"] == str(bare.id)
+        assert listed[0]["influence"] == Influence().model_dump(mode="json")
+        assert listed[0]["influence"]["score"] is None
 
     async def test_unknown_and_malformed_ids_are_404(self, client, session):
         tenant = await create_tenant(session)
@@ -171,6 +212,25 @@ class TestListCreators:
         ordered = [s for _, s in seen]
         assert ordered[:5] == [0.9, 0.7, 0.5, 0.5, 0.1]
         assert ordered[5:] == [None, None]
+
+    async def test_track_record_sorts_put_unknown_last(self, client, session):
+        tenant = await create_tenant(session)
+        # An ROI can be negative (-1 is all cost, no revenue): below it comes only the unknown.
+        for name, roi, on_time in (("a", 1.5, 1.0), ("b", None, None), ("c", -1.0, 0.0)):
+            await create_creator(
+                session, tenant.org_id, name=name, past_roi=roi, past_on_time_rate=on_time
+            )
+        for sort, names in (
+            ("-past_roi", ["a", "c", "b"]),
+            ("past_roi", ["b", "c", "a"]),
+            ("-past_on_time_rate", ["a", "c", "b"]),
+        ):
+            assert await self._ids(client, tenant, f"?sort={sort}") == names, sort
+        page = (
+            await client.get("/v1/creators?sort=-past_roi&limit=2", headers=bearer(tenant.read))
+        ).json()
+        rest = await self._ids(client, tenant, f"?sort=-past_roi&cursor={page['next_cursor']}")
+        assert [c["name"] for c in page["items"]] + rest == ["a", "c", "b"]
 
     async def test_default_is_newest_first_with_limit(self, client, session):
         tenant = await create_tenant(session)
