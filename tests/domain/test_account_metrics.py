@@ -1,5 +1,6 @@
 """Account engagement rate and tier, as an account sync records them (METRICS.md, "Account
-level"). Rates are engagements / followers_at_post, every number worked by hand below."""
+level"). Rates are engagements / followers_at_post, every number worked by hand below. An
+account's posts are the ones Sway tracks and the ones its syncs listed."""
 
 from datetime import timedelta
 
@@ -8,8 +9,15 @@ from sqlalchemy import select
 
 from shared.domain.account import sync
 from shared.models import Creator, CreatorAccount, Organization
-from shared.platforms.base import AccountRef, AccountStats, Platform
-from tests.factories import create_account, create_creator, create_post, create_tenant, utc
+from shared.platforms.base import AccountRef, AccountStats, Platform, PostInfo, PostStats
+from tests.factories import (
+    create_account,
+    create_account_snapshot,
+    create_creator,
+    create_post,
+    create_tenant,
+    utc,
+)
 
 NOW = utc(2026, 11, 20, 12)
 FOLLOWERS = 10_000
@@ -140,3 +148,67 @@ class TestTier:
             await session.scalar(select(CreatorAccount.tier).where(CreatorAccount.id == account.id))
             == expected
         )
+
+
+class TestListedPosts:
+    """An account's last posts are its tracked and its listed ones alike (docs/metrics.md)."""
+
+    async def test_tracked_and_listed_posts_together(self, session, settings):
+        _, _, account = await _setup(session)
+        # Five thousand followers ten days ago, ten thousand at this sync.
+        await create_account_snapshot(session, account, NOW - timedelta(days=10), 5_000)
+        # Tracked: 300 / 10,000 = 0.03.
+        await _post(session, account, 1, timedelta(days=2), 300)
+        listing = [
+            # The tracked post listed again with other counts: the tracked row is read.
+            _info("p1", timedelta(days=2), 9_000),
+            # Listed only: followers at publication are the snapshot before it, 5,000:
+            # 100 / 5,000 = 0.02 and 200 / 5,000 = 0.04.
+            _info("p2", timedelta(days=4), 100),
+            _info("p3", timedelta(days=6), 200),
+            # Published 23 hours ago: not settled.
+            _info("p4", timedelta(hours=23), 5_000),
+        ]
+        await _sync_listing(session, settings, account, listing)
+        # Median of 0.02, 0.03, 0.04 = 0.03. Had the listing's p1 been read (0.9) it would be
+        # 0.04; had today's followers been used for p2 and p3 (0.01, 0.02), 0.02.
+        assert account.engagement_rate == pytest.approx(0.03)
+        # The newest post known, settled or not.
+        assert account.last_posted_at == NOW - timedelta(hours=23)
+
+    async def test_listed_posts_alone_give_a_rate(self, session, settings):
+        _, creator, account = await _setup(session)
+        # No campaign post: three listed posts on the sync's 10,000 followers (the only
+        # snapshot, after them): 0.01, 0.02, 0.05; median 0.02.
+        listing = [
+            _info("a", timedelta(days=2), 100),
+            _info("b", timedelta(days=3), 200),
+            _info("c", timedelta(days=4), 500),
+        ]
+        await _sync_listing(session, settings, account, listing)
+        assert account.engagement_rate == pytest.approx(0.02)
+        best = await session.scalar(select(Creator.engagement_rate).where(Creator.id == creator.id))
+        assert best == pytest.approx(0.02)
+
+
+def _info(external_id: str, age: timedelta, likes: int) -> PostInfo:
+    return PostInfo(
+        external_id=external_id,
+        url=None,
+        kind="post",
+        caption=None,
+        published_at=NOW - age,
+        stats=PostStats(likes=likes),
+    )
+
+
+async def _sync_listing(session, settings, account, listing):
+    target = sync.SyncTarget(
+        account.id, AccountRef(Platform.demo, account.handle, None), None, None, NOW
+    )
+    stats = AccountStats("demo-1", account.handle, "Ada", FOLLOWERS, 1, 1)
+    await sync.record_stats(
+        session, account.org_id, target, stats, listed=listing, now=NOW, settings=settings
+    )
+    await session.commit()
+    await session.refresh(account)
