@@ -31,9 +31,11 @@ from tests.pg import on_server, with_database
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
-# Cases per operation in the fuzzing phase: 72 operations at 60 outran the run's ten-minute
-# budget on a 2-core machine; the examples, coverage and stateful phases still run in full.
-MAX_EXAMPLES = int(os.environ.get("SWAY_SCHEMATHESIS_MAX_EXAMPLES", "25"))
+# Cases per operation in the fuzzing phase: about 80 operations at 25 took 3 of the run's
+# 5 minutes on a quiet 2-core machine, and outran its ten-minute limit on a busy one; the examples,
+# coverage (every boundary and negative case the document implies) and stateful phases still run
+# in full.
+MAX_EXAMPLES = int(os.environ.get("SWAY_SCHEMATHESIS_MAX_EXAMPLES", "15"))
 # A developer's shortcut: only the paths matching this regex (CI runs them all).
 ONLY_PATHS = os.environ.get("SWAY_SCHEMATHESIS_PATHS")
 
@@ -303,7 +305,7 @@ def test_api_answers_what_its_openapi_document_says(api):
     # replaying those would make one run depend on the last.
     hooks = {"SCHEMATHESIS_HOOKS": "tests.api.test_schemathesis", "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
-        command, env=env | hooks, cwd=work_dir, capture_output=True, text=True, timeout=600
+        command, env=env | hooks, cwd=work_dir, capture_output=True, text=True, timeout=900
     )
     print(run.stdout[-20000:])  # pytest shows it on failure: the failures and their curl lines
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
