@@ -12,6 +12,7 @@ from tests.factories import (
     bearer,
     create_account,
     create_campaign,
+    create_collaboration,
     create_creator,
     create_post,
     create_tenant,
@@ -190,3 +191,32 @@ class TestStaleness:
             f"/v1/campaigns/{campaign.id}", json={"brief": "x"}, headers=bearer(tenant.write)
         )
         assert await redis.keys(pattern) == []  # nothing the KPIs read
+
+    async def test_a_deliverable_due_or_delivered_asks_for_a_kpi_snapshot(
+        self, client, session, redis, world
+    ):
+        """Creators' track records (on-time deliverables) are refreshed by the KPI job."""
+        tenant, campaign, post = world
+        pattern = f"arq:job:campaign.recompute_kpis:{campaign.id}:*"
+        collaboration = await create_collaboration(
+            session, tenant.org_id, campaign.id, post.creator_id, stage="contracted"
+        )
+        path = f"/v1/collaborations/{collaboration.id}/deliverables"
+        response = await client.post(
+            path, json={"platform": "demo", "kind": "post", "due_at": "2026-11-20T12:00:00Z"},
+            headers=bearer(tenant.write),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        assert len(await redis.keys(pattern)) == 1
+        deliverable = f"/v1/deliverables/{response.json()['id']}"
+        await redis.flushdb()
+        response = await client.patch(
+            deliverable, json={"kind": "reel"}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 200, response.text
+        assert await redis.keys(pattern) == []  # not what a track record reads
+        response = await client.patch(
+            deliverable, json={"due_at": "2026-11-21T12:00:00Z"}, headers=bearer(tenant.write)
+        )
+        assert response.status_code == 200, response.text
+        assert len(await redis.keys(pattern)) == 1

@@ -15,6 +15,7 @@ from shared.domain.deliverable.schemas import (
 from shared.domain.events import payloads
 from shared.domain.events import service as events_service
 from shared.domain.events.catalogue import EventType
+from shared.domain.kpi.stale import mark_stale as mark_kpis_stale
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.errors import Conflict, NotFound
@@ -22,6 +23,9 @@ from shared.models import Deliverable
 from shared.models.status import CollaborationStage, DeliverableStatus
 
 OVERDUE = (DeliverableStatus.late, DeliverableStatus.missed)
+# What creators' track records read of a deliverable (on time or not): a change asks for the
+# campaign's KPI job, which refreshes them.
+TRACK_RECORD_FIELDS = frozenset({"due_at", "post_id", "status"})
 
 
 async def create(
@@ -45,6 +49,7 @@ async def create(
     )
     await repository.flush()
     await linking.link_existing(session, org_id, deliverable, collaboration)
+    mark_kpis_stale(session, org_id, collaboration.campaign_id)
     return await get(session, org_id, deliverable.id)
 
 
@@ -96,6 +101,11 @@ async def update(
             )
         deliverable.status = data.status
     await session.flush()
+    if sent & TRACK_RECORD_FIELDS:
+        collaboration = await collaboration_service.get(
+            session, org_id, deliverable.collaboration_id
+        )
+        mark_kpis_stale(session, org_id, collaboration.campaign_id)
     return await get(session, org_id, deliverable.id)
 
 
