@@ -122,6 +122,13 @@ class TestReplace:
         rate = (await _effective(client, tenant))[("instagram", "micro")]["engagement_rate"]
         assert rate == DEFAULTS[("instagram", "micro")].engagement_rate
 
+    async def test_text_is_stored_stripped(self, client, session):
+        tenant = await create_tenant(session)
+        row = {**ROW, "definition": " engagements/views ", "source": "  ours\n"}
+        assert (await _put(client, tenant, [row])).status_code == 200
+        [stored] = await _stored(session, tenant.org_id)
+        assert stored[3:] == ("engagements/views", "ours")
+
     async def test_a_rate_of_one_is_allowed(self, client, session):
         tenant = await create_tenant(session)
         response = await _put(client, tenant, [{**ROW, "engagement_rate": 1}])
@@ -157,6 +164,9 @@ class TestValidation:
             ([{**ROW, "definition": ""}], ["body", "benchmarks", 0, "definition"]),
             ([{**ROW, "definition": "x" * 41}], ["body", "benchmarks", 0, "definition"]),
             ([{**ROW, "source": ""}], ["body", "benchmarks", 0, "source"]),
+            ([{**ROW, "source": "   "}], ["body", "benchmarks", 0, "source"]),
+            ([{**ROW, "source": "a\x00b"}], ["body", "benchmarks", 0, "source"]),
+            ([{**ROW, "definition": "by\x00views"}], ["body", "benchmarks", 0, "definition"]),
             # The same pair twice, even with another rate.
             ([ROW, {**ROW, "engagement_rate": 0.03}], ["body"]),
         ],

@@ -8,8 +8,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.domain.types import stripped
 from shared.metrics.tiers import Tier
 from shared.platforms.base import Platform
+
+# Stripped, not blank, no NUL (Postgres text refuses it).
+Definition = stripped(40)
+SourceText = stripped(2000)
 
 
 class Signal(BaseModel):
@@ -91,13 +96,11 @@ class BenchmarkRow(BaseModel):
     engagement_rate: float = Field(
         gt=0, le=1, description="A fraction: 0.035 is 3.5 % of followers"
     )
-    definition: str = Field(
+    definition: Definition = Field(
         "engagements/followers",
-        min_length=1,
-        max_length=40,
         description="How the rate is defined; Sway's account rate is engagements/followers",
     )
-    source: str = Field("organization", min_length=1, max_length=2000)
+    source: SourceText = Field("organization", description="Where the value comes from")
 
 
 class BenchmarksUpdate(BaseModel):
