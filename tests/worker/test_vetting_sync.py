@@ -15,7 +15,7 @@ from shared.domain.vetting.schemas import BenchmarkRow, BenchmarksUpdate
 from shared.models import AccountRecentPost, Creator, Delivery
 from shared.platforms import demo
 from shared.platforms.base import AccountStats, Platform, PostInfo, PostStats
-from tests.factories import create_account, create_creator, create_tenant
+from tests.factories import bearer, create_account, create_creator, create_tenant
 from tests.factories_events import create_subscription
 from tests.fakes import ScriptedAdapter
 
@@ -232,3 +232,21 @@ class TestListedPosts:
         assert await session.scalar(count.where(AccountRecentPost.org_id == tenant.org_id)) == 30
         last = await session.scalar(select(Creator.last_posted_at).where(Creator.id == creator.id))
         assert last == posts[0].published_at
+
+
+class TestDiscoveryAfterSync:
+    async def test_a_listed_caption_makes_the_creator_findable(self, live_demo, session, client):
+        """The sync rebuilds the creator's search document from the captions it listed: every
+        demo caption names @acme.coffee and #sway (shared/platforms/demo.py)."""
+        tenant = await create_tenant(session)
+        creator, account = await _demo_account(session, tenant, "ada.brews.3k")
+        creator_id = str(creator.id)
+        search = {"q": "sway"}
+        before = await client.get("/v1/creators", params=search, headers=bearer(tenant.read))
+        assert before.json()["items"] == []
+        assert await _sync(live_demo, account) == "ok"
+        session.expire_all()
+        after = await client.get("/v1/creators", params=search, headers=bearer(tenant.read))
+        assert [item["id"] for item in after.json()["items"]] == [creator_id]
+        await session.refresh(creator)
+        assert "#sway" in creator.terms

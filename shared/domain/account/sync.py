@@ -16,6 +16,7 @@ from shared.config import Settings
 from shared.crypto import CredentialsError, decrypt_credentials
 from shared.domain.account import metrics as account_metrics
 from shared.domain.account.repository import AccountRepository, due_accounts
+from shared.domain.discovery import documents
 from shared.domain.post import capture
 from shared.domain.post.repository import PostRepository
 from shared.jobs import JobPayload, JobQueue
@@ -159,7 +160,10 @@ async def record_stats(
     await account_metrics.recompute(session, account, now=now, settings=settings)
     if listed is None:
         return 0
-    return len(await capture.capture(session, account, listed, now=now))
+    captured = await capture.capture(session, account, listed, now=now)
+    # New captions, listed or captured: the creator's search document and terms follow.
+    await documents.refresh_creators(session, org_id, [account.creator_id])
+    return len(captured)
 
 
 async def record_history(
