@@ -298,9 +298,10 @@ class HandleRule:
         return schema
 
     def matches(self, handle: str) -> bool:
+        pattern, letter_or_digit = _matchers(self)
         return (
-            _compiled(self.pattern).search(handle) is not None
-            and _compiled(self.letter_or_digit).search(handle) is not None
+            pattern.search(handle) is not None
+            and letter_or_digit.search(handle) is not None
             and ".." not in handle
         )
 
@@ -308,6 +309,13 @@ class HandleRule:
         letters = "ASCII letters, digits" if self.ascii_only else "letters, digits"
         extra = "".join(f", '{char}'" for char in self.punctuation)
         return f"{self.min_length} to {self.max_length} {letters}{extra}"
+
+
+@cache
+def _matchers(rule: HandleRule) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Built once per rule: a Unicode rule's pattern names every letter (tens of kilobytes), and
+    # building and hashing it again on each check cost most of checking a handle.
+    return _compiled(rule.pattern), _compiled(rule.letter_or_digit)
 
 
 def _letter_or_digit(char: str) -> bool:
