@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from services.api import errors, openapi
+from services.api.bare_route import BarePaths, bare_routes
 from services.api.body import BodyGuardMiddleware, body_limits
 from services.api.lifespan import lifespan
 from services.api.middleware import IdempotencyMiddleware, MetricsMiddleware
@@ -32,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, ttl_s=settings.idempotency_ttl_s)
-    # Added after (so runs before) idempotency: bodies are vetted before anything reads them.
+    # The hot unauthenticated paths are answered here, before idempotency and the router, which
+    # they do not need; the middleware added below wraps them as it wraps every route.
+    app.add_middleware(BarePaths, routes=bare_routes(app.routes))
+    # Added after (so runs before) the above: bodies are vetted before anything reads them.
     app.add_middleware(BodyGuardMiddleware, **body_limits(settings))
     # Outside idempotency (which talks to Redis first), inside metrics (which counts the 503).
     app.add_middleware(errors.OutageMiddleware)

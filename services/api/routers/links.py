@@ -29,7 +29,7 @@ from shared.domain.promo import service as promo_service
 from shared.domain.promo.schemas import PromoCodeCreate, PromoCodeFilters, PromoCodeRead
 
 router = APIRouter(prefix="/v1", tags=["links"], responses=responses(*AUTHENTICATED, 404))
-# Listed first in services/api/routers/__init__.py: no other route is tried before it.
+# A BareRoute: answered by BarePaths before the app's routes are tried (bare_route.py).
 redirect = APIRouter(tags=["links"], route_class=BareRoute)
 
 # Caches may keep neither the redirect nor its target: a cached 302 is a click nobody records.

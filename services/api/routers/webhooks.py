@@ -39,8 +39,8 @@ from shared.domain.webhook.verifiers import VerifierCache
 from shared.jobs import JobQueue
 
 router = APIRouter()
-# The inbound endpoint on its own, registered near the front (routers/__init__.py): it is a hot
-# path, and routes are tried in order.
+# The inbound endpoint on its own router of BareRoutes: a hot path, answered by BarePaths before
+# the app's routes are tried (services/api/bare_route.py).
 inbound = APIRouter(route_class=BareRoute)
 ADMIN = responses(*AUTHENTICATED, 404)
 
@@ -120,10 +120,10 @@ async def receive_webhook(source_id: str, request: Request):
     `X-Shopify-Webhook-Id`) delivers one event. 202: stored, processing queued. 200: this event
     id was received before; nothing changed. No API key: the signature is the auth. Bodies over
     SWAY_WEBHOOK_MAX_BODY_BYTES are refused (413) before they are read whole."""
-    # The hottest write, kept to the least FastAPI does: matched near the front of the routes, no
-    # dependencies (the app's state read directly), no session (the insert is one autocommitted
-    # statement), the answer built by hand. The job is queued once the insert has returned, so
-    # after its commit.
+    # The hottest write, kept to the least the framework does: no FastAPI routing (BarePaths
+    # serves it), no dependencies (the app's state read directly), no session (the insert is one
+    # autocommitted statement), the answer built by hand. The job is queued once the insert has
+    # returned, so after its commit.
     state = request.app.state
     jobs = JobQueue()
     received = await inbox.receive(
