@@ -62,7 +62,9 @@ def import_csv(
     with infra.infrastructure(get_settings(), redis=False) as servers:
         migrations.upgrade(servers.database_url)
         try:
-            batch = asyncio.run(_import(servers.database_url, csv_file, org_id, total, dry_run))
+            batch = asyncio.run(
+                import_file(servers.database_url, csv_file, org_id, total=total, dry_run=dry_run)
+            )
         except Stopped as stopped:
             _report(stopped.batch, dry_run)
             console.print(
@@ -73,6 +75,11 @@ def import_csv(
         except DomainError as exc:
             console.print(f"[red]error:[/] {exc.message}")
             raise typer.Exit(2) from None
+        except FileRefused as exc:  # the file changed after it was checked
+            console.print(
+                f"[red]refused part-way:[/] {exc.reason}; the rows before it were imported"
+            )
+            raise typer.Exit(1) from None
     _report(batch, dry_run)
     if batch.rejected:
         raise typer.Exit(1)
@@ -87,35 +94,51 @@ def _org_id(org: str | None) -> UUID | None:
         raise typer.BadParameter(f"{org!r} is not an organization id", param_hint="--org") from None
 
 
-async def _import(
-    database_url: str, csv_file: CsvFile, org_id: UUID | None, total: int, dry_run: bool
+async def import_file(
+    database_url: str,
+    csv_file: CsvFile,
+    org_id: UUID | None,
+    *,
+    total: int,
+    dry_run: bool,
+    progress: bool = True,
 ) -> ImportBatch:
+    """Import a file `CsvFile.check` passed (`total` rows), one transaction per chunk."""
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     batch = ImportBatch()
     try:
+        statistics = import_service.Statistics()
         async with unit_of_work(sessionmaker) as session:
             org_id = await import_service.organization_for_import(session, org_id)
-        with _progress() as progress:
-            task = progress.add_task("importing" if not dry_run else "checking", total=total)
+            await statistics.start(session)
+        with _progress(progress) as bar:
+            task = bar.add_task("checking" if dry_run else "importing", total=total)
             for chunk in import_service.chunks(csv_file.rows(), CHUNK_ROWS):
-                mark = batch.mark()
-                try:
-                    # No job queue: the worker's scheduler starts the new accounts' syncs.
+                await _import_chunk(sessionmaker, org_id, chunk, batch, dry_run)
+                bar.advance(task, len(chunk))
+                if not dry_run and statistics.due(batch.created, CHUNK_ROWS):
                     async with unit_of_work(sessionmaker) as session:
-                        await import_service.import_rows(
-                            session, org_id, chunk, batch, jobs=None, dry_run=dry_run
-                        )
-                except DomainError as exc:
-                    batch.restore(mark)  # the chunk was rolled back: its rows count for nothing
-                    raise Stopped(exc, batch, chunk[0].line) from exc
-                progress.advance(task, len(chunk))
+                        await statistics.refresh(session, batch.created)
         return batch
     finally:
         await engine.dispose()
 
 
-def _progress() -> Progress:
+async def _import_chunk(sessionmaker, org_id: UUID, chunk, batch: ImportBatch, dry_run) -> None:
+    mark = batch.mark()
+    try:
+        # No job queue: the worker's scheduler starts the new accounts' syncs.
+        async with unit_of_work(sessionmaker) as session:
+            await import_service.import_rows(
+                session, org_id, chunk, batch, jobs=None, dry_run=dry_run
+            )
+    except DomainError as exc:
+        batch.restore(mark)  # the chunk was rolled back: its rows count for nothing
+        raise Stopped(exc, batch, chunk[0].line) from exc
+
+
+def _progress(show: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -123,6 +146,7 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not show,
     )
 
 

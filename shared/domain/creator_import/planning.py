@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from shared.db import new_id
+import uuid_utils
+
 from shared.domain.creator_import.parsing import Row
 from shared.domain.creator_import.repository import STORED_FIELDS, Known, Stored
 from shared.domain.creator_import.schemas import ImportAccount
@@ -138,11 +139,17 @@ def _match(candidate: Candidate, known: Known) -> tuple[Stored | None, list[str]
     return target, errors
 
 
+def _new_id() -> str:
+    # shared.db.new_id's UUIDv7, as text for the JSON rows: uuid_utils' own type converts to
+    # text four times faster than the stdlib UUID that new_id returns.
+    return str(uuid_utils.uuid7())
+
+
 def _create(candidate: Candidate, result: Plan, batch: ImportBatch) -> None:
-    creator_id = new_id()
+    creator_id = _new_id()
     result.creators.append(_record(creator_id, EMPTY | candidate.fields))
     result.accounts.extend(_account(creator_id, account) for account in candidate.accounts)
-    result.touched.append(creator_id)
+    result.touched.append(UUID(creator_id))
     batch.created += 1
 
 
@@ -161,14 +168,14 @@ def _update(
     batch.updated += 1
 
 
-def _record(creator_id: UUID, fields: dict[str, Any]) -> dict[str, Any]:
+def _record(creator_id: UUID | str, fields: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(creator_id), **{name: fields[name] for name in STORED_FIELDS}}
 
 
-def _account(creator_id: UUID, account: ImportAccount) -> dict[str, Any]:
+def _account(creator_id: UUID | str, account: ImportAccount) -> dict[str, Any]:
     platform, key = account.key
     return {
-        "id": str(new_id()),
+        "id": _new_id(),
         "creator_id": str(creator_id),
         "platform": platform,
         "handle": account.handle,

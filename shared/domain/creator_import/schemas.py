@@ -1,18 +1,19 @@
 """What an import takes and answers: the API's `POST /v1/creators:bulk` and the CSV both become
 `CreatorImport` items, checked one at a time (docs/import.md)."""
 
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
+from shared.domain.account.schemas import ExternalId
 from shared.domain.creator.schemas import CreatorCreate
 from shared.domain.types import NO_NUL, check_handle
 from shared.models.creator_account import handle_key
@@ -38,9 +39,11 @@ class ImportAccount(BaseModel):
         description="The handle (a leading @ is fine) or the account's profile URL, e.g. "
         "https://www.instagram.com/ada.brews/"
     )
-    # The platform's id when the URL carries it (a YouTube /channel/UC… link, a LinkedIn
-    # /company/<digits>/ page); never sent by clients.
-    _external_id: str | None = PrivateAttr(None)
+    external_id: ExternalId | None = Field(
+        None,
+        description="The platform's id for the account, as on POST /v1/creators/{id}/accounts; "
+        "taken from the URL when it carries one (a YouTube /channel/UC… link)",
+    )
 
     @model_validator(mode="after")
     def _resolve(self) -> "ImportAccount":
@@ -54,15 +57,12 @@ class ImportAccount(BaseModel):
                 raise ValueError(
                     f"this URL is of a profile on {profile.platform}, not on {self.platform}"
                 )
-            handle, self._external_id = profile.handle, profile.external_id
+            handle = profile.handle
+            self.external_id = self.external_id or profile.external_id
         self.handle = check_handle(self.platform, handle)
         return self
 
-    @property
-    def external_id(self) -> str | None:
-        return self._external_id
-
-    @property
+    @cached_property
     def key(self) -> tuple[str, str]:
         """What makes two accounts the same in an organization (the unique index's columns)."""
         return (self.platform.value, handle_key(self.handle))

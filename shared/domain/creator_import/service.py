@@ -6,12 +6,14 @@ three statements (new creators, changed creators, new accounts), then the search
 the creators it touched are rebuilt in one more. Nothing is ever committed here."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.account import service as account_service
 from shared.domain.creator_import import planning, validation
+from shared.domain.creator_import import repository as import_repository
 from shared.domain.creator_import.parsing import Row
 from shared.domain.creator_import.planning import ImportBatch
 from shared.domain.creator_import.repository import ImportRepository, organization_ids
@@ -98,6 +100,30 @@ async def bulk(
         unchanged=batch.unchanged,
         rejected=[RejectedItem(index=r.index, errors=r.errors) for r in batch.rejected],
     )
+
+
+@dataclass
+class Statistics:
+    """When a long import refreshes the planner's statistics. A table that grew from a few rows
+    to many since its last ANALYZE is planned as if it were still small: the chunks' statements
+    (the search documents' above all) then scan the organization's every account instead of
+    probing the chunk's, and each chunk costs more than the last. Autovacuum's own ANALYZE comes
+    a minute or more later (or never, where it is off), so the import runs one whenever it has
+    created more creators than the planner counted: a few times in all (after 1,000, 2,000,
+    4,000... into an empty table), and never for an import small next to the table."""
+
+    planned: int = 0
+    created_then: int = 0
+
+    async def start(self, session: AsyncSession) -> None:
+        self.planned = await import_repository.planned_creators(session)
+
+    def due(self, created: int, floor: int) -> bool:
+        return created - self.created_then > max(self.planned, floor)
+
+    async def refresh(self, session: AsyncSession, created: int) -> None:
+        self.planned = await import_repository.analyze(session)
+        self.created_then = created
 
 
 def chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
