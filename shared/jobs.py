@@ -2,14 +2,18 @@
 
 Services call `jobs.defer(...)`; the commit site (API session dependency, worker unit of work)
 flushes the buffer to Redis after a successful commit, and drops it on rollback, so a job never
-runs against data that was not committed.
+runs against data that was not committed. The flushes of one turn of the event loop (concurrent
+requests, concurrent jobs) share one round trip to Redis; each waits for its own jobs only.
 
 Every job takes one argument: its payload, a `JobPayload` serialized to plain JSON here and read
 back by the job with `Payload.read(raw)`, so the fields are typed on both sides and a payload
 that no longer matches its model fails loudly instead of shifting positions."""
 
+import asyncio
+import hashlib
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +23,7 @@ from uuid import uuid4
 from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from pydantic import BaseModel, ConfigDict
+from redis.exceptions import NoScriptError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -33,13 +38,16 @@ DELIVER_EVENT = "subscription.deliver"
 
 # KEYS job key, result key, queue; ARGV expiry ms, serialized job, score, job id. arq's own
 # enqueue_job does the same check-then-write in a WATCH transaction, one round trip per job;
-# as a script, a whole buffer of jobs goes out in one pipeline and each stays atomic.
+# as a script, many jobs go out in one pipeline and each stays atomic.
 _ENQUEUE = """
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
 redis.call('PSETEX', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 """
+# Called by its SHA (EVALSHA), loaded when Redis answers NOSCRIPT (restarted, or flushed).
+_ENQUEUE_SHA = hashlib.sha1(_ENQUEUE.encode()).hexdigest()
+_ENQUEUE_KEYS = 3
 # arq's default: a job not started within a day (plus its deferral) expires.
 _EXPIRES_EXTRA_MS = 86_400_000
 
@@ -99,8 +107,9 @@ class JobQueue:
         self.callbacks.clear()
 
     async def flush(self, pool: "ArqRedis") -> list[str]:
-        """Enqueue every pending job in one pipeline; a job id already queued (or with a kept
-        result) is skipped, as arq's enqueue_job would. Returns the ids enqueued."""
+        """Enqueue every pending job, in one round trip with the other flushes of this turn of
+        the event loop; a job id already queued (or with a kept result) is skipped, as arq's
+        enqueue_job would. Returns the ids enqueued."""
         enqueued = await _enqueue_all(pool, self.pending) if self.pending else []
         for callback in self.callbacks:
             await callback()
@@ -109,29 +118,108 @@ class JobQueue:
 
 
 async def _enqueue_all(pool: "ArqRedis", jobs: list[DeferredJob]) -> list[str]:
-    script = pool.register_script(_ENQUEUE)
     now_ms = _timestamp_ms()
     ids = [job.job_id or uuid4().hex for job in jobs]
-    calls = [_script_call(pool, job, job_id, now_ms) for job, job_id in zip(jobs, ids, strict=True)]
-    if len(calls) == 1:
-        # One job (an inbound webhook, a refresh request): a plain EVALSHA is one round trip,
-        # where a pipeline adds redis-py's SCRIPT EXISTS check before it.
-        results = [await script(**calls[0])]
-    else:
-        async with pool.pipeline(transaction=False) as pipe:
-            for call in calls:
-                await script(**call, client=pipe)
-            results = await pipe.execute()
+    calls = [_script_args(pool, job, job_id, now_ms) for job, job_id in zip(jobs, ids, strict=True)]
+    results = await _sender(pool).send(calls)
     return [job_id for job_id, added in zip(ids, results, strict=True) if added]
 
 
-def _script_call(pool: "ArqRedis", job: DeferredJob, job_id: str, now_ms: int) -> dict[str, list]:
+def _script_args(pool: "ArqRedis", job: DeferredJob, job_id: str, now_ms: int) -> list[Any]:
+    """The script's keys, then its arguments, for one job."""
     defer_ms = round(job.defer_by.total_seconds() * 1000) if job.defer_by else 0
     body = serialize_job(job.name, (job.payload,), {}, None, now_ms, serializer=pool.job_serializer)
-    return {
-        "keys": [job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name],
-        "args": [defer_ms + _EXPIRES_EXTRA_MS, body, now_ms + defer_ms, job_id],
-    }
+    keys = [job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name]
+    return [*keys, defer_ms + _EXPIRES_EXTRA_MS, body, now_ms + defer_ms, job_id]
+
+
+# Per Redis pool, forgotten with it.
+_SENDERS: "weakref.WeakKeyDictionary[ArqRedis, _Sender]" = weakref.WeakKeyDictionary()
+
+
+def _sender(pool: "ArqRedis") -> "_Sender":
+    sender = _SENDERS.get(pool)
+    if sender is None:
+        sender = _SENDERS[pool] = _Sender(pool)
+    return sender
+
+
+class _Sender:
+    """Sends the enqueues of one turn of the event loop together. Under load many requests
+    reach their flush in the same turn (their inserts answered together); one write and one read
+    for all of them costs each far less than a round trip of its own. A lone flush waits one turn
+    more, nothing else.
+
+    A flush waits for its own replies only. One cancelled meanwhile (its client went away) has
+    its jobs queued all the same: they were committed. A Redis that cannot be reached fails every
+    flush of the batch, as it would have failed each alone."""
+
+    def __init__(self, pool: "ArqRedis") -> None:
+        self.pool = pool
+        self.waiting: list[tuple[list[list[Any]], asyncio.Future[list[Any]]]] = []
+        self.running: set[asyncio.Task[None]] = set()  # held here so none is collected early
+
+    def send(self, calls: list[list[Any]]) -> "asyncio.Future[list[Any]]":
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[list[Any]] = loop.create_future()
+        if not self.waiting:
+            # A task's first step runs on the loop's next turn: this turn's flushes are in by then.
+            task = loop.create_task(self._send_waiting())
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+        self.waiting.append((calls, reply))
+        return reply
+
+    async def _send_waiting(self) -> None:
+        batch, self.waiting = self.waiting, []
+        try:
+            results = await _evalsha_all(self.pool, [call for calls, _ in batch for call in calls])
+        except asyncio.CancelledError:
+            for _, reply in batch:
+                reply.cancel()
+            raise
+        except Exception as exc:
+            for _, reply in batch:
+                if not reply.done():
+                    reply.set_exception(exc)
+            return
+        at = 0
+        for calls, reply in batch:
+            mine, at = results[at : at + len(calls)], at + len(calls)
+            if reply.done():
+                continue
+            error = next((result for result in mine if isinstance(result, Exception)), None)
+            if error is None:
+                reply.set_result(mine)
+            else:
+                reply.set_exception(error)
+
+
+async def _evalsha_all(pool: "ArqRedis", calls: list[list[Any]]) -> list[Any]:
+    """Each call's reply, or the error Redis answered it with, in one round trip: a plain
+    EVALSHA for one call, a pipeline for more (not redis-py's script objects, whose pipelines
+    ask SCRIPT EXISTS first). Calls answered NOSCRIPT are sent once more after loading it."""
+    if len(calls) == 1:
+        try:
+            return [await pool.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *calls[0])]
+        except NoScriptError:
+            await pool.script_load(_ENQUEUE)
+            return [await pool.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *calls[0])]
+    results = await _pipelined(pool, calls)
+    unloaded = [n for n, result in enumerate(results) if isinstance(result, NoScriptError)]
+    if unloaded:
+        await pool.script_load(_ENQUEUE)
+        again = await _pipelined(pool, [calls[n] for n in unloaded])
+        for n, result in zip(unloaded, again, strict=True):
+            results[n] = result
+    return results
+
+
+async def _pipelined(pool: "ArqRedis", calls: list[list[Any]]) -> list[Any]:
+    async with pool.pipeline(transaction=False) as pipe:
+        for call in calls:
+            pipe.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *call)
+        return await pipe.execute(raise_on_error=False)
 
 
 def _timestamp_ms() -> int:
