@@ -143,8 +143,14 @@ async def create_reads_pool(url: str, *, max_size: int) -> "asyncpg.Pool":
             "json", schema="pg_catalog", encoder=json.dumps, decoder=json.loads
         )
 
+    async def keep_session(connection: "asyncpg.Connection") -> None:
+        # Instead of asyncpg's reset query at each release (a round trip per hot statement):
+        # RawReads' single statements leave no session state (no SET, LISTEN, cursor or
+        # advisory lock). asyncpg still rolls back a transaction left open before calling this.
+        return None
+
     return await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=2, max_size=max_size, init=decode_json
+        asyncpg_dsn(url), min_size=2, max_size=max_size, init=decode_json, reset=keep_session
     )
 
 
