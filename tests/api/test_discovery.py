@@ -309,7 +309,7 @@ class TestDocumentsFollowChanges:
 
 
 class TestSimilar:
-    async def test_lookalikes_by_jaccard_with_shared_terms(self, client, session):
+    async def test_lookalikes_by_weighted_jaccard_with_shared_terms(self, client, session):
         tenant = await create_tenant(session)
         org = tenant.org_id
         source = await create_creator(
@@ -338,20 +338,39 @@ class TestSimilar:
             (item["name"], item["similarity"]["score"], item["similarity"]["reasons"])
             for item in body["items"]
         ]
-        # Close {coffee, latte}: 2 shared / 3 distinct = 0.6667
-        # Worded {#vegan, latte, oat}: "latte" shared; 1 / (3 + 3 - 1) = 0.2 ("#vegan" is not
-        #   "vegan": a hashtag and a tag stay apart)
-        # Some {coffee, travel}: 1 / (3 + 2 - 1) = 0.25
+        # The organization is smaller than the sample: N = its 5 unarchived creators, every
+        # term compared (exact). weight = ln((N + 1) / (df + 1)):
+        #   coffee (Src, Close, Some) and latte (Src, Close, Worded): df 3, ln(6/4) = 0.405465
+        #   vegan, travel, #vegan, oat, food: df 1, ln(6/2) = 1.098612
+        # Src's weight: 0.405465 + 0.405465 + 1.098612 = 1.909543. score = shared / (Src + other
+        # - shared):
+        # Close {coffee, latte}: 0.810930 / (1.909543 + 0.810930 - 0.810930) = 0.424670
+        # Some {coffee, travel}: 0.405465 / (1.909543 + 1.504077 - 0.405465) = 0.134789
+        # Worded {#vegan, latte, oat} ("#vegan" is not "vegan": a hashtag and a tag stay
+        #   apart): 0.405465 / (1.909543 + 2.602689 - 0.405465) = 0.098731
         # Far shares nothing; Gone is archived.
         assert found == [
-            ("Close", 0.6667, ["coffee", "latte"]),
-            ("Some", 0.25, ["coffee"]),
-            ("Worded", 0.2, ["latte"]),
+            ("Close", 0.4247, ["coffee", "latte"]),
+            ("Some", 0.1348, ["coffee"]),
+            ("Worded", 0.0987, ["latte"]),
         ]
         limited = await client.get(
             f"/v1/creators/{source.id}/similar?limit=1", headers=bearer(tenant.read)
         )
         assert [item["name"] for item in limited.json()["items"]] == ["Close"]
+
+    async def test_a_term_every_creator_has_weighs_nothing(self, client, session):
+        tenant = await create_tenant(session)
+        org = tenant.org_id
+        # Both have "coffee", so it tells them from no one: weight ln(3/3) = 0, nothing shared.
+        source = await create_creator(session, org, name="Src", niches=["coffee", "rare"])
+        same = await create_creator(session, org, name="Same", niches=["coffee"])
+        await documents.refresh_creators(session, org, [source.id, same.id])
+        await session.commit()
+        response = await client.get(
+            f"/v1/creators/{source.id}/similar", headers=bearer(tenant.read)
+        )
+        assert response.json()["items"] == []
 
     async def test_no_terms_is_an_empty_list(self, client, session):
         tenant = await create_tenant(session)

@@ -78,10 +78,12 @@ class TestDiscoveryTenancy:
     async def test_lookalikes_come_only_from_own_organization(self, client, session, world):
         a, _, mine, theirs, _ = world
         twin = await create_creator(session, a.org_id, name="Twin", niches=["coffee"])
-        await documents.refresh_creators(session, a.org_id, [twin.id])
+        other = await create_creator(session, a.org_id, name="Other", niches=["food"])
+        await documents.refresh_creators(session, a.org_id, [twin.id, other.id])
         await session.commit()
         response = await client.get(f"/v1/creators/{mine.id}/similar", headers=bearer(a.read))
-        # B's Ada has exactly the same terms, A's twin only half of them: only the twin is found.
+        # B's Ada has exactly the same terms, A's twin only one of them: only the twin is found
+        # (and B's creators weigh nothing in A's term weights).
         assert [item["id"] for item in response.json()["items"]] == [str(twin.id)]
 
     async def test_refresh_ignores_another_organizations_ids(self, session, world):

@@ -1,10 +1,10 @@
-"""The SQL of discovery's text: creators' search documents and terms, the hashtags of their
-recent captions, and lookalikes by shared terms (search.py has the searches)."""
+"""The SQL of discovery's text: creators' search documents and terms, and the hashtags of their
+recent captions (search.py has the searches, similar.py the lookalikes)."""
 
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Row, Text, Uuid, bindparam, text
+from sqlalchemy import Text, Uuid, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,27 +153,6 @@ GROUP BY creator_id, hashtag
     bindparam("hashtags", type_=ARRAY(Text)),
 )
 
-# Jaccard index of the term sets, |A n B| / |A u B|, rounded to 0.0001; `shared` in the source's
-# order. The GIN index on terms finds the candidates (&&: at least one term in common).
-SIMILAR = text(
-    """
-SELECT c.id,
-       round((common.n::numeric
-              / (cardinality(c.terms) + cardinality(:terms) - common.n)), 4)::float8 AS score,
-       common.terms AS shared
-FROM creator c
-CROSS JOIN LATERAL (
-    SELECT count(*) AS n, array_agg(given.v ORDER BY given.o) AS terms
-    FROM unnest(:terms) WITH ORDINALITY AS given(v, o)
-    WHERE given.v = ANY(c.terms)
-) common
-WHERE c.org_id = :org_id AND c.archived_at IS NULL AND c.id <> :creator_id
-  AND c.terms && :terms
-ORDER BY score DESC, c.id DESC
-LIMIT :limit
-"""
-).bindparams(bindparam("terms", type_=ARRAY(Text)))
-
 
 class DocumentRepository:
     def __init__(self, session: AsyncSession, org_id: UUID) -> None:
@@ -227,17 +206,3 @@ class DocumentRepository:
         for creator_id, hashtag, captions in rows:
             counts.setdefault(creator_id, {})[hashtag] = captions
         return counts
-
-
-class SimilarRepository:
-    def __init__(self, session: AsyncSession, org_id: UUID) -> None:
-        self.session = session
-        self.org_id = org_id
-
-    async def similar(self, creator_id: UUID, terms: Sequence[str], limit: int) -> list[Row]:
-        """(id, score, shared) of the creators sharing most of `terms`, best first."""
-        result = await self.session.execute(
-            SIMILAR,
-            {"org_id": self.org_id, "creator_id": creator_id, "terms": list(terms), "limit": limit},
-        )
-        return list(result.all())

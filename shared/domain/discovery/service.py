@@ -11,7 +11,7 @@ from shared.domain.creator import service as creator_service
 from shared.domain.creator.repository import sort_value
 from shared.domain.discovery import documents
 from shared.domain.discovery.fit import Matched, Targets, reasons
-from shared.domain.discovery.repository import DocumentRepository, SimilarRepository
+from shared.domain.discovery.repository import DocumentRepository
 from shared.domain.discovery.schemas import (
     FIT_SORT,
     CreatorSummary,
@@ -23,11 +23,16 @@ from shared.domain.discovery.schemas import (
     Similarity,
 )
 from shared.domain.discovery.search import MATCHED, DiscoveryRepository
+from shared.domain.discovery.similar import SimilarRepository
 from shared.domain.pagination import Page, encode_cursor
 from shared.errors import Invalid, NotFound
 from shared.models import Creator
 
 DEFAULT_SORT = "-created_at"
+# Lookalikes (similar.py): how many of the organization's newest creators a term's rarity is
+# counted on, and what share of them the candidates' rarest terms may reach.
+SAMPLE = 1_000
+BUDGET = 0.01
 
 
 async def discover(
@@ -99,7 +104,7 @@ async def similar(
     if not terms:
         return SimilarCreators(creator_id=source.id, terms=[], items=[])
     repository = SimilarRepository(session, org_id)
-    rows = await repository.similar(source.id, terms, limit)
+    rows = await repository.similar(source.id, terms, limit=limit, sample=SAMPLE, budget=BUDGET)
     creators = await DiscoveryRepository(session, org_id).by_ids([row.id for row in rows])
     items = [
         SimilarCreator.model_validate(
