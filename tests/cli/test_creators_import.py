@@ -151,6 +151,14 @@ class TestImport:
             ("Chloé Café", "x", "chloecafe", None, "pending"),
         ]
 
+    def test_the_documented_template_imports_cleanly(self, world):
+        org = world.organization()
+        template = Path(__file__).resolve().parents[2] / "docs" / "creators-template.csv"
+        result = sway(template, "--org", org)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "3 created, 0 updated, 0 unchanged, 0 rejected\n"
+        assert len(world.accounts(org)) == 8
+
     def test_importing_the_same_file_again_changes_nothing(self, world):
         org = world.organization()
         assert sway(FIXTURES / "good.csv", "--org", org).exit_code == 0
