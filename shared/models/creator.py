@@ -19,6 +19,13 @@ class Creator(IdMixin, OrgMixin, TimestampMixin, Base):
         Index("ix_creator_terms", "terms", postgresql_using="gin"),
         # Imports match a row to a creator by email first, ignoring case.
         Index("ix_creator_org_id_email_lower", "org_id", text("lower(email)")),
+        # Discovery filtered by country (migration 2026-12-05-1001_discovery_indexes).
+        Index(
+            "ix_creator_org_id_country",
+            "org_id",
+            "country",
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))
