@@ -21,6 +21,7 @@ def _lazy(module: str) -> Callable[[list[str]], object]:
 BENCHMARKS: dict[str, Callable[[list[str]], object]] = {
     "api_read": _lazy("bench.api_read"),
     "creator_import": _lazy("bench.creator_import"),
+    "discovery": _lazy("bench.discovery"),
     "ingest": _lazy("bench.ingest"),
     "kpis": _lazy("bench.kpis"),
     "scheduler": _lazy("bench.scheduler"),
