@@ -6,8 +6,10 @@ jobs, on the same database. Starlette and one asyncpg pool, no auth, no middlewa
   same row Sway stores, ON CONFLICT DO NOTHING on the event id), answer 202;
 - `GET /r/{code}`: look the link up by code, insert a `link_click`, answer 302 to its URL.
 
-Served by uvicorn like Sway: `uvicorn bench.bare_webhooks:create_app --factory`, configured by
-BENCH_PG_DSN (a plain postgresql:// DSN), BENCH_SOURCE_ID, BENCH_ORG_ID and BENCH_SECRET."""
+Its pool is asyncpg's default, so each released connection runs asyncpg's reset query (one round
+trip); Sway's raw reads pool skips it (shared/db.create_reads_pool). Served by uvicorn like
+Sway: `uvicorn bench.bare_webhooks:create_app --factory`, configured by BENCH_PG_DSN (a plain
+postgresql:// DSN), BENCH_SOURCE_ID, BENCH_ORG_ID and BENCH_SECRET."""
 
 import hashlib
 import json
