@@ -169,6 +169,7 @@ def sway_import(database_url: str, path: Path) -> dict[str, Any]:
     org_id = asyncio.run(_organization(database_url))
     figures: dict[str, Any] = {}
     for name in ("import", "reimport"):
+        asyncio.run(checkpoint(database_url))
         cpu = psutil.Process().cpu_times()
         started = time.perf_counter()
         csv_file = CsvFile(path)
@@ -185,7 +186,7 @@ def sway_import(database_url: str, path: Path) -> dict[str, Any]:
             "total_s": done - started,
             "check_s": checked - started,
             "write_s": done - checked,
-            "python_cpu_s": (after.user + after.system) - (cpu.user + cpu.system),
+            "python_cpu_s": _cpu(after) - _cpu(cpu),
             "created": batch.created,
             "updated": batch.updated,
             "unchanged": batch.unchanged,
@@ -193,6 +194,23 @@ def sway_import(database_url: str, path: Path) -> dict[str, Any]:
         }
         print(f"creator_import: {name} {figures[name]}", flush=True)
     return figures
+
+
+def _cpu(times) -> float:
+    # This process and the children it waited for (none today: everything runs here).
+    return times.user + times.system + times.children_user + times.children_system
+
+
+async def checkpoint(database_url: str) -> None:
+    """Before each measured phase: the previous phase's dirty pages are written now, not by a
+    checkpoint in the middle of the next one (the two databases share one server)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
 
 
 async def counts(database_url: str) -> dict[str, int]:
@@ -237,6 +255,7 @@ def main(argv: list[str] | None = None) -> dict:
         migrate.upgrade(sway_url)
         migrate.upgrade(copy_url)
         machine = psutil.cpu_times()
+        asyncio.run(checkpoint(copy_url))
         baseline = asyncio.run(copy_baseline(copy_url, stored))
         print(f"creator_import: copy {baseline}", flush=True)
         figures = sway_import(sway_url, path)

@@ -19,7 +19,7 @@ from shared import migrate as migrations
 from shared.config import get_settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.domain.creator_import import service as import_service
-from shared.domain.creator_import.parsing import CsvFile, FileRefused
+from shared.domain.creator_import.parsing import CsvFile, FileRefused, Row
 from shared.domain.creator_import.planning import ImportBatch
 from shared.errors import DomainError
 
@@ -103,7 +103,13 @@ async def import_file(
     dry_run: bool,
     progress: bool = True,
 ) -> ImportBatch:
-    """Import a file `CsvFile.check` passed (`total` rows), one transaction per chunk."""
+    """Import a file `CsvFile.check` passed (`total` rows), one transaction per chunk.
+
+    One process does it all. Checking a row costs about what writing it costs, but the rows
+    checked in a second process (forked, two chunks ahead) imported 30,000 rows in 14.5 s
+    against 10 s here, on this 2-core machine: pickling every checked chunk across cost more
+    than the overlap saved, with no core to spare for it. (A thread is worse still: it holds
+    the GIL the event loop needs to hear Postgres answer.)"""
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     batch = ImportBatch()
@@ -125,7 +131,9 @@ async def import_file(
         await engine.dispose()
 
 
-async def _import_chunk(sessionmaker, org_id: UUID, chunk, batch: ImportBatch, dry_run) -> None:
+async def _import_chunk(
+    sessionmaker, org_id: UUID, chunk: list[Row], batch: ImportBatch, dry_run: bool
+) -> None:
     mark = batch.mark()
     try:
         # No job queue: the worker's scheduler starts the new accounts' syncs.

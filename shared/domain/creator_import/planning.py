@@ -10,8 +10,7 @@ import uuid_utils
 
 from shared.domain.creator_import.parsing import Row
 from shared.domain.creator_import.repository import STORED_FIELDS, Known, Stored
-from shared.domain.creator_import.schemas import ImportAccount
-from shared.domain.creator_import.validation import Candidate
+from shared.domain.creator_import.validation import Account, Candidate
 from shared.platforms.profiles import profile_url
 
 
@@ -172,7 +171,7 @@ def _record(creator_id: UUID | str, fields: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(creator_id), **{name: fields[name] for name in STORED_FIELDS}}
 
 
-def _account(creator_id: UUID | str, account: ImportAccount) -> dict[str, Any]:
+def _account(creator_id: UUID | str, account: Account) -> dict[str, Any]:
     platform, key = account.key
     return {
         "id": _new_id(),

@@ -22,11 +22,26 @@ _PATTERNS = {
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """A checked account: the handle as stored, and its key in the organization's unique
+    index (plain data: planning needs nothing of the pydantic model)."""
+
+    platform: str
+    handle: str
+    external_id: str | None
+    key: tuple[str, str]
+
+    @classmethod
+    def of(cls, account: ImportAccount) -> "Account":
+        return cls(account.platform.value, account.handle, account.external_id, account.key)
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     row: Row
     # The creator fields given (an absent one keeps what is stored), normalized.
     fields: dict[str, Any]
-    accounts: list[ImportAccount]
+    accounts: list[Account]
 
     @property
     def email_key(self) -> str | None:
@@ -48,7 +63,7 @@ def check(row: Row) -> Candidate | list[str]:
     for name in ("niches", "tags"):
         if name in fields:
             fields[name] = normalized(fields[name])
-    return Candidate(row, fields, item.accounts)
+    return Candidate(row, fields, [Account.of(account) for account in item.accounts])
 
 
 def normalized(labels: list[str]) -> list[str]:
