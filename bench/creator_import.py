@@ -213,6 +213,18 @@ async def checkpoint(database_url: str) -> None:
         await connection.close()
 
 
+async def drop(server_url: str, databases: tuple[str, ...]) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        for database in databases:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.execute("CHECKPOINT")  # so the server recycles their WAL
+    finally:
+        await connection.close()
+
+
 async def counts(database_url: str) -> dict[str, int]:
     import asyncpg
 
@@ -261,6 +273,8 @@ def main(argv: list[str] | None = None) -> dict:
         figures = sway_import(sway_url, path)
         busy = report.busy_pct(machine, psutil.cpu_times())
         rows = {"sway": asyncio.run(counts(sway_url)), "copy": asyncio.run(counts(copy_url))}
+        # Half a gigabyte of rows nobody reads again: the next run recreates both anyway.
+        asyncio.run(drop(postgres.url("postgres"), ("sway_import_bench", "sway_import_copy")))
     if rows["sway"] != rows["copy"]:
         raise SystemExit(f"creator_import: the two databases differ: {rows}")
     result = {
