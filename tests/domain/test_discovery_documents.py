@@ -64,7 +64,7 @@ class TestRefreshCreators:
             [
                 "Morning #LatteArt with #Sway beans at https://x.com/a the best",
                 "The latte art of #sway. Café crème!",
-                "Latte latte @bob 2024 über",
+                "Latte latte @bob 2024 über coffee",
             ],
         )
         # Tracked too: a post the listing already gave (read once), and one it did not.
@@ -84,12 +84,13 @@ class TestRefreshCreators:
         )
         creator = await _refreshed(session, org, creator)
         # niches and tags as stored; hashtags by frequency (#sway in 3 captions, #latteart 1);
-        # words by frequency then alphabetically: latte 3 (2 in one caption), the rest once.
-        # Left out: stopwords (with, at, the, of, day, über), words under 3 characters, digits
-        # only (2024), the mention @bob, the link, and hashtags as words.
+        # words by frequency then in code point order: latte 3 (2 in one caption), the rest
+        # once (bob, the mention's name, is a word). Left out: stopwords (with, at, the, of,
+        # day, über), words under 3 characters, digits only (2024), the link's host and path,
+        # the hashtags' words (sway, latteart), and coffee as a word (it is a niche already).
         assert creator.terms == [
             "coffee", "specialty coffee", "vip", "#sway", "#latteart",
-            "latte", "art", "beans", "best", "café", "crème", "morning", "roasting",
+            "latte", "art", "beans", "best", "bob", "café", "crème", "morning", "roasting",
         ]  # fmt: skip
         weights = _weights(creator.search_document)
         # A: the name, each handle whole and in parts; B: niches and tags; C: captions.

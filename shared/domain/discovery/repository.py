@@ -59,8 +59,9 @@ HASHTAG = r"#(\w+(?:\.\w+)*)"
 #   B  niches and tags
 #   C  the captions
 # terms, at most `term_limit`, in this order: niches and tags as stored, then caption hashtags
-# ('#' + lower case) by frequency, then caption words (hashtags, mentions and links taken out;
-# 3+ characters, not only digits, not a stopword) by frequency; ties alphabetical.
+# ('#' + lower case) by frequency, then caption words by frequency: the captions' lexemes of 3+
+# letters or digits (not a link, a host or an email, not only digits, not a stopword, not one of
+# the creator's hashtags); ties in code point order.
 REFRESH_DOCUMENTS = text(
     r"""
 WITH target AS ({TARGET}),
@@ -75,36 +76,44 @@ handles AS (
 ),
 captions AS ({RECENT_CAPTIONS}),
 bodies AS (
-    SELECT creator_id, string_agg(caption, ' ') AS body FROM captions GROUP BY creator_id
+    SELECT creator_id, body, to_tsvector('simple', body) AS vector
+    FROM (SELECT creator_id, string_agg(caption, ' ') AS body FROM captions GROUP BY 1) joined
+),
+hashtags AS (
+    SELECT creator_id, lower(tag[1]) AS tag, count(*) AS n
+    FROM bodies, regexp_matches(body, '{HASHTAG}', 'g') AS tag
+    GROUP BY 1, 2
 ),
 candidates AS (
-    SELECT t.id AS creator_id, label.term, 0::bigint AS kind, 0::bigint AS n, label.ord
+    -- Each term once per creator: a label (niche or tag) at its first place, a hashtag apart
+    -- from the words by its '#', a word only when it is neither a label nor a hashtag.
+    SELECT t.id AS creator_id, label.term, 0::bigint AS kind, 0::bigint AS n, min(label.ord) AS ord
     FROM target t, unnest(t.niches || t.tags) WITH ORDINALITY AS label(term, ord)
-    UNION ALL
-    SELECT creator_id, '#' || lower(tag[1]), 1, count(*), 0
-    FROM captions, regexp_matches(caption, '{HASHTAG}', 'g') AS tag
     GROUP BY 1, 2
     UNION ALL
-    SELECT creator_id, word, 2, count(*), 0
-    FROM captions,
-         -- string_to_array of a cleaned string: a third cheaper than regexp_split_to_table
-         unnest(string_to_array(regexp_replace(
-             lower(regexp_replace(caption, '[#@]\w[\w.]*|https?://\S+|www\.\S+', ' ', 'g')),
-             '[\W_]+', ' ', 'g'
-         ), ' ')) AS word
-    WHERE char_length(word) >= 3 AND word !~ '^[0-9]+$' AND word <> ALL(:stopwords)
-    GROUP BY 1, 2
-),
-distinct_terms AS (
-    SELECT creator_id, term COLLATE "C" AS term,
-           min(kind * 1000000000 + (1000000 - n) * 1000 + ord) AS rank_key
-    FROM candidates
-    GROUP BY 1, 2
+    SELECT creator_id, '#' || tag, 1, n, 0 FROM hashtags
+    UNION ALL
+    -- The words are the caption vector's lexemes, counted by their positions: the parser has
+    -- already split and lower-cased them for the document.
+    SELECT b.creator_id, w.lexeme, 2, cardinality(w.positions), 0
+    FROM bodies b
+    JOIN target t ON t.id = b.creator_id
+    CROSS JOIN unnest(b.vector) AS w
+    WHERE char_length(w.lexeme) >= 3
+      AND w.lexeme !~ '[^[:alnum:]]'
+      AND w.lexeme !~ '^[0-9]+$'
+      AND w.lexeme <> ALL(:stopwords)
+      AND w.lexeme <> ALL(t.niches || t.tags)
+      AND NOT EXISTS (
+          SELECT 1 FROM hashtags h WHERE h.creator_id = b.creator_id AND h.tag = w.lexeme
+      )
 ),
 ranked AS (
     SELECT creator_id, term,
-           row_number() OVER (PARTITION BY creator_id ORDER BY rank_key, term) AS rank
-    FROM distinct_terms
+           row_number() OVER (
+               PARTITION BY creator_id ORDER BY kind, n DESC, ord, term COLLATE "C"
+           ) AS rank
+    FROM candidates
 ),
 terms AS (
     SELECT creator_id, array_agg(term ORDER BY rank) AS terms
@@ -118,7 +127,7 @@ SET search_document =
                               || regexp_replace(coalesce(h.handles, ''), '[\W_]+', ' ', 'g')), 'A')
         || coalesce(h.whole::tsvector, ''::tsvector)
         || setweight(to_tsvector('simple', array_to_string(t.niches || t.tags, ' ')), 'B')
-        || setweight(to_tsvector('simple', coalesce(b.body, '')), 'C'),
+        || setweight(coalesce(b.vector, ''::tsvector), 'C'),
     terms = coalesce(tm.terms, '{}')
 FROM target t
 LEFT JOIN handles h ON h.creator_id = t.id
