@@ -96,8 +96,9 @@ class TestRefreshCreators:
         # A: the name, each handle whole and in parts; B: niches and tags; C: captions.
         for lexeme in ("zoë", "brews", "zoe.brews", "zoe_roasts", "zoe", "roasts"):
             assert weights[lexeme] == "A", lexeme
-        for lexeme in ("coffee", "specialty", "vip"):
+        for lexeme in ("specialty", "vip"):
             assert weights[lexeme] == "B", lexeme
+        assert weights["coffee"] == "BC"  # a niche, and a word of a caption
         for lexeme in ("sway", "latteart", "latte", "café", "über", "the", "bob", "roasting"):
             assert weights[lexeme] == "C", lexeme
 
