@@ -3,7 +3,7 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, exists, func, literal
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from shared.db import RawReads
 from shared.domain.creator.schemas import CreatorFilters, CreatorSearch
@@ -27,6 +27,13 @@ SORT_FIELDS = {
     "past_campaigns": ("past_campaigns", UNKNOWN),
 }
 
+# A creator as lists show it: with its accounts, without what only searches read (a document is
+# kilobytes of text, 50 of them per page).
+LISTED = (
+    selectinload(Creator.accounts),
+    defer(Creator.search_document),
+    defer(Creator.terms),
+)
 # What a sort may read, besides the id.
 SORT_ATTRIBUTES = ("created_at", *(attribute for attribute, _ in SORT_FIELDS.values()))
 
@@ -154,7 +161,7 @@ class CreatorRepository(OrgRepository[Creator]):
         return selectinload(Creator.accounts)
 
     def filtered(self, filters: CreatorFilters) -> Select[tuple[Creator]]:
-        statement = self.select(self.with_accounts())
+        statement = self.select(*LISTED)
         statement = statement.where(
             Creator.archived_at.is_not(None) if filters.archived else Creator.archived_at.is_(None)
         )

@@ -24,9 +24,9 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import selectinload
 
 from shared.domain.creator.repository import (
+    LISTED,
     SORT_ATTRIBUTES,
     UNKNOWN,
     search_conditions,
@@ -111,7 +111,7 @@ class DiscoveryRepository(OrgRepository[Creator]):
         )
 
     async def sorted(self, filters: CreatorSearch, sort: str) -> list[Creator]:
-        statement = self._searched(filters, self.select(selectinload(Creator.accounts)))
+        statement = self._searched(filters, self.select(*LISTED))
         statement = apply_keyset(
             statement, sort_key(sort), Creator.id, filters.cursor, filters.limit
         )
@@ -147,5 +147,5 @@ class DiscoveryRepository(OrgRepository[Creator]):
         return list((await self.session.execute(statement.limit(filters.limit + 1))).all())
 
     async def by_ids(self, ids: Sequence[UUID]) -> dict[UUID, Creator]:
-        statement = self.select(selectinload(Creator.accounts)).where(Creator.id.in_(ids))
+        statement = self.select(*LISTED).where(Creator.id.in_(ids))
         return {creator.id: creator for creator in await self.scalars(statement)}
