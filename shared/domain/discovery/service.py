@@ -110,7 +110,10 @@ async def similar(
         SimilarCreator.model_validate(
             {
                 **_summary(creators[row.id]),
-                "similarity": Similarity(score=row.score, reasons=list(row.shared)),
+                "similarity": Similarity(
+                    score=row.score,
+                    reasons=[row.ranked_terms[rank - 1] for rank in sorted(row.shared_ranks)],
+                ),
             }
         )
         for row in rows
