@@ -20,7 +20,7 @@ from services.api.routers import (
 # Each router carries its full path (prefix "/v1/<domain>"), so the matched route's path is the
 # public template: metrics label requests by it.
 ROUTERS = [
-    # The short links' redirect first: it is the hot path, and routes are tried in order.
+    # Answered by BarePaths before any route is tried (bare_route.py); listed for the document.
     links.redirect,
     webhooks.inbound,
     health.router,
