@@ -4,7 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 UV_VERSION := 0.13.9
-# Test processes in parallel (pytest-xdist): "auto" is one per CPU, at most four.
+# Test processes in parallel (pytest-xdist): "auto" is one per CPU, at most four. Handed out a
+# file at a time in collection order, so the schemathesis run (collected first) starts at once
+# and the other processes take the rest: a process can give up no queued test while it runs one
+# that long, which work stealing would need.
 TEST_PROCESSES ?= auto
 
 .PHONY: run test lint bench clean
@@ -19,7 +22,7 @@ run: $(VENV)/bin/sway
 	$(VENV)/bin/sway run
 
 test: $(VENV)/bin/sway
-	$(VENV)/bin/pytest --numprocesses=$(TEST_PROCESSES) --maxprocesses=4 --dist=worksteal
+	$(VENV)/bin/pytest --numprocesses=$(TEST_PROCESSES) --maxprocesses=4 --dist=loadfile --no-loadscope-reorder
 
 lint: $(VENV)/bin/sway
 	$(VENV)/bin/ruff check .
