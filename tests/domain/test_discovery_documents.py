@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from shared.domain.discovery import documents
 from shared.models import AccountRecentPost, Creator
@@ -148,3 +148,17 @@ class TestRefreshCreators:
         await documents.refresh_creators(session, tenant.org_id, [])
         await session.refresh(creator)
         assert creator.search_document is None
+
+    async def test_an_unchanged_creator_is_not_written_again(self, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id, name="Steady", niches=["tea"])
+        await _refreshed(session, tenant.org_id, creator)
+        # Every write makes a new row version, somewhere else in the table (one transaction
+        # here, so xmin would not tell).
+        version = select(text("ctid::text")).select_from(Creator).where(Creator.id == creator.id)
+        before = await session.scalar(version)
+        await documents.refresh_creators(session, tenant.org_id, [creator.id])
+        assert await session.scalar(version) == before
+        creator.name = "Steady Brew"
+        await documents.refresh_creators(session, tenant.org_id, [creator.id])
+        assert await session.scalar(version) != before

@@ -115,25 +115,32 @@ ranked AS (
            ) AS rank
     FROM candidates
 ),
-terms AS (
+term_lists AS (
     SELECT creator_id, array_agg(term ORDER BY rank) AS terms
     FROM ranked
     WHERE rank <= :term_limit
     GROUP BY creator_id
+),
+built AS (
+    SELECT t.id,
+           setweight(to_tsvector('simple', t.name || ' ' || coalesce(h.handles, '') || ' '
+                     || regexp_replace(coalesce(h.handles, ''), '[\W_]+', ' ', 'g')), 'A')
+           || coalesce(h.whole::tsvector, ''::tsvector)
+           || setweight(to_tsvector('simple', array_to_string(t.niches || t.tags, ' ')), 'B')
+           || setweight(coalesce(b.vector, ''::tsvector), 'C') AS document,
+           coalesce(tl.terms, '{}') AS terms
+    FROM target t
+    LEFT JOIN handles h ON h.creator_id = t.id
+    LEFT JOIN bodies b ON b.creator_id = t.id
+    LEFT JOIN term_lists tl ON tl.creator_id = t.id
 )
+-- A row whose document and terms come out the same is not written: a re-import or a sync that
+-- brought nothing new costs no new row version and no index entries.
 UPDATE creator c
-SET search_document =
-        setweight(to_tsvector('simple', t.name || ' ' || coalesce(h.handles, '') || ' '
-                              || regexp_replace(coalesce(h.handles, ''), '[\W_]+', ' ', 'g')), 'A')
-        || coalesce(h.whole::tsvector, ''::tsvector)
-        || setweight(to_tsvector('simple', array_to_string(t.niches || t.tags, ' ')), 'B')
-        || setweight(coalesce(b.vector, ''::tsvector), 'C'),
-    terms = coalesce(tm.terms, '{}')
-FROM target t
-LEFT JOIN handles h ON h.creator_id = t.id
-LEFT JOIN bodies b ON b.creator_id = t.id
-LEFT JOIN terms tm ON tm.creator_id = t.id
-WHERE c.org_id = :org_id AND c.id = t.id
+SET search_document = built.document, terms = built.terms
+FROM built
+WHERE c.org_id = :org_id AND c.id = built.id
+  AND (c.search_document IS DISTINCT FROM built.document OR c.terms IS DISTINCT FROM built.terms)
 """.replace("{TARGET}", TARGET)
     .replace("{RECENT_CAPTIONS}", RECENT_CAPTIONS)
     .replace("{HASHTAG}", HASHTAG)
