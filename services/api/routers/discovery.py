@@ -11,9 +11,7 @@ from shared.domain.pagination import PageRead
 router = APIRouter(prefix="/v1/discover", tags=["discovery"], responses=responses(*AUTHENTICATED))
 
 
-@router.get(
-    "/creators", response_model=PageRead[DiscoveredCreator], responses=responses(404, 422)
-)
+@router.get("/creators", response_model=PageRead[DiscoveredCreator], responses=responses(404, 422))
 async def discover_creators(
     filters: Annotated[DiscoverFilters, Query()], session: ReadSessionDep, principal: Reader
 ):
