@@ -29,10 +29,8 @@ import itertools
 import json
 import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,10 +38,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psutil
-
 from bench import report
-from bench.kpis import sway, uuid7_like
+
+# The probes, their timing and the backends' CPU are measured as the KPI benchmark does.
+from bench.kpis import BackendCpu, Probe, measure, sway, uuid7_like
 from shared.db import asyncpg_dsn
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis, wipe
 
@@ -310,73 +308,6 @@ async def seed(database_url: str, creators: int, noise: int, posts: int, chunk: 
 
 
 # Measuring ------------------------------------------------------------------------------------
-
-Probe = Callable[[], Awaitable[Any]]
-
-
-class BackendCpu:
-    """CPU seconds of the Postgres backends serving the bench database."""
-
-    def __init__(self, postmaster_pid: int) -> None:
-        self.postmaster = psutil.Process(postmaster_pid)
-
-    def snapshot(self) -> dict[int, float]:
-        seconds = {}
-        for process in self.postmaster.children():
-            try:
-                if DATABASE in " ".join(process.cmdline()):
-                    times = process.cpu_times()
-                    seconds[process.pid] = times.user + times.system
-            except psutil.NoSuchProcess:
-                continue
-        return seconds
-
-    @staticmethod
-    def used(before: dict[int, float], after: dict[int, float]) -> float:
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-
-
-async def _run(probe: Probe, iterations: int, cap_s: float, backends: BackendCpu) -> dict:
-    samples: list[float] = []
-    pg_before, own_before = backends.snapshot(), time.process_time()
-    deadline = time.perf_counter() + cap_s
-    for _ in range(iterations):
-        started = time.perf_counter()
-        await probe()
-        samples.append(1000 * (time.perf_counter() - started))
-        if len(samples) >= 5 and time.perf_counter() > deadline:
-            break
-    own = time.process_time() - own_before
-    return {"ms": samples, "own_s": own, "pg_s": BackendCpu.used(pg_before, backends.snapshot())}
-
-
-def _percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
-
-
-async def measure(named: dict[str, Probe], args, backends: BackendCpu) -> dict[str, Any]:
-    """Warm-up, then rounds in which every probe takes its turn: drift on the shared machine
-    lands on all of them alike."""
-    for probe in named.values():
-        await _run(probe, args.warmup, args.cap, backends)
-    runs: dict[str, list[dict]] = {name: [] for name in named}
-    busy_before = psutil.cpu_times()
-    for _ in range(args.rounds):
-        for name, probe in named.items():
-            runs[name].append(await _run(probe, args.iterations, args.cap, backends))
-    result: dict[str, Any] = {}
-    for name, batches in runs.items():
-        ms = [sample for batch in batches for sample in batch["ms"]]
-        result[name] = {
-            "p50_ms": statistics.median(ms),
-            "p99_ms": _percentile(ms, 99),
-            "samples": len(ms),
-            "round_p50_ms": [statistics.median(batch["ms"]) for batch in batches],
-            "own_cpu_ms": 1000 * sum(b["own_s"] for b in batches) / len(ms),
-            "pg_cpu_ms": 1000 * sum(b["pg_s"] for b in batches) / len(ms),
-        }
-    result["machine_busy_pct"] = report.busy_pct(busy_before, psutil.cpu_times())
-    return result
 
 
 def _paths(seeded: Seeded) -> dict[str, str]:
@@ -672,7 +603,7 @@ def main(argv: list[str] | None = None) -> dict:
         seeded = asyncio.run(seed(database_url, args.creators, args.noise, args.posts, args.chunk))
         print(f"discovery: seeded {seeded.rows}; refresh {seeded.refresh}; measuring", flush=True)
         measured = asyncio.run(
-            stage(database_url, redis.url, seeded, args, BackendCpu(postgres.pid))
+            stage(database_url, redis.url, seeded, args, BackendCpu(postgres.pid, DATABASE))
         )
     result = {
         "args": vars(args),

@@ -533,14 +533,15 @@ class BackendCpu:
     """CPU seconds of the Postgres backends serving the bench database (the app's pool and the
     baseline's connection), so a figure's cost can be told from its wait on a busy machine."""
 
-    def __init__(self, postmaster_pid: int) -> None:
+    def __init__(self, postmaster_pid: int, database: str = DATABASE) -> None:
         self.postmaster = psutil.Process(postmaster_pid)
+        self.database = database
 
     def snapshot(self) -> dict[int, float]:
         seconds = {}
         for process in self.postmaster.children():
             try:
-                if DATABASE in " ".join(process.cmdline()):
+                if self.database in " ".join(process.cmdline()):
                     times = process.cpu_times()
                     seconds[process.pid] = times.user + times.system
             except psutil.NoSuchProcess:
