@@ -285,6 +285,9 @@ def _demo_campaign(today: date) -> CampaignCreate:
         hashtags=[CAMPAIGN_TAG, "autumnroast"],
         mentions=[BRAND],
         platforms=[Platform.demo],
+        # Who it looks for: discovery ranks the demo creators by fit to these (docs/discovery.md).
+        niches=["coffee", "food"],
+        countries=["US", "GB"],
         brief="Demo campaign seeded on first run.",
         goals=[
             # Seeded, the campaign has about 5 M views and 350 k engagements; every two days

@@ -17,6 +17,8 @@ from shared.budget import Budget
 from shared.db import Base, create_engine, reads_in
 from shared.domain.collaboration.stages import INITIAL, allowed_moves
 from shared.domain.deliverable import service as deliverable_service
+from shared.domain.discovery import service as discovery_service
+from shared.domain.discovery.schemas import DiscoverFilters
 from shared.domain.kpi import service as kpi_service
 from shared.jobs import JobQueue
 from shared.models import (
@@ -334,6 +336,27 @@ class TestDemoVetting:
             .where(CreatorAccount.handle == "noor.spike.25k", CreatorAccount.org_id == org_id)
         )
         assert listed == 15  # a post every two days over the first sync's 30 days
+
+    async def test_discovery_ranks_the_demo_creators_by_fit_to_the_campaign(self, synced, session):
+        """The campaign looks for coffee and food, #sway and #autumnroast, the demo platform, US
+        and GB; weights niches 40, hashtags 25, platforms 20, countries 15 (docs/discovery.md).
+        Every demo caption carries #sway, none #autumnroast: half the hashtags for everyone.
+        Ada (coffee, food; US): 40 x 1 + 25 x 0.5 + 20 + 15 = 87.5.
+        Rio (books, coffee; GB): 40 x 0.5 + 12.5 + 20 + 15 = 67.5."""
+        org_id, _ = synced
+        campaign = await session.scalar(select(Campaign).where(Campaign.org_id == org_id))
+        page = await discovery_service.discover(
+            session, org_id, DiscoverFilters(campaign_id=campaign.id, limit=2)
+        )
+        (ada, rio) = page.items
+        assert (ada.name, ada.fit.score, rio.name, rio.fit.score) == (
+            "Ada Brews",
+            87.5,
+            "Rio Reads",
+            67.5,
+        )
+        assert ada.fit.reasons[:2] == ["niche coffee matches", "niche food matches"]
+        assert ada.fit.reasons[-2:] == ["has a demo account", "country US"]
 
     async def test_every_account_starts_with_thirty_days_of_followers(self, session):
         now = datetime(2026, 12, 1, 9, tzinfo=UTC)
