@@ -41,7 +41,7 @@ from uuid import UUID
 from bench import report
 
 # The probes, their timing and the backends' CPU are measured as the KPI benchmark does.
-from bench.kpis import BackendCpu, Probe, measure, sway, uuid7_like
+from bench.kpis import BackendCpu, Probe, measure, organization, sway, uuid7_like
 from shared.db import asyncpg_dsn
 from shared.embedded import EmbeddedPostgres, EmbeddedRedis, wipe
 
@@ -204,22 +204,6 @@ ACCOUNT_COLUMNS = [
 POST_COLUMNS = ["account_id", "external_id", "published_at", "caption", "seen_at", "org_id"]
 
 
-async def _organization(database_url: str, name: str) -> tuple[UUID, str]:
-    from shared.db import create_engine, create_sessionmaker, unit_of_work
-    from shared.domain.organization import service as organization_service
-
-    engine = create_engine(database_url)
-    try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            organization = await organization_service.create_organization(session, name=name)
-            _, secret = await organization_service.create_api_key(
-                session, organization.id, name="bench", scopes=["read"]
-            )
-            return organization.id, secret
-    finally:
-        await engine.dispose()
-
-
 async def _copy_tenant(
     connection, rng, org_id: UUID, creators: int, posts: int, now: datetime
 ) -> list:
@@ -260,8 +244,8 @@ async def seed(database_url: str, creators: int, noise: int, posts: int, chunk: 
 
     rng = random.Random(11)
     now = datetime.now(UTC)
-    org_id, api_key = await _organization(database_url, "Bench Agency")
-    noise_id, _ = await _organization(database_url, "Noise Agency")
+    org_id, api_key = await organization(database_url, "Bench Agency", key=True)
+    noise_id, _ = await organization(database_url, "Noise Agency", key=False)
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         started = time.perf_counter()

@@ -228,7 +228,7 @@ CAMPAIGN_COLUMNS = [
 ]  # fmt: skip
 
 
-async def _organization(database_url: str, name: str, *, key: bool) -> tuple[UUID, str]:
+async def organization(database_url: str, name: str, *, key: bool) -> tuple[UUID, str]:
     from shared.db import create_engine, create_sessionmaker, unit_of_work
     from shared.domain.organization import service as organization_service
 
@@ -327,8 +327,8 @@ async def seed(database_url: str, posts: int) -> Seeded:
 
     rng = random.Random(42)
     now = datetime.now(UTC)
-    org_id, api_key = await _organization(database_url, "Bench Agency", key=True)
-    noise_id, _ = await _organization(database_url, "Noise Agency", key=False)
+    org_id, api_key = await organization(database_url, "Bench Agency", key=True)
+    noise_id, _ = await organization(database_url, "Noise Agency", key=False)
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         async with connection.transaction():
