@@ -130,6 +130,34 @@ class Settings(BaseSettings):
     # POST /v1/creators:bulk takes at most this many items per request.
     creators_bulk_max_items: int = Field(1000, ge=1, le=10_000)
 
+    # --- Connecting accounts through OAuth (docs/connecting.md). ---
+    # Sway's app on each platform: SWAY_OAUTH_<PLATFORM>_CLIENT_ID and _CLIENT_SECRET. Unset,
+    # that platform's accounts can only be given a token by hand (PUT .../credentials).
+    oauth_instagram_client_id: str | None = None
+    oauth_instagram_client_secret: SecretStr | None = None
+    oauth_facebook_client_id: str | None = None
+    oauth_facebook_client_secret: SecretStr | None = None
+    oauth_youtube_client_id: str | None = None
+    oauth_youtube_client_secret: SecretStr | None = None
+    oauth_tiktok_client_id: str | None = None
+    oauth_tiktok_client_secret: SecretStr | None = None
+    oauth_x_client_id: str | None = None
+    oauth_x_client_secret: SecretStr | None = None
+    oauth_linkedin_client_id: str | None = None
+    oauth_linkedin_client_secret: SecretStr | None = None
+    oauth_pinterest_client_id: str | None = None
+    oauth_pinterest_client_secret: SecretStr | None = None
+    # Where the browser lands after a connect flow (?status=connected|failed&account_id=...);
+    # a per-request return_url must start with it. Unset, Sway shows its own result page.
+    oauth_return_url: str | None = None
+    # An authorization started must come back within this; a connect link is valid this long.
+    oauth_state_ttl_s: int = Field(900, ge=60, le=24 * 3600)
+    connect_link_ttl_s: int = Field(7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
+    # Tokens are refreshed when they expire within this (the refresh cron runs every minute).
+    token_refresh_ahead_s: int = Field(900, ge=120)
+    # A worker refreshing a credential holds it this long at most (a refresh is one HTTP call).
+    token_refresh_lease_s: int = Field(120, ge=10)
+
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot
     # be known up front they are conservative guesses, and a platform's throttle pauses the bucket.
@@ -242,6 +270,18 @@ class Settings(BaseSettings):
 
     def base_url(self, platform: str) -> str:
         return getattr(self, f"{platform}_base_url").rstrip("/")
+
+    def oauth_client(self, platform: str) -> tuple[str, str] | None:
+        """Sway's (client id, client secret) on `platform`, or None where either is unset."""
+        client_id = getattr(self, f"oauth_{platform}_client_id", None)
+        secret = getattr(self, f"oauth_{platform}_client_secret", None)
+        if not client_id or secret is None or not secret.get_secret_value():
+            return None
+        return client_id, secret.get_secret_value()
+
+    def oauth_redirect_uri(self, platform: str) -> str:
+        """The callback to register with the platform: exact, so public_base_url must be set."""
+        return f"{self.public_url}/oauth/{platform}/callback"
 
 
 @lru_cache

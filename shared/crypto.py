@@ -55,6 +55,8 @@ def encrypt_credentials(credentials: Credentials, secret_key: str) -> str:
         "access_token": credentials.access_token,
         "api_key": credentials.api_key,
         "extra": credentials.extra,
+        "refresh_token": credentials.refresh_token,
+        "subject": credentials.subject,
     }
     return _fernet(secret_key).encrypt(json.dumps(payload).encode()).decode()
 
@@ -70,6 +72,8 @@ def decrypt_credentials(token: str | None, secret_key: str) -> Credentials | Non
         access_token=payload.get("access_token"),
         api_key=payload.get("api_key"),
         extra=payload.get("extra") or {},
+        refresh_token=payload.get("refresh_token"),
+        subject=payload.get("subject"),
     )
 
 

@@ -16,6 +16,7 @@ from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
 from shared.models.engagement_benchmark import EngagementBenchmark
 from shared.models.link_click import LinkClick
+from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
 from shared.models.post import Post
 from shared.models.post_snapshot import PostSnapshot
@@ -34,6 +35,7 @@ __all__ = [
     "CampaignKpiSnapshot",
     "Collaboration",
     "CollaborationStageChange",
+    "ConnectLink",
     "Conversion",
     "Creator",
     "CreatorAccount",
@@ -43,6 +45,7 @@ __all__ = [
     "EmvRateCard",
     "EngagementBenchmark",
     "LinkClick",
+    "OAuthState",
     "Organization",
     "Post",
     "PostSnapshot",

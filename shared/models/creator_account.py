@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -37,6 +37,11 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
             unique=True,
         ),
         Index("ix_creator_account_next_sync_at", "next_sync_at"),
+        Index(
+            "ix_creator_account_token_expires_at",
+            "token_expires_at",
+            postgresql_where=text("connected_via = 'oauth'"),
+        ),
     )
 
     creator_id: Mapped[UUID] = mapped_column(
@@ -72,6 +77,15 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     # A fingerprint of the credentials' request parameters (Credentials.params_key): batches
     # group by it too, so one token serving several pages never mixes them in one call.
     params_key: Mapped[str | None] = mapped_column(String(40))
+    # "manual" (credentials PUT by a person) or "oauth" (a connect flow; Sway refreshes them).
+    connected_via: Mapped[str | None] = mapped_column(String(10))
+    # When the stored access token expires, if the platform said: the refresh cron's schedule.
+    token_expires_at: Mapped[datetime | None]
+    granted_scopes: Mapped[list[str] | None] = mapped_column(JSONB)
+    token_refreshed_at: Mapped[datetime | None]
+    # Held by the one worker refreshing this credential, so a rotating refresh token is never
+    # spent twice (docs/connecting.md, "Refresh").
+    token_refresh_lease_until: Mapped[datetime | None]
 
     @validates("handle")
     def _keep_handle_key(self, _: str, handle: str) -> str:

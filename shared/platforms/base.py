@@ -37,16 +37,24 @@ class AccountRef:
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """What a platform call authenticates with. `extra` carries platform specifics
-    (e.g. a LinkedIn organization URN or a Pinterest ad account id)."""
+    (e.g. a LinkedIn organization URN or a Pinterest ad account id). A connection made through
+    OAuth also keeps its `refresh_token` and `subject`, the platform's id of the user who granted
+    it."""
 
     access_token: str | None = None
     api_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    refresh_token: str | None = None
+    subject: str | None = None
 
     @property
     def key(self) -> str:
-        """A stable, non-secret name for budgeting this credential (never the token itself)."""
+        """A stable, non-secret name for budgeting this credential (never the token itself). A
+        grant is named by its subject, so its budget survives the refreshes that replace its
+        access token."""
         material = self.access_token or self.api_key or "anonymous"
+        if self.subject:
+            material = f"subject:{self.subject}"
         return hashlib.sha256(material.encode()).hexdigest()[:16]
 
     @property
