@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     youtube_api_key: SecretStr | None = None
     linkedin_version: str = Field("202610", pattern=r"^\d{6}$")
     platform_timeout_s: float = Field(20.0, gt=0)
+    # Tracking a pasted link: following a short link's redirects, and asking a platform who
+    # published a post the URL does not name, each within this many seconds of the request.
+    link_resolve_timeout_s: float = Field(5.0, gt=0, le=30)
+    link_resolve_max_hops: int = Field(5, ge=1, le=10)
 
     # Ingestion. Accounts sync daily; the simulated demo platform faster, so a first run shows
     # data moving within minutes.
