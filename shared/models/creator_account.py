@@ -1,4 +1,3 @@
-import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -9,18 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
 from shared.models.status import SyncStatus
+from shared.platforms.profiles import handle_key
 
 if TYPE_CHECKING:
     from shared.models.creator import Creator
-
-
-def handle_key(handle: str) -> str:
-    """What makes two handles the same account: NFKC and full case folding (NFKC_Casefold), so
-    "İstanbul" and "i̇stanbul", or "ＡＤＡ" and "ada", are one handle. lower() is not enough: it
-    leaves compatibility forms and some case pairs apart. Computed here, not in SQL, so
-    Postgres' locale never changes what counts as a duplicate."""
-    folded = unicodedata.normalize("NFKC", handle.lstrip("@")).casefold()
-    return unicodedata.normalize("NFKC", folded)
 
 
 class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):

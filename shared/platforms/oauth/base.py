@@ -23,6 +23,7 @@ from shared.platforms.base import (
     RateLimited,
 )
 from shared.platforms.http import parse_json, reading, send
+from shared.platforms.profiles import handle_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +162,12 @@ def _error_of(body: Any) -> str | None:
     if not isinstance(body, dict):
         return None
     error = body.get("error")
-    if isinstance(error, dict):  # Meta's Graph shape: {"error": {"message", "type", "code"}}
-        return str(error.get("message") or error.get("type") or "refused")
+    if isinstance(error, dict):
+        # Meta's Graph shape {"error": {"message", "type", "code"}}; TikTok's API answers carry
+        # {"error": {"code": "ok"}} on success.
+        if error.get("code") == "ok":
+            return None
+        return str(error.get("message") or error.get("type") or error.get("code") or "refused")
     if error:
         description = body.get("error_description")
         return f"{error}: {description}" if description else str(error)
@@ -198,3 +203,46 @@ def require_scopes(grant: TokenGrant, needed: Sequence[str], *, platform: str) -
             "allow every permission asked",
             platform=platform,
         )
+
+
+async def get_identity(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    platform: str,
+    token: str,
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """GET who a fresh token belongs to (a /me style endpoint) with it as a Bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await send(client, "GET", url, platform=platform, headers=headers, params=params)
+    if response.status_code in (401, 403):
+        raise AuthorizationRefused(
+            f"{platform}: the new token was refused reading its own account "
+            f"(HTTP {response.status_code})",
+            platform=platform,
+        )
+    return token_answer(response, platform=platform)
+
+
+def owns(account: AccountRef, *, external_id: str, handle: str | None) -> bool:
+    """Whether a grant for (external_id, handle) opens `account`: the same platform id where the
+    account has one, else the same handle (compared as Sway compares handles)."""
+    if account.external_id:
+        return account.external_id == external_id
+    return handle is not None and handle_key(handle) == handle_key(account.handle)
+
+
+def check_owner(account: AccountRef, *, external_id: str, handle: str | None) -> None:
+    if not owns(account, external_id=external_id, handle=handle):
+        raise wrong_account(account, external_id=external_id, handle=handle)
+
+
+def wrong_account(account: AccountRef, *, external_id: str, handle: str | None) -> WrongAccount:
+    theirs = f"@{handle}" if handle else f"id {external_id}"
+    ours = f"id {account.external_id}" if account.external_id else f"@{account.handle}"
+    return WrongAccount(
+        f"{account.platform}: the authorization is for {theirs}, not {ours}; sign in to the "
+        "right account and connect again",
+        platform=str(account.platform),
+    )
