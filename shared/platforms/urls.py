@@ -1,9 +1,10 @@
 """Turn a pasted post or profile link into the platform and the id that platform's API knows.
 
 Parsing is offline. Short links (fb.watch, vm.tiktok.com, pin.it, lnkd.in, t.co) only reveal
-their target through an HTTP redirect, so they are refused with a reason that says what to paste
-instead. Every refusal is an `UnrecognizedURL` whose message is written for the person who pasted
-the link: the API returns it verbatim in a 422.
+their target through an HTTP redirect, so they are refused here as a `ShortLink`, which
+`shared/platforms/links.py` resolves over the network before parsing the URL they lead to. Every
+refusal is an `UnrecognizedURL` whose message is written for the person who pasted the link: the
+API returns it verbatim in a 422.
 """
 
 import re
@@ -20,6 +21,14 @@ class UnrecognizedURL(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ShortLink(UnrecognizedURL):
+    """A link that names its target only through an HTTP redirect; `platform` is whose it is."""
+
+    def __init__(self, reason: str, platform: Platform) -> None:
+        super().__init__(reason)
+        self.platform = platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +170,21 @@ def _is_post(post_parser: Callable[[_Link], ParsedPost | None], link: _Link) -> 
         return True  # refused for a post-specific reason, so it was shaped like a post
 
 
+def platform_of_host(host: str) -> Platform | None:
+    """Whose host this is (short-link hosts included), as the parser reads it: "www.", "m." and
+    the like are ignored. None for any host that is no supported platform's."""
+    host = _bare_host(host.lower().rstrip("."))
+    platform = _HOSTS.get(host) or _SHORT_HOSTS.get(host)
+    if platform is None and _PINTEREST_HOST.match(host):
+        platform = P.pinterest
+    if platform is None and _LINKEDIN_HOST.match(host):
+        platform = P.linkedin  # country subdomains such as uk.linkedin.com/in/<name>
+    return platform
+
+
 def _resolve(url: str, *, want_post: bool) -> tuple[_Link, Platform]:
     link = _split(url)
-    platform = _HOSTS.get(link.host)
-    if platform is None and _PINTEREST_HOST.match(link.host):
-        platform = P.pinterest
-    if platform is None and _LINKEDIN_HOST.match(link.host):
-        platform = P.linkedin  # country subdomains such as uk.linkedin.com/in/<name>
+    platform = platform_of_host(link.host)
     if link.host in _SHORT_HOSTS:
         raise _needs_lookup(_SHORT_HOSTS[link.host], link.host, want_post)
     if platform is None:
@@ -178,11 +195,12 @@ def _resolve(url: str, *, want_post: bool) -> tuple[_Link, Platform]:
     return link, platform
 
 
-def _needs_lookup(platform: Platform, what: str, want_post: bool) -> UnrecognizedURL:
+def _needs_lookup(platform: Platform, what: str, want_post: bool) -> ShortLink:
     full = _FULL_URLS[platform][0 if want_post else 1]
-    return UnrecognizedURL(
+    return ShortLink(
         f"{platform}: {what} short links need a network lookup to resolve; "
-        f"paste the full {full} URL"
+        f"paste the full {full} URL",
+        platform,
     )
 
 
@@ -203,12 +221,15 @@ def _split(url: str) -> _Link:
         raise UnrecognizedURL(f"not a web link: {split.scheme}:// URLs cannot be tracked")
     if "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
         raise UnrecognizedURL(f"not a valid URL: {url.strip()[:100]}")
+    parts = tuple(unquote(part) for part in split.path.split("/") if part)
+    return _Link(_bare_host(host), parts, dict(parse_qsl(split.query)))
+
+
+def _bare_host(host: str) -> str:
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") > 1:
-            host = host.removeprefix(prefix)
-            break
-    parts = tuple(unquote(part) for part in split.path.split("/") if part)
-    return _Link(host, parts, dict(parse_qsl(split.query)))
+            return host.removeprefix(prefix)
+    return host
 
 
 def _at(parts: tuple[str, ...], index: int) -> str:
