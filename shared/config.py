@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     x_base_url: str = "https://api.x.com/2"
     linkedin_base_url: str = "https://api.linkedin.com/rest"
     pinterest_base_url: str = "https://api.pinterest.com/v5"
+    youtube_analytics_base_url: str = "https://youtubeanalytics.googleapis.com/v2"
     youtube_api_key: SecretStr | None = None
     linkedin_version: str = Field("202610", pattern=r"^\d{6}$")
     platform_timeout_s: float = Field(20.0, gt=0)
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(20, ge=1)
     # A deliverable past due and not published is `late`; this long after that, `missed`.
     deliverable_grace_s: int = Field(3 * 24 * 3600, ge=0)
+    # Instagram stories (docs/ingestion.md, "Stories"): they and their insights live 24 h, so
+    # connected accounts' stories are listed and their insights kept this often, and once more
+    # within story_final_capture_s of each story's expiry.
+    story_poll_every_s: int = Field(1800, ge=60, le=6 * 3600)
+    story_final_capture_s: int = Field(600, ge=60, le=3600)
+    # Audience demographics of connected accounts are read with their sync, at most this often.
+    audience_every_s: int = Field(24 * 3600, ge=3600)
 
     # --- Webhooks in, attribution, events out (docs/webhooks.md). ---
     # Where Sway is reached from outside (short links, webhook URLs); unset, the API's own
@@ -177,6 +185,8 @@ class Settings(BaseSettings):
     # Standard access allows 100/s per user, but every app starts on trial access: 1,000 a day.
     budget_pinterest: str = "1000/86400"
     budget_demo: str = "6000/60"  # simulated: fast, but still exercises the budget
+    # YouTube Analytics has its own quota, apart from the Data API's units: guess low.
+    budget_youtube_analytics: str = "1000/86400"
 
     @field_validator(
         "budget_youtube",
@@ -187,6 +197,7 @@ class Settings(BaseSettings):
         "budget_linkedin",
         "budget_pinterest",
         "budget_demo",
+        "budget_youtube_analytics",
     )
     @classmethod
     def _calls_per_seconds(cls, value: str) -> str:
