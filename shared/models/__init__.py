@@ -3,6 +3,8 @@
 from shared.models.account_recent_post import AccountRecentPost
 from shared.models.account_snapshot import AccountSnapshot
 from shared.models.api_key import ApiKey
+from shared.models.audience_collection import AudienceCollection
+from shared.models.audience_snapshot import AudienceSnapshot
 from shared.models.campaign import Campaign
 from shared.models.campaign_goal import CampaignGoal
 from shared.models.campaign_kpi_snapshot import CampaignKpiSnapshot
@@ -30,6 +32,8 @@ __all__ = [
     "AccountRecentPost",
     "AccountSnapshot",
     "ApiKey",
+    "AudienceCollection",
+    "AudienceSnapshot",
     "Campaign",
     "CampaignGoal",
     "CampaignKpiSnapshot",

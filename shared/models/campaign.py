@@ -1,9 +1,9 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Index, Numeric, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
@@ -37,6 +37,9 @@ class Campaign(IdMixin, OrgMixin, TimestampMixin, Base):
     countries: Mapped[list[str]] = mapped_column(
         ARRAY(String(2)), default=list, server_default="{}"
     )
+    # Whose audience the campaign wants to reach: {countries, age_ranges, genders}, each a list
+    # (discovery's audience_fit reads it); None when not stated.
+    target_audience: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     brief: Mapped[str | None] = mapped_column(Text)
     # Every post of the campaign must disclose, paid or not (a paid collaboration always must).
     disclosure_required: Mapped[bool] = mapped_column(default=False, server_default="false")
