@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +62,13 @@ async def get_jobs(session: SessionDep) -> JobQueue:
 
 
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
+
+
+async def get_http(request: Request) -> httpx.AsyncClient:
+    return request.app.state.http
+
+
+HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 
 
 async def get_settings(request: Request) -> Settings:

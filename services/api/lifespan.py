@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from arq import create_pool
 from arq.connections import RedisSettings
 from fastapi import FastAPI
@@ -69,9 +70,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.auth_cache = AuthCache(auth_redis)
     pool = await create_reads_pool(database_url, max_size=20)
     app.state.reads = RawReads(pool)
+    # Platform calls made in a request (OAuth code exchanges), with the adapters' timeout.
+    app.state.http = httpx.AsyncClient(
+        timeout=settings.platform_timeout_s,
+        headers={"User-Agent": "Sway/0.1 (+self-hosted influencer analytics)"},
+    )
     try:
         yield
     finally:
+        await app.state.http.aclose()
         await auth_redis.aclose()
         await pool.close()
         await redis.aclose()
