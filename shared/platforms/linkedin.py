@@ -26,6 +26,7 @@ from shared.platforms.base import (
     AdapterError,
     AuthExpired,
     Credentials,
+    NotConfigured,
     NotFound,
     Platform,
     PostInfo,
@@ -55,6 +56,9 @@ POST_KINDS = {"urn:li:share:": "shares", "urn:li:ugcPost:": "ugcPosts"}
 # How LinkedIn words a 403 when the token or the member's page role lacks a permission; any other
 # 403 (e.g. "Unpermitted fields present in PARAMETER: ... [/shares[0]]") is about the posts asked.
 TOKEN_REFUSAL = "Not enough permissions to access"
+# Each monthly LinkedIn-Version is served for at least a year, then answers 426.
+SUPPORTED_MONTHS = 12
+VERSIONS_DOC = "https://learn.microsoft.com/en-us/linkedin/marketing/versioning"
 
 
 def org_urn(value: str) -> str:
@@ -354,6 +358,8 @@ class LinkedInAdapter:
         if status < 400:
             return
         message = _describe(response)
+        if status == 426 or "VERSION" in str(_error_body(response).get("code") or ""):
+            raise NotConfigured(self._version_refused(message), platform=PLATFORM)
         if status == 429:
             raise RateLimited(message, retry_after_s=self._until_reset(), platform=PLATFORM)
         # 401 is an expired or revoked token (65600/65601); a 403 that reaches here ("Not enough
@@ -365,11 +371,38 @@ class LinkedInAdapter:
             raise NotFound(message, platform=PLATFORM)
         raise AdapterError(message, platform=PLATFORM)
 
+    def _version_refused(self, message: str) -> str:
+        """LinkedIn answers every call with 426 NONEXISTENT_VERSION ("Requested version 2024..01
+        is not active") once the pinned version is sunset, about a year after its release, and
+        for a version it never released: only the setting can fix it, so say which and how."""
+        now = _month_number(self._now().astimezone(UTC).strftime("%Y%m"))
+        age = now - _month_number(self._version)
+        if age < 0:
+            why = "is later than this month, so LinkedIn has not released it"
+        elif age >= SUPPORTED_MONTHS:
+            why = "is more than a year old: LinkedIn has sunset it"
+        else:
+            why = "is not a version LinkedIn serves (it skips some months)"
+        example = _month_name(now - 1)
+        return (
+            f"linkedin: LinkedIn-Version {self._version} (SWAY_LINKEDIN_VERSION) {why}; set "
+            "SWAY_LINKEDIN_VERSION to an active version, YYYYMM, one of the monthly releases of "
+            f"the last 12 months (e.g. {example}), listed at {VERSIONS_DOC} ({message})"
+        )
+
     def _until_reset(self) -> float:
         # LinkedIn sends no rate-limit headers; its daily limits reset at midnight UTC.
         now = self._now().astimezone(UTC)
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         return seconds_until(midnight.timestamp(), now=now)
+
+
+def _month_number(yyyymm: str) -> int:
+    return int(yyyymm[:4]) * 12 + int(yyyymm[4:6]) - 1
+
+
+def _month_name(number: int) -> str:
+    return f"{number // 12}{number % 12 + 1:02d}"
 
 
 def _post_kind(post_id: str) -> str | None:

@@ -36,6 +36,7 @@ from shared.platforms.http import (
     reading,
     send,
 )
+from shared.platforms.owners import PostOwner
 
 PLATFORM = Platform.pinterest
 PIN_URL = "https://www.pinterest.com/pin/{pin_id}/"
@@ -261,6 +262,22 @@ class PinterestAdapter:
                 info = await self._pin(pin_id, creds)
                 result[pin_id] = stats_with_details(info, stats) if info else stats
         return result
+
+    async def post_owner(self, external_id: str, creds: Credentials | None) -> PostOwner | None:
+        """Whether the token's own account owns this Pin (PostOwnerLookup). GET /pins/{id}
+        answers only for the token's own Pins and those on group boards shared with it, so no
+        token can name another account's Pin: None unless `is_owner`."""
+        if not external_id.isdigit():
+            return None
+        response = await self._send(f"/pins/{external_id}", creds)
+        if _pin_gone(response) or _pin_refused(response):
+            return None
+        body = self._body(response)
+        with reading(f"pins/{external_id}", platform=PLATFORM):
+            if body.get("is_owner") is not True:
+                return None
+            board_owner = body.get("board_owner") or {}
+            return PostOwner(handle=board_owner.get("username"), credential_owner=True)
 
     async def _pin(self, pin_id: str, creds: Credentials | None) -> PostInfo | None:
         """The pin as GET /pins/{id} describes it; None when it is refused or gone in between, as

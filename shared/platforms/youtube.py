@@ -42,6 +42,7 @@ from shared.platforms.http import (
     reading,
     send,
 )
+from shared.platforms.owners import PostOwner
 
 PLATFORM = Platform.youtube
 PAGE_SIZE = 50
@@ -203,6 +204,17 @@ class YouTubeAdapter:
         with reading("video statistics", platform=PLATFORM):
             # Deleted and private videos are simply absent from items.
             return {video["id"]: stats_with_details(_post_info(video)) for video in videos}
+
+    async def post_owner(self, external_id: str, creds: Credentials | None) -> PostOwner | None:
+        """The channel that uploaded a video (PostOwnerLookup): one videos.list call, 1 unit."""
+        videos = await self._videos([external_id], "snippet", creds)
+        if not videos:
+            return None  # deleted, private, or never existed
+        with reading("video owner", platform=PLATFORM):
+            snippet = videos[0]["snippet"]
+            return PostOwner(
+                external_id=str(snippet["channelId"]), display_name=snippet.get("channelTitle")
+            )
 
     async def _channel(
         self, account: AccountRef, parts: str, creds: Credentials | None
