@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
@@ -149,7 +150,10 @@ async def app(settings: Settings, sessionmaker, redis: ArqRedis, database_url: s
     application.state.auth_cache = AuthCache(redis)
     raw = await connection.get_raw_connection()
     application.state.reads = RawReads(connection=raw.driver_connection)
+    # Platform calls made in a request; tests replay the platforms with respx at the real URLs.
+    application.state.http = httpx.AsyncClient(timeout=5)
     yield application
+    await application.state.http.aclose()
     await engine.dispose()
 
 
