@@ -6,16 +6,18 @@ insights edge (views, reach, shares, saved..., lagging up to 48 h, empty rather 
 """
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from shared.config import Settings
 from shared.platforms import meta
+from shared.platforms.audience import AudienceBreakdown, shares_of
 from shared.platforms.base import (
     AccountRef,
     AccountStats,
+    AdapterError,
     Credentials,
     NotFound,
     Platform,
@@ -41,11 +43,22 @@ REELS_METRICS = (*FEED_METRICS, "ig_reels_video_view_total_time")
 STORY_METRICS = ("views", "reach", "replies", "shares", "total_interactions")
 METRICS_BY_PRODUCT = {"REELS": REELS_METRICS, "STORY": STORY_METRICS}
 KIND_BY_PRODUCT = {"REELS": "reel", "STORY": "story"}
+# The stories edge lists the same IG Media objects, only the live ones (not live videos, not
+# reshares); it has no counts, which come from the insights edge.
+STORY_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp"
+STORY_PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Follower demographics: one breakdown per request (with two, Meta answers the combinations).
+DEMOGRAPHICS = "follower_demographics"
+DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "country", "city")
+GENDER_BUCKETS = {"F": "female", "M": "male", "U": "other"}
 
 
 class InstagramAdapter:
     platform = Platform.instagram
     max_batch = meta.BATCH_LIMIT
+    max_story_batch = meta.BATCH_LIMIT
+    source_platform = PLATFORM
 
     def quota_cost(self, posts: int, details: int = 0) -> int:
         # Meta counts every sub-request of a batch as one call, and there are two rounds (fields,
@@ -112,6 +125,66 @@ class InstagramAdapter:
             }
         return {**stats, **refused, **refused_insights}
 
+    async def list_stories(self, account: AccountRef, creds: Credentials | None) -> list[PostInfo]:
+        token = meta.access_token(creds, platform=PLATFORM)
+        url = f"{self._base}/{meta.node(_user_id(account))}/stories"
+        params = {"fields": STORY_FIELDS, "limit": STORY_PAGE_SIZE, "access_token": token}
+        # The edge lists only live stories: no time filter of ours, every page is read.
+        return await meta.list_since(
+            self._client, url, params, platform=PLATFORM, parse=_story, since=EPOCH
+        )
+
+    async def fetch_story_insights(
+        self, story_ids: Sequence[str], creds: Credentials | None
+    ) -> dict[str, PostStats | PostRefused]:
+        """One batch of insights requests, each asking for the STORY metrics only. A story with
+        under 5 viewers (code 10) or just expired has no insights: it is left out."""
+        ids = list(dict.fromkeys(story_ids))
+        if len(ids) > self.max_story_batch:
+            raise ValueError(f"instagram: at most {self.max_story_batch} stories per call")
+        if not ids:
+            return {}
+        token = meta.access_token(creds, platform=PLATFORM)
+        story = {"media_product_type": "STORY"}
+        values, refused = await self._insights({pid: story for pid in ids}, token)
+        with reading("IG story insights", platform=PLATFORM):
+            stats = {pid: _stats(story, found) for pid, found in values.items()}
+        return {**stats, **refused}
+
+    def story_cost(self, stories: int) -> int:
+        # The listing, and one batch sub-request (one call to Meta) per story.
+        return 1 + stories
+
+    def audience_cost(self) -> int:
+        return len(DEMOGRAPHIC_BREAKDOWNS)
+
+    async def fetch_audience(
+        self, account: AccountRef, creds: Credentials | None
+    ) -> list[AudienceBreakdown]:
+        """`follower_demographics` by age, gender, country and city, in one batch. Meta refuses
+        the metric for accounts under 100 followers, and a breakdown whose buckets are too
+        small; a breakdown refused is left out, and all four refused is an error saying why."""
+        token = meta.access_token(creds, platform=PLATFORM)
+        node = meta.node(_user_id(account))
+        urls = [
+            f"{node}/insights?metric={DEMOGRAPHICS}&period=lifetime&metric_type=total_value"
+            f"&breakdown={breakdown}"
+            for breakdown in DEMOGRAPHIC_BREAKDOWNS
+        ]
+        answers = await meta.batch_get(self._client, self._base, urls, token, platform=PLATFORM)
+        found, refusals = [], []
+        for breakdown, answer in zip(DEMOGRAPHIC_BREAKDOWNS, answers, strict=True):
+            if isinstance(answer, meta.GraphError):
+                refusals.append(answer.describe(PLATFORM))
+                continue
+            with reading("IG follower demographics", platform=PLATFORM):
+                breakdown_found = _demographics(breakdown, answer)
+            if breakdown_found is not None:
+                found.append(breakdown_found)
+        if refusals and not found:
+            raise AdapterError("; ".join(dict.fromkeys(refusals)), platform=PLATFORM)
+        return found
+
     async def _insights(
         self, media: dict[str, dict[str, Any]], token: str
     ) -> tuple[dict[str, dict[str, Any]], dict[str, PostRefused]]:
@@ -134,6 +207,37 @@ class InstagramAdapter:
 
 def metrics_for(media: dict[str, Any]) -> tuple[str, ...]:
     return METRICS_BY_PRODUCT.get(media.get("media_product_type"), FEED_METRICS)
+
+
+def _story(item: dict[str, Any]) -> PostInfo:
+    return PostInfo(
+        external_id=str(item["id"]),
+        url=item.get("permalink"),
+        kind="story",
+        caption=item.get("caption"),
+        published_at=meta.parse_time(item.get("timestamp")),
+    )
+
+
+def _demographics(breakdown: str, body: Any) -> AudienceBreakdown | None:
+    """{"data": [{"name": "follower_demographics", "total_value": {"breakdowns": [
+    {"dimension_keys": [breakdown], "results": [{"dimension_values": [bucket], "value": n}]}]}}]}.
+    Empty `data` (nothing to report yet) is None."""
+    if not body["data"]:
+        return None
+    results = body["data"][0]["total_value"]["breakdowns"][0]["results"]
+    counts: dict[str, float] = {}
+    for result in results:
+        bucket = str(result["dimension_values"][0])
+        if breakdown == "gender":
+            bucket = GENDER_BUCKETS.get(bucket, "other")
+        elif breakdown == "country":
+            bucket = bucket.upper()
+        counts[bucket] = counts.get(bucket, 0) + float(result["value"])
+    shares, total = shares_of(counts)
+    if not shares:
+        return None
+    return AudienceBreakdown(breakdown, f"instagram.{DEMOGRAPHICS}", shares, int(total))
 
 
 def _user_id(account: AccountRef) -> str:
