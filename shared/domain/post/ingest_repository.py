@@ -52,6 +52,11 @@ class BatchPost:
     created_at: datetime
 
 
+# Instagram stories are refreshed by the story poller alone (shared/domain/story): their insights
+# end with the story, 24 h after it is posted, and a refresh after that would overwrite the final
+# insights or find the story gone.
+NOT_A_STORY = "(p.kind IS DISTINCT FROM 'story' OR p.platform <> 'instagram')"
+
 # Fair across organizations: each organization with due posts gets an equal share of the limit,
 # so one tenant with a million due posts cannot starve another with ten. A share an organization
 # does not use is not handed on within the tick; the next tick (10 s later) comes soon enough.
@@ -61,7 +66,7 @@ WITH orgs AS (
     WHERE EXISTS (
         SELECT 1 FROM post p
         WHERE p.org_id = o.id AND p.status = {TRACKING} AND p.lease_until IS NULL
-          AND p.next_refresh_at <= :now
+          AND p.next_refresh_at <= :now AND {NOT_A_STORY}
     )
 ), share AS (
     SELECT CAST(ceil(CAST(:limit AS numeric) / greatest(count(*), 1)) AS int) AS n FROM orgs
@@ -69,7 +74,7 @@ WITH orgs AS (
     SELECT d.id FROM orgs CROSS JOIN share CROSS JOIN LATERAL (
         SELECT p.id FROM post p
         WHERE p.org_id = orgs.id AND p.status = {TRACKING} AND p.lease_until IS NULL
-          AND p.next_refresh_at <= :now
+          AND p.next_refresh_at <= :now AND {NOT_A_STORY}
         ORDER BY p.next_refresh_at
         LIMIT share.n
         FOR UPDATE OF p SKIP LOCKED
