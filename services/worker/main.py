@@ -5,9 +5,18 @@ from arq.connections import RedisSettings
 from arq.worker import func
 
 from services.worker import context
-from services.worker.jobs import accounts, campaigns, deliverables, posts, subscriptions, webhooks
+from services.worker.jobs import (
+    accounts,
+    campaigns,
+    deliverables,
+    posts,
+    stories,
+    subscriptions,
+    webhooks,
+)
 from shared import jobs
 from shared.config import get_settings
+from shared.domain.story import service as story_service
 
 
 def _redis_settings() -> RedisSettings:
@@ -42,6 +51,14 @@ class WorkerSettings:
             max_tries=subscriptions.MAX_TRIES,
             keep_result=0,
         ),
+        # One poll per account per SWAY_STORY_POLL_EVERY_S: the job id names the account's slot,
+        # and its result is kept that long, so the scheduler's ticks in between are no-ops.
+        func(
+            stories.poll_stories,
+            name=story_service.POLL_STORIES,
+            max_tries=1,
+            keep_result=get_settings().story_poll_every_s,
+        ),
     ]
     cron_jobs = [
         cron(
@@ -69,6 +86,9 @@ class WorkerSettings:
             run_at_startup=True,
         ),
         cron(webhooks.requeue_webhook_events, name="webhook.requeue", second=45),
+        # Every minute: expired stories stop, connected accounts' story polls and final captures
+        # are queued when due (docs/ingestion.md, "Stories").
+        cron(stories.schedule_story_polls, name="story.schedule", second=50, run_at_startup=True),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown
