@@ -102,6 +102,17 @@ class OAuthProvider(Protocol):
         ...
 
 
+def refresh_token_of(credentials: Credentials, *, platform: str) -> str:
+    """The stored refresh token, or AuthorizationRefused: without one the connection cannot
+    outlive its access token."""
+    if not credentials.refresh_token:
+        raise AuthorizationRefused(
+            f"{platform}: the connection has no refresh token; connect the account again",
+            platform=platform,
+        )
+    return credentials.refresh_token
+
+
 def code_verifier() -> str:
     """An RFC 7636 verifier: 64 random bytes, base64url (86 characters of the allowed 43-128)."""
     return secrets.token_urlsafe(64)
@@ -117,8 +128,10 @@ def with_query(url: str, params: Mapping[str, str | None]) -> str:
     return f"{url}?{urlencode({k: v for k, v in params.items() if v is not None})}"
 
 
-def basic_auth(app: OAuthApp) -> httpx.BasicAuth:
-    return httpx.BasicAuth(app.client_id, app.client_secret)
+def basic_auth(app: OAuthApp) -> dict[str, str]:
+    """The client's HTTP Basic header for token endpoints that want one (RFC 6749, 2.3.1)."""
+    pair = f"{app.client_id}:{app.client_secret}".encode()
+    return {"Authorization": f"Basic {base64.b64encode(pair).decode('ascii')}"}
 
 
 async def post_token(
@@ -127,10 +140,12 @@ async def post_token(
     *,
     platform: str,
     data: Mapping[str, str],
-    auth: httpx.Auth | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST a form to a token endpoint; the answer's JSON, or the typed error it means."""
-    response = await send(client, "POST", url, platform=platform, data=dict(data), auth=auth)
+    response = await send(
+        client, "POST", url, platform=platform, data=dict(data), headers=dict(headers or {})
+    )
     return token_answer(response, platform=platform)
 
 

@@ -14,6 +14,7 @@ from shared.platforms.oauth.base import (
     owns,
     post_token,
     read_grant,
+    refresh_token_of,
     require_scopes,
     with_query,
     wrong_account,
@@ -72,7 +73,7 @@ class YouTubeOAuth:
     async def refresh(self, app: OAuthApp, credentials: Credentials) -> TokenGrant:
         data = {
             "grant_type": "refresh_token",
-            "refresh_token": credentials.refresh_token or "",
+            "refresh_token": refresh_token_of(credentials, platform=PLATFORM),
             "client_id": app.client_id,
             "client_secret": app.client_secret,
         }

@@ -16,6 +16,7 @@ from shared.platforms.oauth.base import (
     get_identity,
     post_token,
     read_grant,
+    refresh_token_of,
     require_scopes,
     with_query,
 )
@@ -67,7 +68,7 @@ class TikTokOAuth:
             "client_key": app.client_id,
             "client_secret": app.client_secret,
             "grant_type": "refresh_token",
-            "refresh_token": credentials.refresh_token or "",
+            "refresh_token": refresh_token_of(credentials, platform=PLATFORM),
         }
         return await self._token(data)
 

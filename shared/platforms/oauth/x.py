@@ -16,6 +16,7 @@ from shared.platforms.oauth.base import (
     get_identity,
     post_token,
     read_grant,
+    refresh_token_of,
     require_scopes,
     with_query,
 )
@@ -61,12 +62,13 @@ class XOAuth:
         return await self._token(app, data)
 
     async def refresh(self, app: OAuthApp, credentials: Credentials) -> TokenGrant:
-        data = {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token or ""}
+        token = refresh_token_of(credentials, platform=PLATFORM)
+        data = {"grant_type": "refresh_token", "refresh_token": token}
         return await self._token(app, data)
 
     async def _token(self, app: OAuthApp, data: dict[str, str]) -> TokenGrant:
         body = await post_token(
-            self._client, TOKEN_URL, platform=PLATFORM, data=data, auth=basic_auth(app)
+            self._client, TOKEN_URL, platform=PLATFORM, data=data, headers=basic_auth(app)
         )
         return read_grant(body, platform=PLATFORM)
 
