@@ -18,6 +18,7 @@ from shared.config import Settings
 from shared.db import RawReads, unit_of_work
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.schemas import Principal, Scope
+from shared.domain.post.by_url import PostLookups
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.jobs import JobQueue
 
@@ -76,6 +77,15 @@ async def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_post_lookups(request: Request) -> PostLookups | None:
+    # None where no lifespan built them (the test app unless a test sets them): links are then
+    # parsed offline, and short links and URLs that name no account are refused.
+    return getattr(request.app.state, "post_lookups", None)
+
+
+PostLookupsDep = Annotated[PostLookups | None, Depends(get_post_lookups)]
 
 
 async def get_auth_cache(request: Request) -> ratelimit.AuthCache:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.api.ratelimit import AuthCache
 from shared.config import Settings
 from shared.db import RawReads, create_engine, create_reads_pool, create_sessionmaker
+from shared.domain.post.by_url import PostLookups
 
 
 def require_urls(settings: Settings) -> tuple[str, str]:
@@ -75,9 +76,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout=settings.platform_timeout_s,
         headers={"User-Agent": "Sway/0.1 (+self-hosted influencer analytics)"},
     )
+    # Tracking a pasted link may follow its redirects and ask its platform whose post it is.
+    app.state.post_lookups = PostLookups.open(settings, app.state.http)
     try:
         yield
     finally:
+        await app.state.post_lookups.aclose()
         await app.state.http.aclose()
         await auth_redis.aclose()
         await pool.close()

@@ -7,6 +7,7 @@ from services.api.deps import (
     CampaignId,
     JobsDep,
     PostId,
+    PostLookupsDep,
     Reader,
     ReadSessionDep,
     SessionDep,
@@ -41,12 +42,14 @@ async def track_post(
     jobs: JobsDep,
     principal: Writer,
     response: Response,
+    lookups: PostLookupsDep,
 ):
-    """Track a post by its URL, or by `account_id` + `external_id`. A URL must name an account
-    of the organization (or a handle one of its creators uses); tracking the same post again
-    for the same campaign returns it unchanged (200)."""
+    """Track a post by its URL, or by `account_id` + `external_id`. A short or share link is
+    followed to the post; a URL must name an account of the organization (or a handle one of its
+    creators uses), or be a post whose platform says whose it is (YouTube, Pinterest). Tracking
+    the same post again for the same campaign returns it unchanged (200)."""
     post, created = await post_service.track(
-        session, principal.org_id, id, body, jobs=jobs, now=datetime.now(UTC)
+        session, principal.org_id, id, body, jobs=jobs, now=datetime.now(UTC), lookups=lookups
     )
     if not created:
         response.status_code = status.HTTP_200_OK

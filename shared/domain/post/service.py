@@ -2,30 +2,27 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
 from shared.domain.account import service as account_service
-from shared.domain.account.repository import AccountRepository
-from shared.domain.account.schemas import AccountCreate
 from shared.domain.campaign import service as campaign_service
 from shared.domain.deliverable import linking as deliverable_linking
 from shared.domain.events import payloads
 from shared.domain.events import service as events_service
 from shared.domain.events.catalogue import EventType
 from shared.domain.pagination import Page, page_of
+from shared.domain.post import by_url as by_url_service
 from shared.domain.post import disclosure_service
 from shared.domain.post.ingest import RefreshBatch
 from shared.domain.post.repository import PostRepository
 from shared.domain.post.schemas import PostById, PostByUrl
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.jobs import JobQueue
-from shared.models import CreatorAccount, Post, PostSnapshot
+from shared.models import Post, PostSnapshot
 from shared.models.status import PostStatus
 from shared.platforms.base import Platform
-from shared.platforms.urls import ParsedPost, UnrecognizedURL, parse_post_url
 
 # A URL names these platforms' posts by an id their APIs do not take (an Instagram shortcode, a
 # Facebook post id without its page). Such a post waits as "pending" until the account's next
@@ -41,12 +38,16 @@ async def track(
     *,
     jobs: JobQueue,
     now: datetime,
+    lookups: by_url_service.PostLookups | None = None,
 ) -> tuple[Post, bool]:
-    """Returns the post and whether it is new (tracking it again is a no-op)."""
+    """Returns the post and whether it is new (tracking it again is a no-op). With `lookups`, a
+    URL may be a short link or name no account: both are resolved over the network, before
+    anything is written."""
     campaign = await campaign_service.get(session, org_id, campaign_id)
     if isinstance(data, PostByUrl):
-        parsed = _parse(data.url)
-        account = await _account_for_url(session, org_id, parsed, jobs=jobs)
+        parsed, account = await by_url_service.post_and_account(
+            session, org_id, data.url, lookups=lookups, jobs=jobs
+        )
         external_id, kind, url = parsed.external_id, parsed.kind, data.url
     else:
         account = await account_service.get(session, org_id, data.account_id)
@@ -89,53 +90,12 @@ async def track(
     return post, True
 
 
-def _parse(url: str) -> ParsedPost:
-    try:
-        return parse_post_url(url)
-    except UnrecognizedURL as exc:
-        raise Invalid.field(("body", "url"), str(exc)) from exc
-
-
 def _already_tracked(post: Post, campaign_id: UUID) -> Post:
     if post.campaign_id == campaign_id:
         return post  # tracking the same post twice is a no-op
     raise Conflict(
         f"{post.platform} post {post.external_id} is already tracked by campaign {post.campaign_id}"
     )
-
-
-async def _account_for_url(
-    session: AsyncSession, org_id: UUID, parsed: ParsedPost, *, jobs: JobQueue
-) -> CreatorAccount:
-    """The account a post URL names: the organization's account with that handle, or a new one
-    under the one creator who has that handle on another platform. Otherwise a 422 that says
-    what to send instead."""
-    if parsed.handle is None:
-        raise Invalid.field(
-            ("body", "url"),
-            f"this {parsed.platform} URL does not name the "
-            "account; send account_id and external_id instead",
-        )
-    handle = parsed.handle.lstrip("@")
-    repository = AccountRepository(session, org_id)
-    account = await repository.by_handle(parsed.platform, handle)
-    if account is not None:
-        return account
-    creator_ids = await repository.creators_with_handle(handle)
-    if len(creator_ids) != 1:
-        raise Invalid.field(
-            ("body", "url"),
-            (
-                f"no creator in this organization has the {parsed.platform} account @{handle}; "
-                "add it with POST /v1/creators/{id}/accounts, or send account_id and external_id"
-            ),
-        )
-    try:
-        data = AccountCreate(platform=parsed.platform, handle=handle)
-    except ValidationError as exc:  # a URL can carry what no handle on the platform can be
-        reason = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
-        raise Invalid.field(("body", "url"), f"this URL names no valid handle: {reason}") from exc
-    return await account_service.create(session, org_id, creator_ids[0], data, jobs=jobs)
 
 
 async def get(session: AsyncSession, org_id: UUID, post_id: UUID) -> Post:
