@@ -43,10 +43,12 @@ def seal(text: str, secret_key: str) -> str:
     return _fernet(secret_key).encrypt(text.encode()).decode()
 
 
-def unseal(token: str, secret_key: str) -> str:
+def unseal(token: str, secret_key: str, *, ttl_s: int | None = None) -> str:
+    """The sealed text; with `ttl_s`, only if it was sealed at most that many seconds ago (Fernet
+    tokens carry their time, under the HMAC)."""
     try:
-        return _fernet(secret_key).decrypt(token.encode()).decode()
-    except InvalidToken as exc:
+        return _fernet(secret_key).decrypt(token.encode(), ttl=ttl_s).decode()
+    except (InvalidToken, UnicodeEncodeError) as exc:
         raise CredentialsError("a sealed secret does not decrypt under SWAY_SECRET_KEY") from exc
 
 

@@ -35,6 +35,7 @@ REFRESH_POSTS = "post.refresh_batch"
 RECOMPUTE_KPIS = "campaign.recompute_kpis"
 PROCESS_WEBHOOK_EVENT = "webhook.process"
 DELIVER_EVENT = "subscription.deliver"
+REFRESH_TOKEN = "account.refresh_token"
 
 # KEYS job key, result key, queue; ARGV expiry ms, serialized job, score, job id. arq's own
 # enqueue_job does the same check-then-write in a WATCH transaction, one round trip per job;

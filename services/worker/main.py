@@ -8,6 +8,7 @@ from services.worker import context
 from services.worker.jobs import (
     accounts,
     campaigns,
+    connections,
     deliverables,
     posts,
     stories,
@@ -51,6 +52,8 @@ class WorkerSettings:
             max_tries=subscriptions.MAX_TRIES,
             keep_result=0,
         ),
+        # A refresh that fails for a passing reason is retried by the next cron run (5 min on).
+        func(connections.refresh_token, name=jobs.REFRESH_TOKEN, max_tries=1, keep_result=0),
         # One poll per account per SWAY_STORY_POLL_EVERY_S: the job id names the account's slot,
         # and its result is kept that long, so the scheduler's ticks in between are no-ops.
         func(
@@ -89,6 +92,13 @@ class WorkerSettings:
         # Every minute: expired stories stop, connected accounts' story polls and final captures
         # are queued when due (docs/ingestion.md, "Stories").
         cron(stories.schedule_story_polls, name="story.schedule", second=50, run_at_startup=True),
+        # Every minute: OAuth tokens about to expire (SWAY_TOKEN_REFRESH_AHEAD_S) are refreshed.
+        cron(
+            connections.schedule_token_refreshes,
+            name="account.schedule_token_refreshes",
+            second=15,
+            run_at_startup=True,
+        ),
     ]
     on_startup = context.startup
     on_shutdown = context.shutdown

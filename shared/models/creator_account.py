@@ -87,4 +87,14 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
     def has_credentials(self) -> bool:
         return self.credentials_encrypted is not None
 
+    @property
+    def connection(self) -> dict[str, Any]:
+        """What AccountRead shows of how the credentials came (never the credentials)."""
+        return {
+            "via": self.connected_via if self.has_credentials else None,
+            "token_expires_at": self.token_expires_at,
+            "token_refreshed_at": self.token_refreshed_at,
+            "scopes": self.granted_scopes,
+        }
+
     creator: Mapped["Creator"] = relationship(back_populates="accounts", lazy="raise")

@@ -351,7 +351,8 @@ class TestDeliveryLog:
 
 class TestCatalogue:
     def test_every_event_of_the_document_is_in_the_catalogue(self):
-        # API.md's list, and one more for integrations: an inbound event Sway gave up on.
+        # API.md's list, and more for integrations: an inbound event Sway gave up on, an account
+        # connected through OAuth.
         assert set(NAMES) == {
             "webhook_event.dead",
             "post.captured",
@@ -361,5 +362,7 @@ class TestCatalogue:
             "deliverable.overdue",
             "post.disclosure_missing",
             "account.authenticity_alert",
+            "account.connected",
+            "account.connection_lost",
             "collaboration.stage_changed",
         }

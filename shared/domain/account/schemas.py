@@ -103,6 +103,7 @@ class AccountRead(BaseModel):
     sync_status: str
     sync_error: str | None
     has_credentials: bool
+    connection: "ConnectionRead"
     next_sync_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -111,6 +112,21 @@ class AccountRead(BaseModel):
     @classmethod
     def _none_is_unknown(cls, value: Any) -> Any:
         return value or {}
+
+
+class ConnectionRead(BaseModel):
+    """How the account's credentials came, never the credentials: `oauth` connections are
+    refreshed by Sway before `token_expires_at` (docs/connecting.md)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    via: str | None = Field(description="manual, oauth, or null with no credentials")
+    token_expires_at: datetime | None
+    token_refreshed_at: datetime | None
+    scopes: list[str] | None
+
+
+AccountRead.model_rebuild()
 
 
 class AccountSnapshotRead(BaseModel):

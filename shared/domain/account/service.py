@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -90,26 +91,61 @@ async def set_credentials(
     jobs: JobQueue,
     now: datetime,
 ) -> CreatorAccount:
-    """Store (or renew) the account's platform credentials; an account stopped by an expired
-    token resumes, and a sync runs now to prove the new credentials."""
+    """Store (or renew) the account's platform credentials by hand; an account stopped by an
+    expired token resumes, and a sync runs now to prove the new credentials."""
     if not data.has_secret():
         raise Invalid.field(("body", "access_token"), "send an access_token or an api_key")
     account = await get(session, org_id, account_id)
     credentials = Credentials(
         access_token=data.access_token, api_key=data.api_key, extra=data.extra
     )
+    account.external_id = data.external_id or account.external_id
+    await store_credentials(
+        session, account, credentials, Connected.manual(), secret_key=secret_key, jobs=jobs, now=now
+    )
+    return account
+
+
+@dataclass(frozen=True)
+class Connected:
+    """How credentials came: by hand, or through an OAuth grant Sway refreshes (its expiry and
+    the scopes the person granted)."""
+
+    via: str
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] | None = None
+
+    @classmethod
+    def manual(cls) -> "Connected":
+        return cls("manual")
+
+
+async def store_credentials(
+    session: AsyncSession,
+    account: CreatorAccount,
+    credentials: Credentials,
+    connected: Connected,
+    *,
+    secret_key: str,
+    jobs: JobQueue,
+    now: datetime,
+) -> None:
+    """Seal the account's new credentials; posts paused by the old ones, or in error, get
+    another try under the new ones, and a sync runs now."""
     account.credentials_encrypted = encrypt_credentials(credentials, secret_key)
     account.credential_key = credentials.key
     account.params_key = credentials.params_key
-    account.external_id = data.external_id or account.external_id
+    account.connected_via = connected.via
+    account.token_expires_at = connected.expires_at
+    account.granted_scopes = list(connected.scopes) if connected.scopes is not None else None
+    account.token_refreshed_at = now if connected.via == "oauth" else None
+    account.token_refresh_lease_until = None
     account.sync_status = SyncStatus.pending
     account.sync_error = None
     account.next_sync_at = now
     await session.flush()
-    # Posts paused by the old credential, or in error, get another try under the new one.
-    await post_lifecycle.resume_account(session, org_id, account.id, now=now)
-    request_sync(jobs, org_id, account.id)
-    return account
+    await post_lifecycle.resume_account(session, account.org_id, account.id, now=now)
+    request_sync(jobs, account.org_id, account.id)
 
 
 async def archive_for_creator(session: AsyncSession, org_id: UUID, creator_id: UUID) -> None:

@@ -12,6 +12,8 @@ class EventType(StrEnum):
     campaign_kpis_updated = "campaign.kpis_updated"
     campaign_goal_reached = "campaign.goal_reached"
     account_authenticity_alert = "account.authenticity_alert"
+    account_connected = "account.connected"
+    account_connection_lost = "account.connection_lost"
     webhook_event_dead = "webhook_event.dead"
 
 

@@ -188,6 +188,42 @@ def authenticity_alert(
     }
 
 
+class AccountLike(Protocol):
+    id: UUID
+    creator_id: UUID
+    platform: str
+    handle: str
+    external_id: str | None
+    token_expires_at: datetime | None
+    granted_scopes: list[str] | None
+
+
+def account_connected(account: AccountLike, *, at: datetime) -> dict[str, Any]:
+    """An account connected (or reconnected) through its platform's consent screen."""
+    return {
+        "account_id": str(account.id),
+        "creator_id": str(account.creator_id),
+        "platform": account.platform,
+        "handle": account.handle,
+        "external_id": account.external_id,
+        "scopes": list(account.granted_scopes or []),
+        "token_expires_at": instant(account.token_expires_at),
+        "at": instant(at),
+    }
+
+
+def account_connection_lost(account: AccountLike, *, reason: str, at: datetime) -> dict[str, Any]:
+    """A connection Sway can no longer keep alive: a person must connect the account again."""
+    return {
+        "account_id": str(account.id),
+        "creator_id": str(account.creator_id),
+        "platform": account.platform,
+        "handle": account.handle,
+        "reason": reason,
+        "at": instant(at),
+    }
+
+
 def webhook_event_dead(
     *,
     event_id: UUID,

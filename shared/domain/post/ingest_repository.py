@@ -347,6 +347,10 @@ class IngestRepository:
         await self._run(PAUSE_ACCOUNTS_POSTS, accounts=accounts, detail=detail)
         return len(accounts)
 
+    async def pause_account_posts(self, account_id: UUID, detail: str) -> None:
+        """The account's tracked posts leave the due set until it is connected again."""
+        await self._run(PAUSE_ACCOUNTS_POSTS, accounts=[account_id], detail=detail)
+
     async def resume_account(self, account_id: UUID, now: datetime) -> None:
         await self._run(RESUME_ACCOUNT_POSTS, account=account_id, now=now)
 

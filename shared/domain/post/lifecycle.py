@@ -21,6 +21,11 @@ async def resume_account(
     await IngestRepository(session, org_id).resume_account(account_id, now)
 
 
+async def pause_account(session: AsyncSession, org_id: UUID, account_id: UUID, detail: str) -> None:
+    """The account's tracked posts wait, saying `detail`, until it is connected again."""
+    await IngestRepository(session, org_id).pause_account_posts(account_id, detail)
+
+
 async def stop_campaign(session: AsyncSession, org_id: UUID, campaign_id: UUID) -> None:
     await IngestRepository(session, org_id).stop_campaign(campaign_id, CAMPAIGN_ARCHIVED)
 
