@@ -62,16 +62,9 @@ class _FacebookLogin:
     # The fields of /me/accounts each platform reads its account from.
     page_fields: str
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
         self._graph = settings.base_url(self.platform.value)
-        self._now = clock or (lambda: datetime.now(UTC))
 
     def authorization_url(self, app: OAuthApp, *, state: str, code_challenge: str | None) -> str:
         return with_query(

@@ -85,7 +85,7 @@ class PinterestOAuth:
             f"{self._api}/oauth/token",
             platform=PLATFORM,
             data=data,
-            auth=basic_auth(app),
+            headers=basic_auth(app),
         )
         _raise_for_refusal(response)
         return read_grant(token_answer(response, platform=PLATFORM), platform=PLATFORM)
