@@ -121,7 +121,7 @@ class TestPollStories:
         tenant, account, _ = world
         await _poll(worker_ctx, tenant, account, Graph("story_insights_batch.json"))
         again = await _poll(
-            worker_ctx, None, tenant, account, Graph("story_insights_final_batch.json"), final=True
+            worker_ctx, tenant, account, Graph("story_insights_final_batch.json"), final=True
         )
         assert again == "listed 2, tracked 1, snapshots 1"
         [story] = await _stories(session, tenant.org_id)
@@ -132,9 +132,7 @@ class TestPollStories:
     async def test_too_few_viewers_keeps_the_counts_it_had(self, worker_ctx, session, world):
         tenant, account, _ = world
         await _poll(worker_ctx, tenant, account, Graph("story_insights_batch.json"))
-        quiet = await _poll(
-            worker_ctx, None, tenant, account, Graph("story_insights_too_few_batch.json")
-        )
+        quiet = await _poll(worker_ctx, tenant, account, Graph("story_insights_too_few_batch.json"))
         assert quiet == "listed 2, tracked 1, snapshots 0"
         [story] = await _stories(session, tenant.org_id)
         assert story.views == 1830
