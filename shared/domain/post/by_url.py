@@ -232,8 +232,8 @@ class _OwnerSearch:
         if self.refusals:
             return f"{platform} could not be asked ({self.refusals[-1]})"
         return (
-            f"no account of this organization holds {platform} credentials to ask with "
-            f"({self.app_refusal})"
+            f"no account of this organization holds {platform} credentials, and Sway's own "
+            f"could not ask ({self.app_refusal})"
         )
 
 
