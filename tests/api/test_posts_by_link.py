@@ -2,6 +2,7 @@
 followed against a local redirect server, and URLs that name no account looked up at the
 platform from recorded responses (YouTube videos.list and channels.list, Pinterest GET /pins)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -32,9 +33,11 @@ class Platforms:
     def __init__(self) -> None:
         self.videos = ("videos_owner.json", 200)
         self.requests: list[httpx.Request] = []
+        self.delay_s = 0.0
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        await asyncio.sleep(self.delay_s)
         path = request.url.path
         if path.endswith("/youtube/v3/videos"):
             name, status = self.videos
@@ -73,7 +76,7 @@ async def lookups(app, settings, server, platforms) -> AsyncIterator[PostLookups
             "youtube_api_key": SecretStr("test-youtube-key"),
             "youtube_base_url": "https://www.googleapis.com/youtube/v3",
             "pinterest_base_url": "https://api.pinterest.com/v5",
-            "link_resolve_timeout_s": 2.0,
+            "link_resolve_timeout_s": 0.5,
         }
     )
     transport = LocalTransport(server)
@@ -255,6 +258,15 @@ class TestUrlsThatNameNoAccount:
         assert response.status_code == 422
         message = response.json()["errors"][0]["msg"]
         assert "quotaExceeded" in message and '"external_id": "D-lhorsDlUQ"' in message
+
+    async def test_youtube_too_slow(self, client, session, settings, lookups, platforms):
+        tenant, _, campaign = await _setup(session, settings)
+        platforms.delay_s = 2.0
+        before = await _rows(session)
+        response = await _track(client, tenant, campaign, f"https://youtu.be/{YT_VIDEO}")
+        assert response.status_code == 422
+        assert "youtube did not answer within 0.5 s" in response.json()["errors"][0]["msg"]
+        assert await _rows(session) == before
 
     async def test_youtube_channel_of_no_creator(
         self, client, session, settings, lookups, platforms

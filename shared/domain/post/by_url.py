@@ -3,8 +3,8 @@
 A short link is followed to the post (shared/platforms/links.py). A URL that names no account
 (youtube.com/watch, youtu.be, /shorts/, pinterest.com/pin/) is looked up at the platform where it
 can tell (shared/platforms/owners.py) and matched to the organization's accounts, by external id,
-else handle. All of it reads only: the network is asked before anything is written. Every answer
-that cannot be found is a 422 that says what to send instead."""
+else handle. All of it reads only: the network is asked before anything is written. Every dead
+end is a 422 that says what to send instead."""
 
 import asyncio
 from collections.abc import Mapping
@@ -32,7 +32,8 @@ from shared.platforms.urls import ParsedPost, UnrecognizedURL, parse_post_url
 URL_FIELD = ("body", "url")
 # The organization's stored credentials tried, at most, to find a post's owner.
 MAX_CREDENTIALS = 5
-# Where no URL form names the account, account_id + external_id is the only way.
+# The URL forms that name a post's account (YouTube and Pinterest have none: account_id +
+# external_id is the only other way there; Instagram's is in `_unnamed`).
 _NAMING_FORMS = {
     Platform.facebook: "facebook.com/<page>/{fb_path}/{id}/",
     Platform.tiktok: "tiktok.com/@<username>/video/{id}",
@@ -43,7 +44,7 @@ _IG_PATHS = {"post": "p", "reel": "reel", "video": "tv"}
 
 class PostLookups:
     """What tracking by URL may ask the network, built once per process: where short links lead
-    (`links`) and who owns a post (`adapters`, on their own HTTP client)."""
+    (`links`) and who owns a post (`adapters`)."""
 
     def __init__(
         self,
@@ -142,16 +143,14 @@ async def _by_owner(
     if lookups is None or adapter is None or not isinstance(adapter, PostOwnerLookup):
         raise Invalid.field(URL_FIELD, _unnamed(parsed, f"{parsed.platform} cannot tell"))
     search = _OwnerSearch(session, org_id, parsed, adapter, adapter, lookups.settings)
-    timeout_s = lookups.settings.link_resolve_timeout_s
     try:
-        async with asyncio.timeout(timeout_s):
-            found = await search.run()
-            if found is None:
-                raise Invalid.field(URL_FIELD, _unnamed(parsed, search.why_not()))
-            account, owner = found
-            return account or await _unmatched(session, org_id, parsed, owner, search, jobs)
+        found = await search.run()
+        if found is None:
+            raise Invalid.field(URL_FIELD, _unnamed(parsed, search.why_not()))
+        account, owner = found
+        return account or await _unmatched(session, org_id, parsed, owner, search, jobs)
     except TimeoutError:
-        why = f"{parsed.platform} did not answer within {timeout_s:g} s"
+        why = f"{parsed.platform} did not answer within {search.timeout_s:g} s"
         raise Invalid.field(URL_FIELD, _unnamed(parsed, why)) from None
 
 
@@ -175,6 +174,10 @@ class _OwnerSearch:
         self.refusals: list[str] = []  # why the organization's credentials could not
         self.unseen = 0  # answers that the credential sees no such post
         self.creds: Credentials | None = None
+        # One deadline for every platform call of the search; database reads are not under it,
+        # so a cancelled query never leaves the session in doubt.
+        self.timeout_s = settings.link_resolve_timeout_s
+        self.deadline = asyncio.get_running_loop().time() + self.timeout_s
 
     async def run(self) -> tuple[CreatorAccount | None, PostOwner] | None:
         if (owner := await self._ask(None)) is not None:
@@ -188,7 +191,8 @@ class _OwnerSearch:
 
     async def _ask(self, creds: Credentials | None) -> PostOwner | None:
         try:
-            owner = await self.lookup.post_owner(self.parsed.external_id, creds)
+            async with asyncio.timeout_at(self.deadline):
+                owner = await self.lookup.post_owner(self.parsed.external_id, creds)
         except AdapterError as exc:
             if creds is None:
                 self.app_refusal = str(exc)
@@ -276,7 +280,8 @@ async def _handle_of(search: _OwnerSearch, owner: PostOwner) -> str | None:
         return None
     ref = AccountRef(search.parsed.platform, "", owner.external_id)
     try:
-        return (await search.adapter.fetch_account(ref, search.creds)).handle
+        async with asyncio.timeout_at(search.deadline):
+            return (await search.adapter.fetch_account(ref, search.creds)).handle
     except AdapterError:
         return None
 
