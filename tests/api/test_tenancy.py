@@ -22,6 +22,7 @@ from shared.models import (
 )
 from tests.api import (
     test_tenancy_attribution,
+    test_tenancy_connections,
     test_tenancy_discovery,
     test_tenancy_import,
     test_tenancy_inbound,
@@ -51,6 +52,7 @@ BY_ID = [
     ("POST", "/v1/creators/{creator}/accounts", {"platform": "x", "handle": "intruder"}),
     ("GET", "/v1/accounts/{account}", None),
     ("GET", "/v1/accounts/{account}/snapshots", None),
+    ("GET", "/v1/accounts/{account}/audience", None),
     ("POST", "/v1/accounts/{account}/refresh", None),
     ("GET", "/v1/campaigns/{campaign}", None),
     ("PATCH", "/v1/campaigns/{campaign}", {"name": "hijacked"}),
@@ -258,6 +260,7 @@ class TestTenancy:
             test_tenancy_import,
             test_tenancy_discovery,
             test_tenancy_vetting,
+            test_tenancy_connections,
         ):
             covered |= module.WALKED
         routes = {

@@ -1,6 +1,7 @@
 from services.api.routers import (
     accounts,
     api_keys,
+    audience,
     benchmarks,
     campaigns,
     collaborations,
@@ -29,6 +30,7 @@ ROUTERS = [
     discovery.router,
     creator_import.router,
     accounts.router,
+    audience.router,
     connections.router,
     connections.browser,
     campaigns.router,

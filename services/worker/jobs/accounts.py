@@ -13,6 +13,7 @@ import structlog
 from arq import Retry
 
 from services.worker.context import WorkerContext
+from services.worker.jobs import audience
 from shared import config_problems
 from shared.db import unit_of_work
 from shared.domain.account import sync
@@ -78,6 +79,8 @@ async def _sync(ctx: WorkerContext, org: UUID, target: sync.SyncTarget) -> str:
         followers=stats.followers,
         captured=captured,
     )
+    # A connected account's audience, at most once a day; never fails the sync.
+    await audience.collect(ctx, org, target)
     return "ok"
 
 
