@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -31,6 +31,7 @@ from shared.domain.types import (
     unique,
 )
 from shared.metrics.kpis import KpiName
+from shared.platforms.audience import AGE_RANGES, GENDERS
 from shared.platforms.base import Platform
 
 
@@ -104,6 +105,33 @@ Countries = Annotated[
 ]
 
 
+AgeRange = Literal[AGE_RANGES]  # type: ignore[valid-type]
+AudienceGender = Literal[GENDERS]  # type: ignore[valid-type]
+
+
+class TargetAudience(BaseModel):
+    """Whose audience the campaign wants to reach; discovery's audience_fit is the share of a
+    creator's audience inside it (docs/discovery.md, "Audience fit"). A list left empty does
+    not narrow the audience."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    countries: Countries = Field(default_factory=list)
+    age_ranges: Annotated[
+        list[AgeRange],
+        Field(max_length=len(AGE_RANGES), description="Age ranges, as the platforms bucket ages"),
+        AfterValidator(deduplicated),
+    ] = Field(default_factory=list)
+    genders: Annotated[
+        list[AudienceGender], Field(max_length=len(GENDERS)), AfterValidator(deduplicated)
+    ] = Field(default_factory=list)
+
+
+TARGET_AUDIENCE = (
+    "Whose audience the campaign wants to reach (countries, age_ranges, genders); null for none"
+)
+
+
 # `disclosure_required` is strictly a JSON boolean, as the document says: "yes" or 1 is 422.
 DISCLOSURE_REQUIRED = (
     "Every post of the campaign must disclose, paid or not (a post of a paid collaboration, or of "
@@ -131,6 +159,7 @@ class CampaignCreate(BaseModel):
     platforms: Platforms = Field(default_factory=list)
     niches: Niches = Field(default_factory=list)
     countries: Countries = Field(default_factory=list)
+    target_audience: TargetAudience | None = Field(None, description=TARGET_AUDIENCE)
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(False, description=DISCLOSURE_REQUIRED)
     goals: Goals = Field(default_factory=list)
@@ -144,8 +173,8 @@ class CampaignCreate(BaseModel):
 
 class CampaignUpdate(BaseModel):
     """PATCH body: only the fields sent change; `goals`, when sent, replaces the whole list.
-    Only `starts_on`, `ends_on`, `budget` and `brief` take null (to clear them); the other fields
-    are optional but never null."""
+    Only `starts_on`, `ends_on`, `budget`, `brief` and `target_audience` take null (to clear
+    them); the other fields are optional but never null."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -161,6 +190,7 @@ class CampaignUpdate(BaseModel):
     platforms: Platforms = None  # type: ignore[assignment]
     niches: Niches = None  # type: ignore[assignment]
     countries: Countries = None  # type: ignore[assignment]
+    target_audience: TargetAudience | None = Field(None, description=TARGET_AUDIENCE)
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(None, description=DISCLOSURE_REQUIRED)  # type: ignore[assignment]
     goals: Goals = None  # type: ignore[assignment]
@@ -188,6 +218,7 @@ class CampaignRead(BaseModel):
     platforms: list[str]
     niches: list[str]
     countries: list[str]
+    target_audience: TargetAudience | None
     brief: str | None
     disclosure_required: bool
     goals: list[Goal]

@@ -34,6 +34,18 @@ class Fit(BaseModel):
     reasons: list[str] = Field(description='What matched, e.g. "niche coffee matches"')
 
 
+class AudienceFit(BaseModel):
+    score: float | None = Field(
+        ge=0,
+        le=100,
+        description="0-100: the share of the creator's audience inside the campaign's target "
+        "audience; null without audience data",
+    )
+    reasons: list[str] = Field(
+        description='e.g. "62 % of audience in US, GB"; ["no_audience_data"] when none'
+    )
+
+
 class CreatorSummary(BaseModel):
     """A creator as a search result shows it: who it is, its reach and its record."""
 
@@ -58,6 +70,11 @@ class CreatorSummary(BaseModel):
 
 class DiscoveredCreator(CreatorSummary):
     fit: Fit | None = Field(description="How well it fits the campaign; null without a campaign_id")
+    audience_fit: AudienceFit | None = Field(
+        None,
+        description="How much of its audience is the campaign's target audience (not part of "
+        "fit.score); null without a campaign_id or a target audience",
+    )
 
 
 class Similarity(BaseModel):

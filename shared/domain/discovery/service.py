@@ -6,14 +6,16 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.domain.audience import service as audience_service
 from shared.domain.campaign import service as campaign_service
 from shared.domain.creator import service as creator_service
 from shared.domain.creator.repository import sort_value
 from shared.domain.discovery import documents
-from shared.domain.discovery.fit import Matched, Targets, reasons
+from shared.domain.discovery.fit import AudienceData, Matched, Targets, audience_fit, reasons
 from shared.domain.discovery.repository import DocumentRepository
 from shared.domain.discovery.schemas import (
     FIT_SORT,
+    AudienceFit,
     CreatorSummary,
     DiscoveredCreator,
     DiscoverFilters,
@@ -73,11 +75,13 @@ async def _fitted(
         caption_limit=documents.CAPTION_LIMIT,
         caption_chars=documents.CAPTION_CHARS,
     )
+    audiences = await _audience_fits(session, org_id, targets, [row.id for row in page])
     items = [
         DiscoveredCreator.model_validate(
             {
                 **_summary(creators[row.id]),
                 "fit": Fit(score=row.fit, reasons=reasons(matched[row.id], counts.get(row.id, {}))),
+                "audience_fit": audiences.get(row.id),
             }
         )
         for row in page
@@ -88,6 +92,22 @@ async def _fitted(
         value = last.sort_value if sort is not None else [last.fit, last.influence_key]
         next_cursor = encode_cursor(value, last.id)
     return Page(items, next_cursor)
+
+
+async def _audience_fits(
+    session: AsyncSession, org_id: UUID, targets: Targets, creator_ids: list[UUID]
+) -> dict[UUID, AudienceFit]:
+    """The page's audience fits, shown beside fit and not ranked by: audience data exists only
+    for connected accounts, and ranking by it would rank by who connected."""
+    if not targets.audience:
+        return {}
+    data = await audience_service.of_creators(session, org_id, creator_ids)
+    fits = {}
+    for creator_id in creator_ids:
+        accounts = [AudienceData(f, shares) for _, f, shares in data.get(creator_id, [])]
+        score, said = audience_fit(targets.audience, accounts)
+        fits[creator_id] = AudienceFit(score=score, reasons=said)
+    return fits
 
 
 def _summary(creator: Creator) -> dict[str, Any]:
