@@ -173,7 +173,7 @@ class TestCallback:
         token = replay_x()
         assert (await client.get(f"/oauth/x/callback?state={state}&code=abc")).status_code == 200
         again = await client.get(f"/oauth/x/callback?state={state}&code=abc")
-        assert again.status_code == 400
+        assert again.status_code == 404
         assert again.json()["code"] == "expired"
         assert token.call_count == 1  # the replay never reached the platform
 
@@ -184,7 +184,7 @@ class TestCallback:
         other_key = Fernet.generate_key().decode()
         for forged in ("abc", seal("state:00000000-0000-0000-0000-000000000000", other_key)):
             response = await client.get(f"/oauth/x/callback?state={forged}&code=abc")
-            assert response.status_code == 400
+            assert response.status_code == 404
             assert response.json()["code"] == "expired"
         # Sealed by Sway, but naming a link, not a state: never accepted as one.
         link = seal(

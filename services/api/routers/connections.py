@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from services.api.deps import AccountId, HttpDep, JobsDep, SessionDep, SettingsDep, Writer
@@ -29,7 +29,8 @@ browser = APIRouter(tags=["connections"])
 
 # How each failed callback is answered when there is no return URL to send the browser to.
 _FAILURES = {
-    "expired": (400, "Authorization expired"),
+    # Not found: a forged, replayed or expired state names no authorization in flight.
+    "expired": (404, "Authorization not found"),
     "denied": (400, "Authorization not given"),
     "refused": (400, "Authorization refused by the platform"),
     "wrong_account": (409, "Wrong account"),
@@ -91,10 +92,13 @@ async def create_connect_link(
     "/connect/{token}",
     status_code=status.HTTP_303_SEE_OTHER,
     response_class=RedirectResponse,
-    responses={303: {"description": "To the platform's consent screen"}, **responses(404, 409)},
+    responses={
+        303: {"description": "To the platform's consent screen"},
+        **responses(404, 409),
+    },
 )
 async def open_connect_link(
-    token: Annotated[str, Path(max_length=500)],
+    token: str,
     session: SessionDep,
     settings: SettingsDep,
     http: HttpDep,
@@ -110,7 +114,7 @@ async def open_connect_link(
     response_model=CallbackRead,
     responses={
         303: {"description": "To the return URL, with status, reason and account_id"},
-        **responses(400, 409, 422, 502),
+        **responses(400, 404, 409, 422, 502),
     },
 )
 async def oauth_callback(

@@ -46,6 +46,8 @@ from shared.platforms.oauth.registry import CONNECTABLE, provider_class
 
 # What a sealed token names, so a state can never be replayed as a link, nor a link as a state.
 STATE, LINK = "state", "link"
+# Sway's sealed ids are about 140 characters: anything far longer is not one (and not decoded).
+MAX_TOKEN_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,8 @@ def _return_url(requested: object | None, settings: Settings) -> str | None:
 
 def _unsealed_id(token: str, kind: str, settings: Settings, *, ttl_s: int) -> UUID | None:
     """The id a token of `kind` seals, if it is Sway's, unexpired and of that kind."""
+    if len(token) > MAX_TOKEN_CHARS:
+        return None
     try:
         text = unseal(token, settings.secret_key.get_secret_value(), ttl_s=ttl_s)
     except CredentialsError:
