@@ -355,3 +355,25 @@ class TestConnectLinks:
                 headers=bearer(tenant.write),
             )
             assert response.status_code == 422
+
+
+class TestReconnect:
+    @respx.mock
+    async def test_parameters_set_by_hand_outlive_a_reconnection(
+        self, client, session, settings, tenant, account
+    ):
+        response = await client.put(
+            f"/v1/accounts/{account.id}/credentials",
+            json={"access_token": "by-hand", "extra": {"ad_account_id": "549755885175"}},
+            headers=bearer(tenant.write),
+        )
+        assert response.status_code == 200, response.text
+        state = params((await start(client, tenant, account))["authorization_url"])["state"]
+        replay_x()
+        assert (await client.get(f"/oauth/x/callback?state={state}&code=abc")).status_code == 200
+        await session.refresh(account)
+        key = settings.secret_key.get_secret_value()
+        stored = decrypt_credentials(account.credentials_encrypted, key)
+        assert stored.extra == {"ad_account_id": "549755885175"}
+        assert stored.access_token.startswith("VGNibzFW")
+        assert account.connected_via == "oauth"

@@ -6,7 +6,7 @@ account and stores it. A creator can be sent a connect link instead (`create_lin
 no Sway API key and is spent by the connection it completes. Failures the person can act on are
 outcomes, not exceptions, so the spent state is committed and the browser is told why."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
-from shared.crypto import CredentialsError, seal, unseal
+from shared.crypto import CredentialsError, decrypt_credentials, seal, unseal
 from shared.domain.account import service as account_service
 from shared.domain.account.service import Connected
 from shared.domain.connection import repository
@@ -31,7 +31,7 @@ from shared.domain.events.catalogue import EventType
 from shared.errors import Conflict, Invalid, NotFound
 from shared.jobs import JobQueue
 from shared.models import ConnectLink, CreatorAccount, OAuthState
-from shared.platforms.base import AccountRef, AdapterError, Platform
+from shared.platforms.base import AccountRef, AdapterError, Credentials, Platform
 from shared.platforms.oauth.base import (
     AuthorizationRefused,
     Connection,
@@ -250,7 +250,7 @@ async def _store(
     await account_service.store_credentials(
         session,
         account,
-        connection.credentials,
+        _keeping_extra(account, connection.credentials, settings),
         _connected(connection.expires_in_s, connection.scopes, now),
         secret_key=settings.secret_key.get_secret_value(),
         jobs=jobs,
@@ -258,6 +258,22 @@ async def _store(
     )
     data = payloads.account_connected(account, at=now)
     await events_service.emit(session, account.org_id, EventType.account_connected, data, now=now)
+
+
+def _keeping_extra(
+    account: CreatorAccount, credentials: Credentials, settings: Settings
+) -> Credentials:
+    """Request parameters set by hand (a Pinterest ad account, say) outlive a reconnection;
+    what the new grant brings wins."""
+    try:
+        old = decrypt_credentials(
+            account.credentials_encrypted, settings.secret_key.get_secret_value()
+        )
+    except CredentialsError:
+        return credentials
+    if old is None or not old.extra:
+        return credentials
+    return replace(credentials, extra={**old.extra, **credentials.extra})
 
 
 def _connected(expires_in_s: float | None, scopes: tuple[str, ...], now: datetime) -> Connected:
