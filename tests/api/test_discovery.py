@@ -359,6 +359,40 @@ class TestSimilar:
         )
         assert [item["name"] for item in limited.json()["items"]] == ["Close"]
 
+    async def test_weights_are_counted_again_once_a_sampled_creator_changes(self, client, session):
+        # The app keeps the organization's term counts between requests; a creator whose terms
+        # change must change the next answer, not one a while later.
+        tenant = await create_tenant(session)
+        org = tenant.org_id
+        source = await create_creator(session, org, name="Src", niches=["coffee", "latte"])
+        close = await create_creator(session, org, name="Close", niches=["coffee", "latte"])
+        other = await create_creator(session, org, name="Other", niches=["tea"])
+        await documents.refresh_creators(session, org, [source.id, close.id, other.id])
+        await session.commit()
+
+        async def scores():
+            response = await client.get(
+                f"/v1/creators/{source.id}/similar", headers=bearer(tenant.read)
+            )
+            assert response.status_code == 200, response.text
+            return [(i["name"], i["similarity"]["score"]) for i in response.json()["items"]]
+
+        # N = 3: coffee and latte in 2 each, ln(4/3) = 0.287682: Close has the same terms.
+        assert await scores() == [("Close", 1.0)]
+        assert await scores() == [("Close", 1.0)]  # from the kept counts
+        other.niches = ["tea", "coffee"]
+        await documents.refresh_creators(session, org, [other.id])
+        await session.commit()
+        # Counted again: coffee is now in all 3 and weighs 0, so Other, sharing only coffee, is
+        # not listed. With the old counts it would be, at 0.287682 / (0.575364 + 0.980829 -
+        # 0.287682) = 0.2268 (tea in 1 weighing ln(4/2) = 0.693147).
+        assert await scores() == [("Close", 1.0)]
+        close.tags = ["vegan"]
+        await documents.refresh_creators(session, org, [close.id])
+        await session.commit()
+        # vegan in 1 weighs 0.693147: 0.287682 / (0.287682 + 0.980829 - 0.287682) = 0.2933
+        assert await scores() == [("Close", 0.2933)]
+
     async def test_a_term_every_creator_has_weighs_nothing(self, client, session):
         tenant = await create_tenant(session)
         org = tenant.org_id

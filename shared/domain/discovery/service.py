@@ -10,7 +10,7 @@ from shared.domain.audience import service as audience_service
 from shared.domain.campaign import service as campaign_service
 from shared.domain.creator import service as creator_service
 from shared.domain.creator.repository import sort_value
-from shared.domain.discovery import documents
+from shared.domain.discovery import documents, likeness
 from shared.domain.discovery.fit import AudienceData, Matched, Targets, audience_fit, reasons
 from shared.domain.discovery.repository import DocumentRepository
 from shared.domain.discovery.schemas import (
@@ -31,10 +31,15 @@ from shared.errors import Invalid, NotFound
 from shared.models import Creator
 
 DEFAULT_SORT = "-created_at"
-# Lookalikes (similar.py): how many of the organization's newest creators a term's rarity is
+# Lookalikes (likeness.py): how many of the organization's newest creators a term's rarity is
 # counted on, and what share of them the candidates' rarest terms may reach.
 SAMPLE = 1_000
 BUDGET = 0.01
+# The organizations whose counts this process keeps: each is reused only while its sample's
+# rows are unchanged (similar.py), and weighs up to a few megabytes (at most 50 terms for
+# each of the 1,000 sampled creators).
+WEIGHTS_KEPT = 32
+_weights = likeness.WeightsCache(WEIGHTS_KEPT)
 
 
 async def discover(
@@ -124,18 +129,30 @@ async def similar(
     if not terms:
         return SimilarCreators(creator_id=source.id, terms=[], items=[])
     repository = SimilarRepository(session, org_id)
-    rows = await repository.similar(source.id, terms, limit=limit, sample=SAMPLE, budget=BUDGET)
-    creators = await DiscoveryRepository(session, org_id).by_ids([row.id for row in rows])
+    weights = await _sample_weights(repository, org_id)
+    ranked = likeness.heaviest_first(terms, weights)
+    probe = likeness.probe(ranked, weights, sample=SAMPLE, budget=BUDGET)
+    candidates = await repository.candidates(source.id, probe)
+    matches = likeness.best(ranked, candidates, weights, limit=limit)
+    creators = await DiscoveryRepository(session, org_id).by_ids([m.creator_id for m in matches])
     items = [
         SimilarCreator.model_validate(
             {
-                **_summary(creators[row.id]),
-                "similarity": Similarity(
-                    score=row.score,
-                    reasons=[row.ranked_terms[rank - 1] for rank in sorted(row.shared_ranks)],
-                ),
+                **_summary(creators[match.creator_id]),
+                "similarity": Similarity(score=match.score, reasons=match.shared),
             }
         )
-        for row in rows
+        for match in matches
     ]
     return SimilarCreators(creator_id=source.id, terms=terms, items=items)
+
+
+async def _sample_weights(repository: SimilarRepository, org_id: UUID) -> likeness.Weights:
+    """The organization's term weights, counted again only when its sample changed."""
+    kept = _weights.get(org_id)
+    sample = await repository.sample(SAMPLE, known=kept.fingerprint if kept else None)
+    if kept is not None and sample.terms is None:
+        return kept
+    weights = likeness.Weights.count(sample.fingerprint, sample.terms or [])
+    _weights.put(org_id, weights)
+    return weights
