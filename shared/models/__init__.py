@@ -18,6 +18,7 @@ from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
 from shared.models.engagement_benchmark import EngagementBenchmark
 from shared.models.link_click import LinkClick
+from shared.models.listening import BrandProfile, Comment, ListeningScan, Mention
 from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
 from shared.models.post import Post
@@ -34,11 +35,13 @@ __all__ = [
     "ApiKey",
     "AudienceCollection",
     "AudienceSnapshot",
+    "BrandProfile",
     "Campaign",
     "CampaignGoal",
     "CampaignKpiSnapshot",
     "Collaboration",
     "CollaborationStageChange",
+    "Comment",
     "ConnectLink",
     "Conversion",
     "Creator",
@@ -49,6 +52,8 @@ __all__ = [
     "EmvRateCard",
     "EngagementBenchmark",
     "LinkClick",
+    "ListeningScan",
+    "Mention",
     "OAuthState",
     "Organization",
     "Post",

@@ -1,0 +1,122 @@
+"""Brand listening (docs/listening.md): what an organization's brand is called, the comments of
+its tracked posts, and every place its brand or a competitor was mentioned."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+
+
+class BrandProfile(IdMixin, OrgMixin, TimestampMixin, Base):
+    """The names an organization's brand goes by: one for the organization (`campaign_id` null)
+    and at most one per campaign, whose fields, where set, replace the organization's for that
+    campaign's posts (null: inherit). Terms are stored as given; matching normalizes them."""
+
+    __tablename__ = "brand_profile"
+    __table_args__ = (
+        Index(
+            "uq_brand_profile_org_id",
+            "org_id",
+            unique=True,
+            postgresql_where=text("campaign_id IS NULL"),
+        ),
+        Index(
+            "uq_brand_profile_campaign_id",
+            "campaign_id",
+            unique=True,
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
+    )
+
+    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    handles: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    keywords: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    products: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    competitors: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+
+
+class Comment(IdMixin, OrgMixin, Base):
+    """A comment on a tracked post as its platform gave it: the text, when, its likes, and a
+    pseudonym of its author (a hash, never the name or the platform's id). Upserted by the
+    platform's comment id, so a page read twice is stored once."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        Index(
+            "uq_comment_org_platform_external_id", "org_id", "platform", "external_id", unique=True
+        ),
+        # GET /v1/posts/{id}/comments: newest first.
+        Index("ix_comment_post_published", "post_id", "published_at", "id"),
+    )
+
+    post_id: Mapped[UUID] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    # The comment replied to, for replies the platform lists (null: a top-level comment).
+    parent_external_id: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime]
+    like_count: Mapped[int | None] = mapped_column(BigInteger)
+    # sha256 of the organization, platform and the platform's author id: the same person's
+    # comments group within one organization and nowhere else.
+    author_hash: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]
+    # Set by analysis (shared/listening): the detected language (ISO 639-1, null: none found),
+    # positive|neutral|negative|unanalysed, and the analyser's score where it ran.
+    language: Mapped[str | None] = mapped_column(String(8))
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    analysed_at: Mapped[datetime | None]
+
+
+class Mention(IdMixin, OrgMixin, Base):
+    """One brand (or competitor) term found in one text: a post's caption (tracked, or synced
+    from its account's listing) or a stored comment. `campaign_id` is the post's campaign, if it
+    has one. The sentiment is the whole text's."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        # One row per text and term: matching a text again changes nothing.
+        Index("uq_mention_org_source_key_term", "org_id", "source_key", "term", unique=True),
+        # GET /v1/campaigns/{id}/mentions and the campaign KPIs.
+        Index("ix_mention_campaign_occurred", "campaign_id", "occurred_at", "id"),
+        Index("ix_mention_org_occurred", "org_id", "occurred_at", "id"),
+    )
+
+    # "caption:<account id>:<post external id>" or "comment:<comment id>": the text matched.
+    source_key: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(10))  # caption|comment
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("creator_account.id", ondelete="CASCADE"))
+    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    # The post's platform id; `post_id` where the post is tracked.
+    post_external_id: Mapped[str] = mapped_column(String(200))
+    post_id: Mapped[UUID | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    comment_id: Mapped[UUID | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    # The profile's term as written, and its kind: handle|keyword|product|competitor.
+    term: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(12))
+    occurred_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(8))
+    sentiment: Mapped[str] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class ListeningScan(Base):
+    """How far the caption scan has read an organization's posts and synced listings: texts
+    changed after these instants are matched on the next scan. A changed brand profile clears
+    them, so every text is matched again."""
+
+    __tablename__ = "listening_scan"
+
+    org_id: Mapped[UUID] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    posts_through: Mapped[datetime | None]
+    listings_through: Mapped[datetime | None]
