@@ -170,6 +170,15 @@ class Settings(BaseSettings):
     # A worker refreshing a credential holds it this long at most (a refresh is one HTTP call).
     token_refresh_lease_s: int = Field(120, ge=10)
 
+    # --- Brand listening (docs/listening.md). ---
+    # Comments read per tracked post per pass, newest first (a page or two on every platform).
+    comments_per_post: int = Field(100, ge=1, le=1000)
+    # How often a tracked post's comments are read again, and for how long after it is published.
+    comments_refresh_s: int = Field(6 * 3600, ge=300)
+    comments_window_days: int = Field(30, ge=1, le=365)
+    # Texts matched and analysed per statement by the listening scan.
+    listening_batch: int = Field(1000, ge=10, le=10000)
+
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot
     # be known up front they are conservative guesses, and a platform's throttle pauses the bucket.
