@@ -1,6 +1,6 @@
 """brand listening
 
-The organization's (and each campaign's) brand profile, the comments of tracked posts, and the
+The organization's brand profile (a campaign's overrides in `campaign.brand`), the comments of tracked posts, and the
 brand and competitor mentions found in captions and comments (docs/listening.md).
 
 Revision ID: b7d1e5f9a2c3
@@ -30,15 +30,13 @@ def _fk(table: str, column: str, target: str, ondelete: str = "CASCADE"):
 
 
 def _terms(name: str) -> sa.Column:
-    return sa.Column(name, postgresql.ARRAY(sa.Text()), nullable=True)
+    return sa.Column(name, postgresql.ARRAY(sa.Text()), nullable=False)
 
 
 def upgrade() -> None:
     op.create_table(
         "brand_profile",
-        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("org_id", sa.Uuid(), nullable=False),
-        sa.Column("campaign_id", sa.Uuid(), nullable=True),
         _terms("handles"),
         _terms("keywords"),
         _terms("products"),
@@ -56,17 +54,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         _fk("brand_profile", "org_id", "organization"),
-        _fk("brand_profile", "campaign_id", "campaign"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_brand_profile")),
+        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_brand_profile")),
     )
-    op.create_index(
-        "uq_brand_profile_org_id", "brand_profile", ["org_id"], unique=True,
-        postgresql_where=sa.text("campaign_id IS NULL"),
-    )  # fmt: skip
-    op.create_index(
-        "uq_brand_profile_campaign_id", "brand_profile", ["campaign_id"], unique=True,
-        postgresql_where=sa.text("campaign_id IS NOT NULL"),
-    )  # fmt: skip
+    op.add_column(
+        "campaign", sa.Column("brand", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+    )
     op.create_table(
         "comment",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -145,4 +137,5 @@ def downgrade() -> None:
     op.drop_table("listening_scan")
     op.drop_table("mention")
     op.drop_table("comment")
+    op.drop_column("campaign", "brand")
     op.drop_table("brand_profile")

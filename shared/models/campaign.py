@@ -40,6 +40,9 @@ class Campaign(IdMixin, OrgMixin, TimestampMixin, Base):
     # Whose audience the campaign wants to reach: {countries, age_ranges, genders}, each a list
     # (discovery's audience_fit reads it); None when not stated.
     target_audience: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The campaign's own brand terms for listening: {handles, keywords, products, competitors},
+    # each list replacing the organization's brand profile's; None: the organization's.
+    brand: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     brief: Mapped[str | None] = mapped_column(Text)
     # Every post of the campaign must disclose, paid or not (a paid collaboration always must).
     disclosure_required: Mapped[bool] = mapped_column(default=False, server_default="false")

@@ -11,32 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
 
 
-class BrandProfile(IdMixin, OrgMixin, TimestampMixin, Base):
-    """The names an organization's brand goes by: one for the organization (`campaign_id` null)
-    and at most one per campaign, whose fields, where set, replace the organization's for that
-    campaign's posts (null: inherit). Terms are stored as given; matching normalizes them."""
+class BrandProfile(OrgMixin, TimestampMixin, Base):
+    """The names an organization's brand goes by. A campaign may override any of the four lists
+    for its own posts (`campaign.brand`; a list it leaves out is the organization's). Terms are
+    stored as given; matching normalizes them (shared/listening/matching.py)."""
 
     __tablename__ = "brand_profile"
-    __table_args__ = (
-        Index(
-            "uq_brand_profile_org_id",
-            "org_id",
-            unique=True,
-            postgresql_where=text("campaign_id IS NULL"),
-        ),
-        Index(
-            "uq_brand_profile_campaign_id",
-            "campaign_id",
-            unique=True,
-            postgresql_where=text("campaign_id IS NOT NULL"),
-        ),
-    )
 
-    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
-    handles: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    keywords: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    products: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    competitors: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    org_id: Mapped[UUID] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    handles: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    products: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    competitors: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
 
 
 class Comment(IdMixin, OrgMixin, Base):
