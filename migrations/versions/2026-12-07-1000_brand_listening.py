@@ -85,6 +85,11 @@ def upgrade() -> None:
         unique=True,
     )  # fmt: skip
     op.create_index("ix_comment_post_published", "comment", ["post_id", "published_at", "id"])
+    op.create_index(
+        "ix_comment_unanalysed", "comment", ["org_id", "id"],
+        postgresql_where=sa.text("analysed_at IS NULL"),
+    )  # fmt: skip
+    op.create_index("ix_comment_org_id_id", "comment", ["org_id", "id"])
     op.create_table(
         "mention",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -126,8 +131,9 @@ def upgrade() -> None:
     op.create_table(
         "listening_scan",
         sa.Column("org_id", sa.Uuid(), nullable=False),
-        sa.Column("posts_through", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("listings_through", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("captions_scanned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("captions_cursor", sa.Text(), nullable=True),
+        sa.Column("comments_after", sa.Uuid(), nullable=True),
         _fk("listening_scan", "org_id", "organization"),
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_listening_scan")),
     )

@@ -39,6 +39,11 @@ class Comment(IdMixin, OrgMixin, Base):
         ),
         # GET /v1/posts/{id}/comments: newest first.
         Index("ix_comment_post_published", "post_id", "published_at", "id"),
+        # The scan's queue: comments stored (or edited) and not yet analysed.
+        Index(
+            "ix_comment_unanalysed", "org_id", "id", postgresql_where=text("analysed_at IS NULL")
+        ),
+        Index("ix_comment_org_id_id", "org_id", "id"),
     )
 
     post_id: Mapped[UUID] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
@@ -97,14 +102,19 @@ class Mention(IdMixin, OrgMixin, Base):
 
 
 class ListeningScan(Base):
-    """How far the caption scan has read an organization's posts and synced listings: texts
-    changed after these instants are matched on the next scan. A changed brand profile clears
-    them, so every text is matched again."""
+    """Where an organization's listening scan stands (shared/domain/listening/scan.py). Captions
+    are matched by a pass over every post and synced listing, in keyset batches that a job
+    carries on from `captions_cursor`; stored comments are matched again after a brand change,
+    from `comments_after`. A brand change clears `captions_scanned_at` and restarts both."""
 
     __tablename__ = "listening_scan"
 
     org_id: Mapped[UUID] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
     )
-    posts_through: Mapped[datetime | None]
-    listings_through: Mapped[datetime | None]
+    # When the last complete caption pass ended (null: never, or the brand changed since).
+    captions_scanned_at: Mapped[datetime | None]
+    # The pass under way: "post:<id>" or "listing:<account id>:<external id>", the last done.
+    captions_cursor: Mapped[str | None] = mapped_column(Text)
+    # A rematch of stored comments under way: the last comment id done (null: none pending).
+    comments_after: Mapped[UUID | None]
