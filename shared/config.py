@@ -178,6 +178,11 @@ class Settings(BaseSettings):
     comments_window_days: int = Field(30, ge=1, le=365)
     # Texts matched and analysed per statement by the listening scan.
     listening_batch: int = Field(1000, ge=10, le=10000)
+    # Every caption of tracked posts and synced listings is matched again this often (comments
+    # are matched as they arrive), and at once after a brand change.
+    listening_caption_pass_s: int = Field(3600, ge=60)
+    # One scan job works this long at most, then queues the next to carry on.
+    listening_job_s: int = Field(60, ge=5)
 
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot

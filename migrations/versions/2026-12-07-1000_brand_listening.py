@@ -128,6 +128,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_mention_campaign_occurred", "mention", ["campaign_id", "occurred_at", "id"])
     op.create_index("ix_mention_org_occurred", "mention", ["org_id", "occurred_at", "id"])
+    op.create_index("ix_mention_post_id", "mention", ["post_id"])
+    op.create_table(
+        "post_listening",
+        sa.Column("org_id", sa.Uuid(), nullable=False),
+        sa.Column("post_id", sa.Uuid(), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in (
+                "mentions",
+                "competitor_mentions",
+                "positive",
+                "neutral",
+                "negative",
+                "unanalysed",
+                "pending",
+            )
+        ),  # fmt: skip
+        sa.Column("counted_at", sa.DateTime(timezone=True), nullable=False),
+        _fk("post_listening", "org_id", "organization"),
+        _fk("post_listening", "post_id", "post"),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_post_listening")),
+    )
     op.create_table(
         "listening_scan",
         sa.Column("org_id", sa.Uuid(), nullable=False),
@@ -141,6 +163,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("listening_scan")
+    op.drop_table("post_listening")
     op.drop_table("mention")
     op.drop_table("comment")
     op.drop_column("campaign", "brand")

@@ -18,7 +18,7 @@ from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
 from shared.models.engagement_benchmark import EngagementBenchmark
 from shared.models.link_click import LinkClick
-from shared.models.listening import BrandProfile, Comment, ListeningScan, Mention
+from shared.models.listening import BrandProfile, Comment, ListeningScan, Mention, PostListening
 from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
 from shared.models.post import Post
@@ -57,6 +57,7 @@ __all__ = [
     "OAuthState",
     "Organization",
     "Post",
+    "PostListening",
     "PostSnapshot",
     "PromoCode",
     "Subscription",

@@ -4,7 +4,7 @@ its tracked posts, and every place its brand or a competitor was mentioned."""
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,6 +78,7 @@ class Mention(IdMixin, OrgMixin, Base):
         # GET /v1/campaigns/{id}/mentions and the campaign KPIs.
         Index("ix_mention_campaign_occurred", "campaign_id", "occurred_at", "id"),
         Index("ix_mention_org_occurred", "org_id", "occurred_at", "id"),
+        Index("ix_mention_post_id", "post_id"),
     )
 
     # "caption:<account id>:<post external id>" or "comment:<comment id>": the text matched.
@@ -118,3 +119,26 @@ class ListeningScan(Base):
     captions_cursor: Mapped[str | None] = mapped_column(Text)
     # A rematch of stored comments under way: the last comment id done (null: none pending).
     comments_after: Mapped[UUID | None]
+
+
+class PostListening(OrgMixin, Base):
+    """A tracked post's listening figures, counted again by the scan whenever its comments or
+    mentions change: what campaign KPIs sum, so they never count comments on request. Counts
+    are of texts (the caption and each comment), however many terms a text names."""
+
+    __tablename__ = "post_listening"
+
+    post_id: Mapped[UUID] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Texts naming the brand, and texts naming a competitor.
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    competitor_mentions: Mapped[int] = mapped_column(Integer, default=0)
+    # Sentiment of the comments and of the caption where it names the brand; `pending`:
+    # comments stored but not analysed yet.
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    unanalysed: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime]
