@@ -15,6 +15,11 @@ run shows the whole pipeline moving and tests can compute the expected numbers b
 - post n's caption is CAPTIONS[(seed + n) mod 6]: a sponsored post about @acme.coffee with #sway,
   disclosed in each of the ways docs/metrics.md ("Disclosure") tells apart, so six posts in a row
   of any handle show every disclosure outcome.
+- post n has 6 + (post seed mod 10) comments (post seed from its id's SHA-256); comment k appears
+  30 × (k + 1)^1.5 minutes after the post (all within 30 h), its text DEMO_COMMENTS[(post seed +
+  7k) mod len]: hand-written comments in English, Spanish, German, French and Portuguese, and
+  emoji-only ones, each with the sentiment it was written to carry, some naming @acme.coffee or
+  the competitor @rivalroasters. Every fourth comment replies to the one before it.
 
 Two handle markers show the vetting signals (docs/vetting.md) on a first run; a marker is a part
 of the handle between "." or "_" (`noor.spike.25k`, `pia_pod_2k`):
@@ -31,7 +36,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -48,6 +53,7 @@ from shared.platforms.base import (
     PostRefused,
     PostStats,
 )
+from shared.platforms.comments import CommentPage, PlatformComment
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 POST_EVERY = timedelta(days=2)
@@ -160,6 +166,88 @@ def _split_post_id(post_id: str) -> tuple[str, int] | None:
     return handle, int(number)
 
 
+@dataclass(frozen=True, slots=True)
+class DemoComment:
+    """A hand-written comment and what it was written to carry: its language (ISO 639-1, None for
+    emoji alone) and its sentiment (positive|neutral|negative)."""
+
+    text: str
+    language: str | None
+    sentiment: str
+
+
+# The one labelled list: the demo's comments come from it, and tests and docs cite its mix.
+DEMO_COMMENTS = (
+    DemoComment("Love this roast, @acme.coffee never misses! ☕", "en", "positive"),
+    DemoComment("This looks amazing, ordering a bag today", "en", "positive"),
+    DemoComment("Best cup I've had all week, thanks for the recipe", "en", "positive"),
+    DemoComment(
+        "Switched from @rivalroasters to Acme Coffee and never looked back", "en", "positive"
+    ),
+    DemoComment("What grind size do you use for this?", "en", "neutral"),
+    DemoComment("Is this available in the UK?", "en", "neutral"),
+    DemoComment("Tried @acme.coffee last month, honestly too bitter for me", "en", "negative"),
+    DemoComment("Shipping took three weeks and the bag arrived torn. Meh.", "en", "negative"),
+    DemoComment("Another sponsored post... this is getting boring", "en", "negative"),
+    DemoComment("¡Me encanta este café! Gracias por la receta 😍", "es", "positive"),
+    DemoComment("@acme.coffee tiene el mejor tueste de otoño", "es", "positive"),
+    DemoComment("¿Dónde se puede comprar en México?", "es", "neutral"),
+    DemoComment("Demasiado caro para lo que es, la verdad", "es", "negative"),
+    DemoComment("Sieht super lecker aus, muss ich unbedingt probieren!", "de", "positive"),
+    DemoComment("Welche Mühle benutzt du dafür?", "de", "neutral"),
+    DemoComment("Leider viel zu sauer, @acme.coffee war früher besser", "de", "negative"),
+    DemoComment("Magnifique, j'adore cette torréfaction ☕", "fr", "positive"),
+    DemoComment("C'est disponible en France ?", "fr", "neutral"),
+    DemoComment("Franchement décevant, le goût est plat", "fr", "negative"),
+    DemoComment("Que delícia! Quero experimentar o café da @acme.coffee", "pt", "positive"),
+    DemoComment("Qual é o método de preparo?", "pt", "neutral"),
+    DemoComment("Achei muito amargo, não gostei", "pt", "negative"),
+    DemoComment("😍😍☕", None, "positive"),
+    DemoComment("🔥🔥🔥", None, "positive"),
+    DemoComment("☕", None, "neutral"),
+    DemoComment("👎", None, "negative"),
+    DemoComment("🤢", None, "negative"),
+)
+COMMENTS_BASE, COMMENTS_SPREAD = 6, 10
+REPLY_EVERY = 4
+
+
+def comment_count(post_id: str) -> int:
+    return COMMENTS_BASE + _seed(post_id) % COMMENTS_SPREAD
+
+
+def comment_delay(k: int) -> timedelta:
+    return timedelta(seconds=round(1800 * (k + 1) ** 1.5))
+
+
+def demo_comment(post_id: str, k: int) -> DemoComment:
+    return DEMO_COMMENTS[(_seed(post_id) + 7 * k) % len(DEMO_COMMENTS)]
+
+
+def comments_at(post_id: str, at: datetime) -> list[PlatformComment]:
+    """The post's comments visible at `at`, newest first (none for an unknown or future post)."""
+    parsed = _split_post_id(post_id)
+    if parsed is None:
+        return []
+    published, seed = published_at(*parsed), _seed(post_id)
+    visible = []
+    for k in range(comment_count(post_id)):
+        when = published + comment_delay(k)
+        if when > at:
+            break
+        visible.append(
+            PlatformComment(
+                external_id=f"{post_id}-c{k}",
+                text=demo_comment(post_id, k).text,
+                published_at=when,
+                like_count=(seed // 7 + 11 * k) % 37,
+                author_id=f"fan-{(seed + 31 * k) % 500}",
+                parent_external_id=f"{post_id}-c{k - 1}" if k % REPLY_EVERY == 3 else None,
+            )
+        )
+    return visible[::-1]
+
+
 class DemoAdapter:
     platform = Platform.demo
     max_batch = 50
@@ -230,6 +318,14 @@ class DemoAdapter:
                 details = _details(*parsed)
                 result[post_id] = replace(post_stats_at(*parsed, now), details=details)
         return result
+
+    def comments_cost(self, limit: int) -> int:
+        return 1
+
+    async def list_comments(
+        self, post_id: str, creds: Credentials | None, *, limit: int
+    ) -> CommentPage:
+        return CommentPage(comments=comments_at(post_id, self._now())[:limit])
 
     @staticmethod
     def _latest_number(handle: str, now: datetime) -> int:

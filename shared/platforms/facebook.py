@@ -5,7 +5,8 @@ reach, views and clicks come from the post insights edge. Impressions stay None:
 them by views in all versions on 2025-11-15.
 """
 
-from collections.abc import Collection, Sequence
+import math
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from shared.platforms.base import (
     PostRefused,
     PostStats,
 )
+from shared.platforms.comments import CommentPage, PlatformComment
 from shared.platforms.details import stats_with_details
 from shared.platforms.http import optional_int, reading
 
@@ -39,6 +41,14 @@ INSIGHT_METRICS = ("post_total_media_view_unique", "post_media_view", "post_clic
 # `post_media_view` is a name only third-party code uses, and one note says v25 rejects it. When an
 # insights request fails as an invalid metric we ask again without it, so reach and clicks survive.
 FALLBACK_METRICS = ("post_total_media_view_unique", "post_clicks")
+# filter=stream lists replies beside top-level comments, each naming its `parent`. `from` comes
+# only with a Page token of the post's Page (kept hashed, never the name).
+COMMENT_PARAMS = {
+    "fields": "id,message,created_time,like_count,from{id},parent{id}",
+    "order": "reverse_chronological",
+    "filter": "stream",
+}
+COMMENT_PAGE_SIZE = 100  # unconfirmed maximum for this edge
 
 
 @dataclass
@@ -119,6 +129,29 @@ class FacebookAdapter:
             }
         return {**stats, **refused, **refused_insights}
 
+    def comments_cost(self, limit: int) -> int:
+        return math.ceil(limit / COMMENT_PAGE_SIZE)
+
+    async def list_comments(
+        self, post_id: str, creds: Credentials | None, *, limit: int
+    ) -> CommentPage:
+        """The Page post's newest comments and replies (CommentSource). A post whose comments
+        are restricted has no answer of its own: its list is just empty, so `disabled` is never
+        set here."""
+        token = meta.access_token(creds, platform=PLATFORM)
+        url = f"{self._base}/{meta.node(post_id)}/comments"
+        params = {**COMMENT_PARAMS, "limit": min(COMMENT_PAGE_SIZE, limit), "access_token": token}
+        comments, _ = await meta.read_edge(
+            self._client,
+            url,
+            params,
+            platform=PLATFORM,
+            parse=_comment,
+            limit=limit,
+            pages=self.comments_cost(limit),
+        )
+        return CommentPage(comments=comments)
+
     async def _insights(
         self, ids: list[str], token: str
     ) -> tuple[dict[str, dict[str, Any]], dict[str, PostRefused]]:
@@ -190,3 +223,18 @@ def _share_count(shares: Any) -> int | None:
     # A post nobody shared usually comes without `shares` at all. That this means 0 is unconfirmed,
     # so it stays None (unknown) rather than a made-up 0.
     return None if shares is None else optional_int(shares.get("count"))
+
+
+def _comment(item: dict[str, Any]) -> Iterator[PlatformComment]:
+    # A comment that is only a photo or a sticker has an empty message: nothing to read.
+    if not item.get("message"):
+        return
+    author, parent = item.get("from"), item.get("parent")
+    yield PlatformComment(
+        external_id=str(item["id"]),
+        text=item["message"],
+        published_at=meta.parse_time(item["created_time"]),
+        like_count=optional_int(item.get("like_count")),
+        author_id=meta.object_id(author),
+        parent_external_id=meta.object_id(parent),
+    )

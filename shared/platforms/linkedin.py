@@ -34,6 +34,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.comments import CommentPage, PlatformComment
 from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
@@ -59,6 +60,9 @@ TOKEN_REFUSAL = "Not enough permissions to access"
 # Each monthly LinkedIn-Version is served for at least a year, then answers 426.
 SUPPORTED_MONTHS = 12
 VERSIONS_DOC = "https://learn.microsoft.com/en-us/linkedin/marketing/versioning"
+# Comments on a share (socialActions/{urn}/comments, r_organization_social): the largest `count`
+# and the order the pages come in are unconfirmed.
+COMMENT_PAGE_SIZE = 50
 
 
 def org_urn(value: str) -> str:
@@ -257,6 +261,30 @@ class LinkedInAdapter:
                     result[urn] = stats_with_details(info, stats)
         return result
 
+    def comments_cost(self, limit: int) -> int:
+        return math.ceil(limit / COMMENT_PAGE_SIZE)
+
+    async def list_comments(
+        self, post_id: str, creds: Credentials | None, *, limit: int
+    ) -> CommentPage:
+        """The share's comments (CommentSource), `count` at a time. LinkedIn gives no answer of
+        its own for a post whose comments are closed, so `disabled` is never set here."""
+        comments: list[PlatformComment] = []
+        start = 0
+        for _ in range(self.comments_cost(limit)):
+            count = min(COMMENT_PAGE_SIZE, limit - len(comments))
+            query = _query([("start", str(start)), ("count", str(count))])
+            url = f"{self._base}/socialActions/{_encoded(post_id)}/comments?{query}"
+            page = await self._get(url, creds)
+            with reading("comments page", platform=PLATFORM):
+                elements = page["elements"]
+                comments += [c for element in elements if (c := _comment(element))]
+                more = len(elements) >= count and _has_next(page)
+            if not more or len(comments) >= limit:
+                break
+            start += len(elements)
+        return CommentPage(comments=comments[:limit])
+
     async def _stats(
         self, organization: str, urns: Sequence[str], creds: Credentials | None
     ) -> dict[str, PostStats | PostRefused]:
@@ -414,3 +442,22 @@ def _post_kind(post_id: str) -> str | None:
 
 def _is_recent(published_at: datetime | None, since: datetime | None) -> bool:
     return since is None or (published_at is not None and published_at >= since)
+
+
+def _comment(element: dict[str, Any]) -> PlatformComment | None:
+    """One comment; None for one without text (an image alone, or nothing left to read)."""
+    text = (element.get("message") or {}).get("text")
+    if not text:
+        return None
+    likes = (element.get("likesSummary") or {}).get("totalLikes")
+    published = _from_ms((element.get("created") or {}).get("time"))
+    expect(published is not None, "comment without created.time", platform=PLATFORM)
+    return PlatformComment(
+        # The URN names the comment across posts; the bare `id` only within its post.
+        external_id=str(element.get("commentUrn") or element["id"]),
+        text=text,
+        published_at=published,
+        like_count=optional_int(likes),
+        author_id=element.get("actor"),
+        parent_external_id=element.get("parentComment"),
+    )

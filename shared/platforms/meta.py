@@ -7,10 +7,10 @@ Meta's HTTP statuses do not follow the meaning of its errors (a throttle has bee
 """
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -304,6 +304,45 @@ async def list_since(
             break
         page_params = _next_page(body, params)
     return posts
+
+
+Item = TypeVar("Item")
+
+
+def object_id(value: Any) -> str | None:
+    """The id of a nested object ({"id": ...}: a comment's author or parent), if it has one."""
+    return str(value["id"]) if isinstance(value, dict) and value.get("id") else None
+
+
+async def read_edge(
+    client: httpx.AsyncClient,
+    url: str,
+    params: Mapping[str, Any],
+    *,
+    platform: str,
+    parse: Callable[[Any], Iterable[Item]],
+    limit: int,
+    pages: int,
+) -> tuple[list[Item], bool]:
+    """Read an edge (a post's comments) page by page until `limit` items, `pages` pages or its
+    end; `parse` turns one `data` entry into its items (a comment and its replies). Returns the
+    items and whether the first page was empty."""
+    found: list[Item] = []
+    page_params: Mapping[str, Any] | None = params
+    first_empty = False
+    for number in range(pages):
+        if page_params is None:
+            break
+        body = await get_json(client, url, page_params, platform=platform)
+        with http.reading("an edge page", platform=platform):
+            data = body["data"]
+            http.expect(isinstance(data, list), "data is not a list", platform=platform)
+            found += [item for entry in data for item in parse(entry)]
+        first_empty = first_empty or (number == 0 and not data)
+        if len(found) >= limit:
+            break
+        page_params = _next_page(body, params)
+    return found[:limit], first_empty
 
 
 def _next_page(body: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any] | None:

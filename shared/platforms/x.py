@@ -23,6 +23,7 @@ from shared.platforms.base import (
     AuthExpired,
     Credentials,
     InvalidInput,
+    NotConfigured,
     NotFound,
     Platform,
     PostInfo,
@@ -30,6 +31,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.comments import CommentPage, PlatformComment
 from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
@@ -64,6 +66,11 @@ POST_URL = "https://x.com/{username}/status/{post_id}"
 # A post whose author is not known still has a working link.
 WEB_URL = "https://x.com/i/web/status/{post_id}"
 USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+# Replies are found by recent search on the post's conversation (the last 7 days only), which
+# only some access tiers include; search pages hold 10 to 100 posts.
+REPLY_FIELDS = "created_at,public_metrics,author_id,in_reply_to_user_id,referenced_tweets"
+SEARCH_PAGE = (10, 100)
+POST_ID = re.compile(r"^[0-9]{1,19}$")
 
 
 def problem_slug(problem: Any) -> str | None:
@@ -232,6 +239,61 @@ class XAdapter:
                 for post in body.get("data", [])
             }
 
+    def comments_cost(self, limit: int) -> int:
+        return math.ceil(limit / SEARCH_PAGE[1])
+
+    async def list_comments(
+        self, post_id: str, creds: Credentials | None, *, limit: int
+    ) -> CommentPage:
+        """Replies in the post's conversation, newest first (CommentSource), from recent search:
+        replies older than 7 days are not found."""
+        if not POST_ID.match(post_id):
+            raise InvalidInput(f"x: {post_id!r} is not a post id", platform=PLATFORM)
+        params: dict[str, Any] = {
+            "query": f"conversation_id:{post_id}",
+            "tweet.fields": REPLY_FIELDS,
+        }
+        replies: list[PlatformComment] = []
+        for _ in range(self.comments_cost(limit)):
+            low, high = SEARCH_PAGE
+            params["max_results"] = max(low, min(high, limit - len(replies)))
+            body = await self._search(params, creds)
+            with reading("conversation search", platform=PLATFORM):
+                found = [_reply(post) for post in body.get("data", [])]
+                next_token = body.get("meta", {}).get("next_token")
+            # The conversation's first post is the tracked post itself.
+            replies += [reply for reply in found if reply.external_id != post_id]
+            if not next_token or len(replies) >= limit:
+                break
+            params["next_token"] = next_token
+        return CommentPage(comments=replies[:limit])
+
+    async def _search(self, params: dict[str, Any], creds: Credentials | None) -> dict[str, Any]:
+        if not (creds and creds.access_token):
+            raise AuthExpired("x: a Bearer token is required", platform=PLATFORM)
+        response = await send(
+            self._client,
+            "GET",
+            self._base + "/tweets/search/recent",
+            platform=PLATFORM,
+            params=params,
+            headers={"Authorization": f"Bearer {creds.access_token}"},
+        )
+        if response.status_code == 403:
+            # client-not-enrolled: the app's access tier does not include search. Sway's (the
+            # operator's) choice of tier, not the account's credential, so no reconnect helps.
+            problem = _problem(response)
+            raise NotConfigured(
+                "x: the X API access tier of this app does not include recent search, which "
+                f"reading replies needs ({problem.get('reason') or problem.get('title')}: "
+                f"{problem.get('detail')})",
+                platform=PLATFORM,
+            )
+        self._raise_for_error(response)
+        body = parse_json(response, platform=PLATFORM)
+        expect(isinstance(body, dict), "body is not a JSON object", platform=PLATFORM)
+        return body
+
     async def _get(
         self, path: str, params: dict[str, Any], creds: Credentials | None
     ) -> dict[str, Any]:
@@ -283,3 +345,18 @@ class XAdapter:
         now = self._now().astimezone(UTC)
         midnight = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
         return (midnight - now).total_seconds()
+
+
+def _reply(post: dict[str, Any]) -> PlatformComment:
+    parent = next(
+        (ref["id"] for ref in post.get("referenced_tweets", []) if ref.get("type") == "replied_to"),
+        None,
+    )
+    return PlatformComment(
+        external_id=str(post["id"]),
+        text=post["text"],
+        published_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
+        like_count=optional_int((post.get("public_metrics") or {}).get("like_count")),
+        author_id=str(post["author_id"]) if post.get("author_id") else None,
+        parent_external_id=None if parent is None else str(parent),
+    )

@@ -33,6 +33,7 @@ from shared.platforms.base import (
     PostStats,
     RateLimited,
 )
+from shared.platforms.comments import CommentPage, PlatformComment
 from shared.platforms.details import stats_with_details
 from shared.platforms.http import (
     expect,
@@ -64,6 +65,11 @@ BAD_KEY_REASONS = {"keyInvalid", "keyExpired", "accessNotConfigured"}
 VIDEO_PARTS = "snippet,statistics,contentDetails"
 ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 WATCH_URL = "https://www.youtube.com/watch?v={video_id}"
+# commentThreads.list: 1 unit a call whatever the page size, at most 100 threads a page. Only
+# `snippet` is asked: the top-level comments; replies would need `replies` (or comments.list
+# per thread) and are not read.
+COMMENT_PAGE_SIZE = 100
+COMMENTS_DISABLED = "commentsDisabled"
 
 
 def seconds_until_quota_reset(now: datetime) -> float:
@@ -216,6 +222,55 @@ class YouTubeAdapter:
                 external_id=str(snippet["channelId"]), display_name=snippet.get("channelTitle")
             )
 
+    def comments_cost(self, limit: int) -> int:
+        return math.ceil(limit / COMMENT_PAGE_SIZE)
+
+    async def list_comments(
+        self, post_id: str, creds: Credentials | None, *, limit: int
+    ) -> CommentPage:
+        """The video's newest top-level comments (CommentSource), a page of 100 per unit."""
+        params = {
+            "part": "snippet",
+            "videoId": post_id,
+            "order": "time",
+            "textFormat": "plainText",
+        }
+        comments: list[PlatformComment] = []
+        # No more pages than the budget was charged for, whatever the page tokens say.
+        for _ in range(self.comments_cost(limit)):
+            params["maxResults"] = min(COMMENT_PAGE_SIZE, limit - len(comments))
+            body = await self._comment_threads(params, creds)
+            if body is None:
+                return CommentPage(disabled=True)
+            with reading("comment threads", platform=PLATFORM):
+                comments += [c for item in body.get("items", []) if (c := _comment(item))]
+                next_token = body.get("nextPageToken")
+            if not next_token or len(comments) >= limit:
+                break
+            params["pageToken"] = next_token
+        return CommentPage(comments=comments[:limit])
+
+    async def _comment_threads(
+        self, params: dict[str, Any], creds: Credentials | None
+    ) -> dict[str, Any] | None:
+        """One page of comment threads; None when the video's comments are turned off (403
+        commentsDisabled, an answer about the video, not the key)."""
+        headers, auth_params, app_key = self._auth(creds)
+        response = await send(
+            self._client,
+            "GET",
+            self._base + "/commentThreads",
+            platform=PLATFORM,
+            params={**params, **auth_params},
+            headers=headers,
+        )
+        if response.status_code == 403 and COMMENTS_DISABLED in _google_error(response)[0]:
+            return None
+        self._raise_for_error(response, app_key=app_key)
+        body = parse_json(response, platform=PLATFORM)
+        expect(isinstance(body, dict), "body is not a JSON object", platform=PLATFORM)
+        return body
+
     async def _channel(
         self, account: AccountRef, parts: str, creds: Credentials | None
     ) -> dict[str, Any]:
@@ -344,3 +399,22 @@ def _page_of_uploads(items: list[dict[str, Any]], since: datetime | None) -> tup
             return video_ids, True
         video_ids.append(details["videoId"])
     return video_ids, False
+
+
+def _comment(thread: dict[str, Any]) -> PlatformComment | None:
+    """A thread's top-level comment; None for one without text (nothing left to read)."""
+    top = thread["snippet"]["topLevelComment"]
+    snippet = top["snippet"]
+    # textOriginal is only promised to the comment's author; with textFormat=plainText,
+    # textDisplay is the same text for everyone.
+    text = snippet.get("textDisplay") or snippet.get("textOriginal")
+    if not text:
+        return None
+    author = snippet.get("authorChannelId") or {}
+    return PlatformComment(
+        external_id=str(top["id"]),
+        text=text,
+        published_at=parse_time(snippet["publishedAt"]),
+        like_count=optional_int(snippet.get("likeCount")),
+        author_id=str(author["value"]) if author.get("value") else None,
+    )
