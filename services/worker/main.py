@@ -8,6 +8,7 @@ from services.worker import context
 from services.worker.jobs import (
     accounts,
     campaigns,
+    comments,
     connections,
     deliverables,
     posts,
@@ -17,6 +18,7 @@ from services.worker.jobs import (
 )
 from shared import jobs
 from shared.config import get_settings
+from shared.domain.comment import service as comment_service
 from shared.domain.story import service as story_service
 
 
@@ -62,6 +64,13 @@ class WorkerSettings:
             max_tries=1,
             keep_result=get_settings().story_poll_every_s,
         ),
+        # The job id names the post; keep_result=0 frees it once read (Redis keeps when).
+        func(
+            comments.read_comments,
+            name=comment_service.READ_COMMENTS,
+            max_tries=1,
+            keep_result=0,
+        ),
     ]
     cron_jobs = [
         cron(
@@ -98,6 +107,14 @@ class WorkerSettings:
             name="account.schedule_token_refreshes",
             second=15,
             run_at_startup=True,
+        ),
+        # Every 10 minutes: a read of each tracked post's comments not read for
+        # SWAY_COMMENTS_REFRESH_S (docs/listening.md).
+        cron(
+            comments.schedule_comment_reads,
+            name="comment.schedule",
+            minute=set(range(0, 60, 10)),
+            second=40,
         ),
     ]
     on_startup = context.startup
