@@ -20,7 +20,7 @@ from shared.platforms.x import XAdapter
 from shared.platforms.youtube import YouTubeAdapter
 from tests.factories import create_account, create_creator, create_post, create_tenant
 from tests.platforms.conftest import replay
-from tests.worker.conftest import NOW
+from tests.worker.conftest import NOW, run_burst
 
 HANDLE = "ada.brews.3k"
 # Published 2026-02-10, so at the demo's clock (2026-03-01) all its comments are up.
@@ -232,3 +232,19 @@ def _youtube(worker_ctx, name: str) -> YouTubeAdapter:
 
 def _replaying(platform: str, name: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.MockTransport(lambda _: replay(platform, name)))
+
+
+class TestEndToEnd:
+    async def test_the_cron_and_a_worker_read_a_posts_comments(
+        self, worker_ctx, session, redis, tenant
+    ):
+        post = await _post(session, tenant)
+        assert await comments.schedule_comment_reads(worker_ctx) == 1
+
+        await run_burst(worker_ctx, redis)
+
+        stored = await _stored(session, post.id)
+        assert len(stored) == demo.comment_count(DEMO_POST)
+        assert await redis.exists(comment_service.read_key(post.id))
+        # Read within the period: the next cron run queues nothing.
+        assert await comments.schedule_comment_reads(worker_ctx) == 0
