@@ -65,8 +65,8 @@ def normalize(text: str) -> str:
 
 
 # Around every form: no word on either side, nor a dotted name going on ("@nike.fan", "nike.com"
-# are other names), and no "@" or "#" before it unless it is the form's own ("mail@nike",
-# "@nikefan" and "#nike" never show the bare keyword "nike").
+# are other names), and no "@" or "#" before it. A form's own "@" or "#" is inside it, so this
+# keeps the bare word "nike" out of "@nike" and "#nike", and "@nike" out of "mail@nike".
 _BEFORE = r"(?<![\w@#])(?<!\w\.)"
 _AFTER = r"(?!\w)(?!\.\w)"
 
@@ -134,7 +134,7 @@ class Matcher:
             at = hit.start()
             found.update(
                 i
-                for i in self._by_first[normalized[at]]
+                for i in self._by_first.get(normalized[at], ())
                 if i not in found and self._checks[i].match(normalized, at)
             )
             hit = self._search.search(normalized, at + 1)
