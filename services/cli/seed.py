@@ -37,6 +37,8 @@ from shared.domain.creator import service as creator_service
 from shared.domain.creator.schemas import CreatorCreate
 from shared.domain.deliverable import service as deliverable_service
 from shared.domain.deliverable.schemas import DeliverableCreate, DeliverableUpdate, Requirements
+from shared.domain.listening import profile as brand_profile
+from shared.domain.listening.schemas import BrandTerms
 from shared.domain.organization import service as organization_service
 from shared.domain.organization.repository import OrganizationRepository
 from shared.jobs import JobQueue
@@ -45,6 +47,7 @@ from shared.platforms import demo
 from shared.platforms.base import Platform
 
 BRAND = "acme.coffee"
+DEMO_BRAND = BrandTerms(handles=[BRAND], keywords=["Acme Coffee"], competitors=["rivalroasters"])
 # Every demo caption carries it: what the campaign captures.
 CAMPAIGN_TAG = "sway"
 # No demo caption carries it: a deliverable asking for it stays open until it is due.
@@ -176,6 +179,8 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> tu
         session, organization.id, name="demo admin", scopes=["admin"]
     )
     creators = await _creators(session, organization.id, now)
+    # The names the demo comments use (shared/platforms/demo.py): listening finds them.
+    await brand_profile.replace(session, organization.id, DEMO_BRAND)
     campaign = await campaign_service.create(session, organization.id, _demo_campaign(now.date()))
     for plan in DEMO_COLLABORATIONS:
         await _collaboration(

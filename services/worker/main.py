@@ -11,6 +11,7 @@ from services.worker.jobs import (
     comments,
     connections,
     deliverables,
+    listening,
     posts,
     stories,
     subscriptions,
@@ -19,6 +20,7 @@ from services.worker.jobs import (
 from shared import jobs
 from shared.config import get_settings
 from shared.domain.comment import service as comment_service
+from shared.domain.listening import profile as listening_profile
 from shared.domain.story import service as story_service
 
 
@@ -71,6 +73,11 @@ class WorkerSettings:
             max_tries=1,
             keep_result=0,
         ),
+        # One scan per organization at a time (its job id); keep_result=0 frees the id once
+        # done, and a scan that ran out of time queues the next itself.
+        func(
+            listening.scan_organization, name=listening_profile.SCAN, max_tries=3, keep_result=0
+        ),
     ]
     cron_jobs = [
         cron(
@@ -115,6 +122,14 @@ class WorkerSettings:
             name="comment.schedule",
             minute=set(range(0, 60, 10)),
             second=40,
+        ),
+        # Every 5 minutes: a scan of each organization with a brand or comments to analyse
+        # (the scan itself decides whether a caption pass is due).
+        cron(
+            listening.schedule_listening,
+            name="listening.schedule",
+            minute=set(range(2, 60, 5)),
+            second=20,
         ),
     ]
     on_startup = context.startup

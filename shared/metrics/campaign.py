@@ -47,12 +47,24 @@ RATIOS = (
     ("er_views", "engagements", "views"),
     *((f"er_{age}", f"engagements_{age}", "followers_at_post") for age in AGES),
 )
+# Brand listening's counts per post (post_listening), summed: texts naming the brand or a
+# competitor, and texts by sentiment (docs/listening.md).
+LISTENED = (
+    "mentions",
+    "competitor_mentions",
+    "positive",
+    "neutral",
+    "negative",
+    "unanalysed",
+    "pending",
+)
 FIELDS = (
     "posts",
     *(name for count in TALLIED for name in (count, f"n_{count}")),
     *(name for ratio, _, _ in RATIOS for name in (f"{ratio}_num", f"{ratio}_den")),
     "disclosure_required",
     "disclosure_passed",
+    *LISTENED,
 )
 _INDEX = {name: i for i, name in enumerate(FIELDS)}
 
@@ -152,6 +164,9 @@ class CampaignTerms:
     created_at: datetime
     status: str
     goals: Sequence[GoalSpec] = ()
+    # Whether the campaign has brand terms to listen for (its own or the organization's):
+    # without them `mentions` is not measured (null), not zero.
+    listening: bool = False
 
 
 @dataclass(slots=True)
@@ -198,17 +213,17 @@ def compute(
     total.cost = _sum(costs.values())
     for platform, cost in _costs_by_platform(groups, costs).items():
         platforms[platform].cost = cost
-    totals = _figures(total)
+    totals = _figures(total, terms.listening)
     return {
         "currency": terms.currency,
         "emv_rate_card_version": card.version,
         "totals": totals,
         "by_creator": [
-            {"creator_id": str(creator_id), **_figures(scope)}
+            {"creator_id": str(creator_id), **_figures(scope, terms.listening)}
             for creator_id, scope in sorted(creators.items(), key=lambda item: str(item[0]))
         ],
         "by_platform": [
-            {"platform": platform, **_figures(scope)}
+            {"platform": platform, **_figures(scope, terms.listening)}
             for platform, scope in sorted(platforms.items())
         ],
         "goals": [_goal(goal, totals, terms, now) for goal in terms.goals],
@@ -242,7 +257,7 @@ def creator_result(
     return CreatorResult(_figures(scope), scope.cost, revenue)
 
 
-def _figures(scope: _Scope) -> dict[str, Any]:
+def _figures(scope: _Scope, listening: bool = False) -> dict[str, Any]:
     t, cost, a = scope.tally, scope.cost, scope.attribution
     sums = {name: _summed(t, name) for name in SUMMED}
     clicks = a.clicks if a.measures_clicks else None
@@ -281,9 +296,25 @@ def _figures(scope: _Scope) -> dict[str, Any]:
         "roas": _div(revenue, cost),
         "emv": _money(scope.emv),
         "disclosure_rate": _div(t["disclosure_passed"], t["disclosure_required"]),
-        # Filled by brand listening; named now so goals and clients can rely on them.
-        "mentions": None,
-        "sentiment": None,
+        "mentions": t["mentions"] if listening else None,
+        "competitor_mentions": t["competitor_mentions"] if listening else None,
+        "sentiment": _sentiment(t),
+        "sentiment_net": _sentiment(t)["net"],
+    }
+
+
+def _sentiment(tally: Tally) -> dict[str, Any]:
+    """Texts by sentiment (the comments, and captions naming the brand), with how much of the
+    talk could be analysed: `coverage` = analysed / (analysed + unanalysed), and `net` =
+    (positive − negative) / analysed. `pending`: comments stored, not yet analysed."""
+    counts = {name: tally[name] for name in ("positive", "neutral", "negative", "unanalysed")}
+    analysed = counts["positive"] + counts["neutral"] + counts["negative"]
+    return {
+        **counts,
+        "pending": tally["pending"],
+        "analysed": analysed,
+        "coverage": _div(analysed, analysed + counts["unanalysed"]),
+        "net": _div(counts["positive"] - counts["negative"], analysed),
     }
 
 

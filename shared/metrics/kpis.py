@@ -25,6 +25,7 @@ COUNTS = (
     "conversions",
     "leads",
     "mentions",
+    "competitor_mentions",
 )
 RATES = (
     "engagement_rate",
@@ -37,6 +38,8 @@ RATES = (
     "roi",
     "roas",
     "disclosure_rate",
+    # (positive − negative) / analysed texts, -1..1 (docs/listening.md).
+    "sentiment_net",
     # Cost per unit: ratios, so unrounded like every ratio.
     "cpe",
     "cpm",

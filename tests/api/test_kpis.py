@@ -179,7 +179,9 @@ class TestTotals:
         for name in ("clicks", "ctr", "conversions", "leads", "revenue", "cpc", "cpa", "cpl"):
             assert totals[name] is None, name
         assert totals["roi"] is None and totals["roas"] is None
-        assert totals["mentions"] is None and totals["sentiment"] is None
+        # No brand terms: mentions are not measured; no comments: no sentiment to read.
+        assert totals["mentions"] is None and totals["competitor_mentions"] is None
+        assert totals["sentiment"]["analysed"] == 0 and totals["sentiment_net"] is None
 
     async def test_emv_from_the_rate_card(self, session, campaign):
         kpis = await _kpis(session, *campaign[:2])

@@ -26,6 +26,7 @@ from tests.api import (
     test_tenancy_discovery,
     test_tenancy_import,
     test_tenancy_inbound,
+    test_tenancy_listening,
     test_tenancy_outbound,
     test_tenancy_track_record,
     test_tenancy_vetting,
@@ -261,6 +262,7 @@ class TestTenancy:
             test_tenancy_discovery,
             test_tenancy_vetting,
             test_tenancy_connections,
+            test_tenancy_listening,
         ):
             covered |= module.WALKED
         routes = {

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from services.worker.jobs import comments
 from shared.crypto import encrypt_credentials
 from shared.domain.comment import service as comment_service
+from shared.domain.listening import profile as listening
 from shared.models.listening import Comment
 from shared.platforms import demo
 from shared.platforms.base import Credentials, Platform
@@ -66,7 +67,7 @@ async def _stored(session, post_id) -> list[Comment]:
 
 
 def _scan_key(org_id) -> str:
-    return f"arq:job:{comment_service.LISTENING_SCAN}:{org_id}"
+    return f"arq:job:{listening.SCAN}:{org_id}"
 
 
 class TestReadComments:

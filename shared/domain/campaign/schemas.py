@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.domain.listening.schemas import BrandOverride
 from shared.domain.types import (
     NO_NUL,
     CountryCode,
@@ -127,6 +128,11 @@ class TargetAudience(BaseModel):
     ] = Field(default_factory=list)
 
 
+BRAND = (
+    "The campaign's own brand terms for listening (handles, keywords, products, competitors): "
+    "each list given replaces the organization's brand profile's for this campaign's posts"
+)
+
 TARGET_AUDIENCE = (
     "Whose audience the campaign wants to reach (countries, age_ranges, genders); null for none"
 )
@@ -160,6 +166,7 @@ class CampaignCreate(BaseModel):
     niches: Niches = Field(default_factory=list)
     countries: Countries = Field(default_factory=list)
     target_audience: TargetAudience | None = Field(None, description=TARGET_AUDIENCE)
+    brand: BrandOverride | None = Field(None, description=BRAND)
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(False, description=DISCLOSURE_REQUIRED)
     goals: Goals = Field(default_factory=list)
@@ -173,8 +180,8 @@ class CampaignCreate(BaseModel):
 
 class CampaignUpdate(BaseModel):
     """PATCH body: only the fields sent change; `goals`, when sent, replaces the whole list.
-    Only `starts_on`, `ends_on`, `budget`, `brief` and `target_audience` take null (to clear
-    them); the other fields are optional but never null."""
+    Only `starts_on`, `ends_on`, `budget`, `brief`, `target_audience` and `brand` take null (to
+    clear them); the other fields are optional but never null."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -191,6 +198,7 @@ class CampaignUpdate(BaseModel):
     niches: Niches = None  # type: ignore[assignment]
     countries: Countries = None  # type: ignore[assignment]
     target_audience: TargetAudience | None = Field(None, description=TARGET_AUDIENCE)
+    brand: BrandOverride | None = Field(None, description=BRAND)
     brief: LongText | None = None
     disclosure_required: StrictBool = Field(None, description=DISCLOSURE_REQUIRED)  # type: ignore[assignment]
     goals: Goals = None  # type: ignore[assignment]
@@ -219,6 +227,7 @@ class CampaignRead(BaseModel):
     niches: list[str]
     countries: list[str]
     target_audience: TargetAudience | None
+    brand: BrandOverride | None
     brief: str | None
     disclosure_required: bool
     goals: list[Goal]

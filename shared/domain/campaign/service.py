@@ -13,6 +13,7 @@ from shared.domain.campaign.schemas import (
     Goal,
 )
 from shared.domain.kpi.stale import mark_stale as mark_kpis_stale
+from shared.domain.listening import profile as brand_profile
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import disclosure_service
 from shared.domain.post import lifecycle as post_lifecycle
@@ -20,6 +21,8 @@ from shared.errors import Invalid, NotFound
 from shared.models import Campaign, CampaignGoal
 
 DISCLOSURE_INPUTS = ("disclosure_required", "mentions", "name")
+# What brand listening matches the campaign's posts with: its brand terms, and its mentions.
+LISTENING_INPUTS = ("brand", "mentions")
 
 
 # What the KPIs read from the campaign: its currency, and its dates and status (goal status).
@@ -30,13 +33,14 @@ def _goal_rows(goals: list[Goal]) -> list[CampaignGoal]:
     return [CampaignGoal(metric=g.metric, target=g.target, direction=g.direction) for g in goals]
 
 
+def _changes(campaign: Campaign, changes: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    return any(field in changes and changes[field] != getattr(campaign, field) for field in fields)
+
+
 def _changes_disclosure_inputs(campaign: Campaign, changes: dict[str, Any]) -> bool:
     """Whether a change decides anew which of the campaign's posts must disclose, or which brand
     names their disclosures may use."""
-    return any(
-        field in changes and changes[field] != getattr(campaign, field)
-        for field in DISCLOSURE_INPUTS
-    )
+    return _changes(campaign, changes, DISCLOSURE_INPUTS)
 
 
 def _stamp_org(campaign: Campaign) -> None:
@@ -50,6 +54,8 @@ async def create(session: AsyncSession, org_id: UUID, data: CampaignCreate) -> C
     campaign = repository.add(Campaign(**fields, goals=_goal_rows(data.goals)))
     _stamp_org(campaign)
     await repository.flush()
+    if data.brand is not None:
+        await brand_profile.restart(session, org_id)
     return await get(session, org_id, campaign.id)
 
 
@@ -79,6 +85,8 @@ async def update(
     if starts_on and ends_on and ends_on < starts_on:
         raise Invalid.field(("body", "ends_on"), "ends_on is before starts_on")
     disclosure_inputs = _changes_disclosure_inputs(campaign, changes)
+    if _changes(campaign, changes, LISTENING_INPUTS):
+        await brand_profile.restart(session, org_id)
     for field, value in changes.items():
         setattr(campaign, field, value)
     if disclosure_inputs:

@@ -20,14 +20,12 @@ from shared.crypto import decrypt_credentials
 from shared.db import new_id
 from shared.domain.comment import repository
 from shared.domain.comment.repository import CommentRepository
+from shared.domain.listening import profile as listening
 from shared.jobs import JobPayload, JobQueue
 from shared.platforms.base import Credentials, Platform
 from shared.platforms.comments import CommentPage, PlatformComment
 
 READ_COMMENTS = "comment.read"
-# Registered by the listening scan's owner; queued here whenever a read stored something to
-# analyse (arq keeps a job no worker knows yet until one does).
-LISTENING_SCAN = "listening.scan"
 # Candidates examined per statement while looking for posts due a read.
 SCAN_CHUNK = 1000
 FIRST_ID = UUID(int=0)
@@ -38,12 +36,6 @@ class ReadComments(JobPayload):
 
     org_id: UUID
     post_id: UUID
-
-
-class ScanListening(JobPayload):
-    """The payload of a `listening.scan` job."""
-
-    org_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +132,7 @@ async def record(
     written = await repo.upsert(target.post_id, target.platform, now, rows)
     new = sum(1 for inserted, _ in written if inserted)
     if any(unanalysed for _, unanalysed in written):
-        JobQueue.of(session).defer(
-            LISTENING_SCAN,
-            ScanListening(org_id=target.org_id),
-            job_id=f"{LISTENING_SCAN}:{target.org_id}",
-        )
+        listening.defer_scan(session, target.org_id)
     return Stored(new=new, changed=len(written) - new)
 
 

@@ -19,6 +19,7 @@ from shared.db import RawReads
 from shared.domain.emv.repository import NEWEST_RATES_SQL
 from shared.domain.pagination import decode_cursor, parse_datetime
 from shared.metrics.campaign import (
+    LISTENED,
     RATIOS,
     TALLIED,
     Attribution,
@@ -51,12 +52,16 @@ TALLY_COLUMNS = f"""count(*) AS posts,
        {", ".join(f"{_sum(c)} AS {c}, count({c}) AS n_{c}" for c in TALLIED)},
        {", ".join(_ratio_columns(*ratio) for ratio in RATIOS)},
        count(compliant) AS disclosure_required,
-       count(*) FILTER (WHERE compliant = 'true') AS disclosure_passed"""
+       count(*) FILTER (WHERE compliant = 'true') AS disclosure_passed,
+       {", ".join(f"coalesce(sum(l_{c}), 0)::int8 AS {c}" for c in LISTENED)}"""
 
-# What a tally reads of each post row (the table `post`, unaliased).
+# What a tally reads of each post row (the table `post`, unaliased, joined to its listening
+# counts by LISTENED_JOIN, so columns the two share are qualified).
 TALLIED_POST_COLUMNS = f"""views, impressions, reach, likes, comments, shares, saves,
            clicks, followers_at_post, engagements_24h, engagements_7d, engagements_30d,
-           {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant"""
+           {engagements_sql("post")} AS engagements, disclosure ->> 'compliant' AS compliant,
+           {", ".join(f"l.{c} AS l_{c}" for c in LISTENED)}"""
+LISTENED_JOIN = "LEFT JOIN post_listening l ON l.post_id = post.id"
 
 # One pass over the campaign's posts, a tally per creator and platform. `OFFSET 0` keeps the
 # subquery from being inlined, so each post's engagements are computed once rather than at each
@@ -66,7 +71,7 @@ TALLIES = f"""
 SELECT creator_id, platform, {TALLY_COLUMNS}
 FROM (
     SELECT creator_id, platform, {TALLIED_POST_COLUMNS}
-    FROM post WHERE org_id = $1 AND campaign_id = $2
+    FROM post {LISTENED_JOIN} WHERE post.org_id = $1 AND campaign_id = $2
     OFFSET 0
 ) p
 GROUP BY creator_id, platform
@@ -163,7 +168,10 @@ SELECT c.currency, c.starts_on, c.ends_on, c.created_at, c.status,
                 a.n_rows, a.conversions, a.leads, a.currency, a.revenue, a.unconverted))
              FROM ({ATTRIBUTION}) a) AS text)
             AS attribution,
-       card.version AS card_version, card.currency AS card_currency, card.rates AS card_rates
+       card.version AS card_version, card.currency AS card_currency, card.rates AS card_rates,
+       (c.brand IS NOT NULL OR c.mentions <> '{{}}'
+        OR EXISTS (SELECT 1 FROM brand_profile b WHERE b.org_id = c.org_id
+                   AND cardinality(b.handles || b.keywords || b.products) > 0)) AS listening
 FROM campaign c
 LEFT JOIN LATERAL ({NEWEST_RATES_SQL.format(org="c.org_id")}) card ON true
 WHERE c.org_id = $1 AND c.id = $2
@@ -226,7 +234,7 @@ class KpiReads:
         goals = [GoalSpec(m, Decimal(t), d) for m, t, d in json.loads(row["goals"] or "[]")]
         terms = CampaignTerms(
             row["currency"], row["starts_on"], row["ends_on"], row["created_at"], row["status"],
-            goals,
+            goals, row["listening"],
         )  # fmt: skip
         compensations = [
             Compensation(UUID(creator), *(None if v is None else Decimal(v) for v in money))

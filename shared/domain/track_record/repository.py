@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import RawReads
 from shared.domain.kpi.repository import (
+    LISTENED_JOIN,
     TALLIED_POST_COLUMNS,
     TALLY_COLUMNS,
     attribution_of,
@@ -41,8 +42,8 @@ tally AS (
     SELECT campaign_id, creator_id, {TALLY_COLUMNS}
     FROM (
         SELECT campaign_id, creator_id, {TALLIED_POST_COLUMNS}
-        FROM post
-        WHERE org_id = $1 AND campaign_id IS NOT NULL
+        FROM post {LISTENED_JOIN}
+        WHERE post.org_id = $1 AND campaign_id IS NOT NULL
           AND account_id IN (SELECT id FROM creator_account
                              WHERE org_id = $1 AND creator_id = ANY($2::uuid[]))
         OFFSET 0
