@@ -176,6 +176,7 @@ class TestMentions:
             "limit=0",
             "limit=201",
             "since=yesterday",
+            "since=0.5",  # Unix seconds: not RFC 3339
             "cursor=not-a-cursor",
             "kind=brand",
             "creator_id=nope",

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shared.domain.kpi.schemas import Instant
 from shared.domain.types import Mention, deduplicated, stripped
 from shared.platforms.base import Platform
 
@@ -119,7 +120,7 @@ class ListFilters(BaseModel):
 
     sentiment: Sentiment | None = None
     term: Term | None = Field(None, description="Only texts where this profile term was found")
-    since: datetime | None = Field(None, description="Only texts from this instant on")
+    since: Instant | None = Field(None, description="Only texts from this instant on (RFC 3339)")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=500)
 
