@@ -181,8 +181,9 @@ class Settings(BaseSettings):
     # Every caption of tracked posts and synced listings is matched again this often (comments
     # are matched as they arrive), and at once after a brand change.
     listening_caption_pass_s: int = Field(3600, ge=60)
-    # One scan job works this long at most, then queues the next to carry on.
-    listening_job_s: int = Field(60, ge=5)
+    # One scan job works this long at most, then queues the next to carry on (at most half
+    # SWAY_WORKER_JOB_TIMEOUT_S).
+    listening_job_s: int = Field(60, ge=0)
 
     # --- Request budgets (shared/budget.py): "CALLS/SECONDS" per platform and credential. ---
     # Defaults are the documented limits (shared/reference/platform-apis.md); where a limit cannot
@@ -269,6 +270,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SWAY_REFRESH_LEASE_S must be longer than SWAY_WORKER_JOB_TIMEOUT_S, or a running "
                 "batch could lose its posts to the next claim"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _scan_slice_fits_the_job(self) -> Self:
+        # A slice is checked between batches, so leave room for the batch that overruns it.
+        if self.listening_job_s * 2 > self.worker_job_timeout_s:
+            raise ValueError(
+                "SWAY_LISTENING_JOB_S must be at most half SWAY_WORKER_JOB_TIMEOUT_S, or a scan "
+                "job could be cut off mid-batch at every run"
             )
         return self
 

@@ -55,6 +55,11 @@ class TestSettings:
             settings(worker_job_timeout_s=300, refresh_lease_s=240)
         assert settings().refresh_lease_s > settings().worker_job_timeout_s
 
+    def test_a_listening_scan_slice_fits_twice_in_a_job(self):
+        with pytest.raises(ValidationError, match="SWAY_LISTENING_JOB_S must be at most half"):
+            settings(listening_job_s=61)
+        assert settings().listening_job_s * 2 <= settings().worker_job_timeout_s
+
     def test_base_url_per_platform(self):
         assert (
             settings(x_base_url="http://127.0.0.1:9/x/2/").base_url("x") == "http://127.0.0.1:9/x/2"
