@@ -391,6 +391,17 @@ def _mention_text():
     )
 
 
+def _newest_first(statement, at, id_column, filters):
+    """From `since` on, after the cursor, newest first, `limit + 1` rows."""
+    if filters.since is not None:
+        statement = statement.where(at >= filters.since)
+    if filters.cursor is not None:
+        value, last_id = decode_cursor(filters.cursor, parse_datetime)
+        # A row-value comparison, which the (…, time, id) indexes bound.
+        statement = statement.where(tuple_(at, id_column) < tuple_(value, last_id))
+    return statement.order_by(at.desc(), id_column.desc()).limit(filters.limit + 1)
+
+
 class ListeningReads:
     """The listing endpoints' queries, newest first, `limit + 1` rows (the extra one says
     another page exists)."""
@@ -418,12 +429,7 @@ class ListeningReads:
                 statement = statement.where(column == value)
         if filters.term is not None:
             statement = statement.where(func.lower(m.term) == filters.term.lower())
-        if filters.since is not None:
-            statement = statement.where(m.occurred_at >= filters.since)
-        if filters.cursor is not None:
-            at, last_id = decode_cursor(filters.cursor, parse_datetime)
-            statement = statement.where(tuple_(m.occurred_at, m.id) < tuple_(at, last_id))
-        statement = statement.order_by(m.occurred_at.desc(), m.id.desc()).limit(filters.limit + 1)
+        statement = _newest_first(statement, m.occurred_at, m.id, filters)
         return list((await self.session.execute(statement)).all())
 
     async def comments(self, post_id: UUID, filters) -> list[Any]:
@@ -448,12 +454,7 @@ class ListeningReads:
                 )
                 .exists()
             )
-        if filters.since is not None:
-            statement = statement.where(c.published_at >= filters.since)
-        if filters.cursor is not None:
-            at, last_id = decode_cursor(filters.cursor, parse_datetime)
-            statement = statement.where(tuple_(c.published_at, c.id) < tuple_(at, last_id))
-        statement = statement.order_by(c.published_at.desc(), c.id.desc()).limit(filters.limit + 1)
+        statement = _newest_first(statement, c.published_at, c.id, filters)
         return list((await self.session.execute(statement)).all())
 
     async def creator_captions(self, creator_id: UUID, since: datetime) -> list[Any]:

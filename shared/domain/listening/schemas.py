@@ -1,7 +1,6 @@
 """Brand listening's request and response shapes (docs/listening.md)."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -9,21 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.domain.kpi.schemas import Instant
 from shared.domain.types import Mention, deduplicated, stripped
+from shared.listening.matching import TermKind
+from shared.listening.sentiment import Sentiment
 from shared.platforms.base import Platform
-
-
-class Sentiment(StrEnum):
-    positive = "positive"
-    neutral = "neutral"
-    negative = "negative"
-    unanalysed = "unanalysed"
-
-
-class TermKind(StrEnum):
-    handle = "handle"
-    keyword = "keyword"
-    product = "product"
-    competitor = "competitor"
 
 
 def _distinct_terms(terms: list[str]) -> list[str]:
