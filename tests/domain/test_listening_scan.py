@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 
 from shared.db import reads_in, unit_of_work
 from shared.domain.kpi import service as kpi_service
+from shared.domain.kpi.schemas import TimeseriesQuery
 from shared.domain.listening import profile as profile_service
 from shared.domain.listening import scan
 from shared.domain.listening.schemas import BrandTerms
@@ -313,3 +314,29 @@ class TestCampaignKpis:
         assert goals["sentiment_net"]["actual"] == 2 / 6
         assert goals["sentiment_net"]["progress"] == pytest.approx((2 / 6) / 0.25)
         assert goals["mentions"]["actual"] == 4 and goals["mentions"]["progress"] == 0.5
+
+
+class TestTimeseries:
+    async def test_mentions_over_time_from_the_kpi_snapshots(
+        self, session, sessionmaker, settings, world
+    ):
+        # A snapshot before the scan (nothing counted yet), then one after it.
+        before = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)
+        await kpi_service.record_snapshot(session, world.org_id, world.campaign_id, now=before)
+        await session.commit()
+        await scan_all(sessionmaker, world.org_id, settings)
+        after = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+        await kpi_service.record_snapshot(session, world.org_id, world.campaign_id, now=after)
+        await session.commit()
+        for metric, values in (("mentions", [0, 4]), ("sentiment_net", [None, 2 / 6])):
+            query = TimeseriesQuery(
+                metric=metric,
+                interval="hour",
+                **{"from": datetime(2026, 11, 20, 13, tzinfo=UTC)},
+                to=datetime(2026, 11, 20, 15, tzinfo=UTC),
+            )
+            series = await kpi_service.timeseries(
+                await reads_in(session), world.org_id, world.campaign_id, query,
+                now=datetime(2026, 11, 21, tzinfo=UTC),
+            )  # fmt: skip
+            assert [point["value"] for point in series["points"]] == values, metric
