@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], object]] = {
     "discovery": _lazy("bench.discovery"),
     "ingest": _lazy("bench.ingest"),
     "kpis": _lazy("bench.kpis"),
+    "listening": _lazy("bench.listening"),
     "scheduler": _lazy("bench.scheduler"),
     "webhooks": _lazy("bench.webhooks"),
 }
