@@ -10,6 +10,7 @@ again, so running a batch twice changes nothing. A job works SWAY_LISTENING_JOB_
 queues the next to carry on; progress lives in `listening_scan`, so a killed job only repeats
 its last batch."""
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ async def _unanalysed_comments(repository, matcher_for, limit: int, now: datetim
     if not rows:
         return None
     sources = [source for source, _ in rows]
-    analyses = analyse_many([source.text or "" for source in sources])
+    analyses = await _analyse([source.text or "" for source in sources])
     pairs = list(zip(sources, analyses, strict=True))
     await repository.set_analysis(
         [(s.comment_id, a.language, a.sentiment, a.score) for s, a in pairs], now
@@ -147,7 +148,7 @@ async def _write(
         for match in found[source.key]
         if (source.key, match.term, match.kind) not in existing
     ]
-    analyses = _analyses({source for source, _ in new}, known)
+    analyses = await _analyses({source for source, _ in new}, known)
     await repository.add_mentions(
         [
             MentionRow(source, match.term, match.kind, *_fields(analyses[source.key]))
@@ -158,9 +159,15 @@ async def _write(
     return len(new), touched
 
 
-def _analyses(sources: set[Source], known: dict[str, Analysis]) -> dict[str, Analysis]:
+async def _analyse(texts: list[str]) -> list[Analysis]:
+    # Off the event loop: a batch is about a second of CPU, and the worker's other jobs (and
+    # arq's own bookkeeping) share the loop.
+    return await asyncio.to_thread(analyse_many, texts) if texts else []
+
+
+async def _analyses(sources: set[Source], known: dict[str, Analysis]) -> dict[str, Analysis]:
     missing = sorted((s for s in sources if s.key not in known), key=lambda s: s.key)
-    fresh = analyse_many([source.text or "" for source in missing])
+    fresh = await _analyse([source.text or "" for source in missing])
     return known | {source.key: analysis for source, analysis in zip(missing, fresh, strict=True)}
 
 
