@@ -956,6 +956,8 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
 
     OUT.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
+    # Read now: the code is imported as the run goes, and others commit while it runs.
+    provenance = report.provenance()
     with ExitStack() as stack:
         print("listening: starting embedded Postgres and Redis, migrating, seeding", flush=True)
         postgres = EmbeddedPostgres(DATA / "pg-listening").start()
@@ -980,7 +982,7 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
         kpis = asyncio.run(kpi_stage(database_url, redis.url, seeded, args, backends))
     return {
         "args": vars(args),
-        "provenance": report.provenance(),
+        "provenance": provenance,
         "rows": seeded.rows,
         "truth": seeded.truth,
         "copy_s": seeded.copy_s,
