@@ -195,6 +195,22 @@ class TestMentions:
         assert (await client.get(url, headers=bearer(tenant.read))).status_code == 404
 
 
+class TestKpis:
+    async def test_the_campaign_kpis_carry_listening(self, client, tenant, scanned):
+        url = f"/v1/campaigns/{scanned.campaign_id}/kpis"
+        response = await client.get(url, headers=bearer(tenant.read))
+        assert response.status_code == 200, response.text
+        totals = response.json()["totals"]
+        assert (totals["mentions"], totals["competitor_mentions"]) == (4, 1)
+        assert totals["sentiment_net"] == pytest.approx(1 / 3)
+        assert totals["sentiment"] == {
+            "positive": 3, "neutral": 2, "negative": 1, "unanalysed": 1, "pending": 0,
+            "analysed": 6, "coverage": pytest.approx(6 / 7), "net": pytest.approx(1 / 3),
+        }  # fmt: skip
+        by_platform = {row["platform"]: row for row in response.json()["by_platform"]}
+        assert by_platform["youtube"]["sentiment_net"] == 0.0
+
+
 class TestComments:
     async def test_a_posts_comments_with_sentiment_and_terms(self, client, tenant, scanned):
         url = f"/v1/posts/{scanned.posts['p1'].id}/comments"

@@ -44,6 +44,19 @@ Rate = float | None
 MoneyText = Annotated[str | None, Field(description="Decimal text, 2 places, in `currency`")]
 
 
+class SentimentFigures(BaseModel):
+    """Texts by sentiment: the comments, and captions naming the brand (docs/listening.md)."""
+
+    positive: int
+    neutral: int
+    negative: int
+    unanalysed: int = Field(description="In a language the analyser does not read")
+    pending: int = Field(description="Comments stored, not analysed yet")
+    analysed: int
+    coverage: Rate = Field(description="analysed / (analysed + unanalysed)")
+    net: Rate = Field(description="(positive − negative) / analysed")
+
+
 class Figures(BaseModel):
     """Every campaign KPI (null where undefined: docs/metrics.md, "Rules for every metric")."""
 
@@ -92,8 +105,13 @@ class Figures(BaseModel):
     roas: Rate
     emv: MoneyText
     disclosure_rate: Rate
-    mentions: Count
-    sentiment: dict[str, Any] | None
+    mentions: Count = Field(
+        description="Texts on the campaign's posts naming the brand (docs/listening.md)"
+    )
+    # Defaults: KPI snapshots stored before brand listening read back without them.
+    competitor_mentions: Count = Field(None, description="Texts naming a competitor")
+    sentiment: SentimentFigures | None
+    sentiment_net: Rate = Field(None, description="(positive − negative) / analysed, -1..1")
 
 
 class CreatorFigures(Figures):
