@@ -133,6 +133,9 @@ def upgrade() -> None:
         "post_listening",
         sa.Column("org_id", sa.Uuid(), nullable=False),
         sa.Column("post_id", sa.Uuid(), nullable=False),
+        sa.Column("campaign_id", sa.Uuid(), nullable=True),
+        sa.Column("creator_id", sa.Uuid(), nullable=False),
+        sa.Column("platform", sa.String(20), nullable=False),
         *(
             sa.Column(name, sa.Integer(), nullable=False)
             for name in (
@@ -148,8 +151,10 @@ def upgrade() -> None:
         sa.Column("counted_at", sa.DateTime(timezone=True), nullable=False),
         _fk("post_listening", "org_id", "organization"),
         _fk("post_listening", "post_id", "post"),
+        _fk("post_listening", "campaign_id", "campaign", "SET NULL"),
         sa.PrimaryKeyConstraint("post_id", name=op.f("pk_post_listening")),
     )
+    op.create_index("ix_post_listening_campaign", "post_listening", ["org_id", "campaign_id"])
     op.create_table(
         "listening_scan",
         sa.Column("org_id", sa.Uuid(), nullable=False),

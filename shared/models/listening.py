@@ -127,10 +127,17 @@ class PostListening(OrgMixin, Base):
     are of texts (the caption and each comment), however many terms a text names."""
 
     __tablename__ = "post_listening"
+    # Campaign KPIs sum a campaign's rows by creator and platform.
+    __table_args__ = (Index("ix_post_listening_campaign", "org_id", "campaign_id"),)
 
     post_id: Mapped[UUID] = mapped_column(
         ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
     )
+    # The post's, copied so KPIs need not join every post (a post never changes creator or
+    # platform, nor campaign but to none when the campaign is deleted).
+    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    creator_id: Mapped[UUID]
+    platform: Mapped[str] = mapped_column(String(20))
     # Texts naming the brand, and texts naming a competitor.
     mentions: Mapped[int] = mapped_column(Integer, default=0)
     competitor_mentions: Mapped[int] = mapped_column(Integer, default=0)

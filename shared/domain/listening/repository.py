@@ -126,9 +126,10 @@ RETURNING m.post_id
 
 # Counted again from the rows themselves, so a count is never off by a lost increment.
 RECOUNT = text("""
-INSERT INTO post_listening (post_id, org_id, mentions, competitor_mentions, positive, neutral,
-                            negative, unanalysed, pending, counted_at)
-SELECT p.id, p.org_id, m.brand, m.competitor,
+INSERT INTO post_listening (post_id, org_id, campaign_id, creator_id, platform, mentions,
+                            competitor_mentions, positive, neutral, negative, unanalysed,
+                            pending, counted_at)
+SELECT p.id, p.org_id, p.campaign_id, p.creator_id, p.platform, m.brand, m.competitor,
        c.positive + (cap.sentiment = 'positive')::int,
        c.neutral + (cap.sentiment = 'neutral')::int,
        c.negative + (cap.sentiment = 'negative')::int,
@@ -156,13 +157,16 @@ LEFT JOIN LATERAL (
 ) cap ON true
 WHERE p.org_id = :org AND p.id = ANY(CAST(:posts AS uuid[]))
 ON CONFLICT (post_id) DO UPDATE SET
+    campaign_id = EXCLUDED.campaign_id,
     mentions = EXCLUDED.mentions, competitor_mentions = EXCLUDED.competitor_mentions,
     positive = EXCLUDED.positive, neutral = EXCLUDED.neutral, negative = EXCLUDED.negative,
     unanalysed = EXCLUDED.unanalysed, pending = EXCLUDED.pending, counted_at = EXCLUDED.counted_at
-WHERE (post_listening.mentions, post_listening.competitor_mentions, post_listening.positive,
+WHERE (post_listening.campaign_id, post_listening.mentions, post_listening.competitor_mentions,
+       post_listening.positive,
        post_listening.neutral, post_listening.negative, post_listening.unanalysed,
        post_listening.pending)
-      IS DISTINCT FROM (EXCLUDED.mentions, EXCLUDED.competitor_mentions, EXCLUDED.positive,
+      IS DISTINCT FROM (EXCLUDED.campaign_id, EXCLUDED.mentions, EXCLUDED.competitor_mentions,
+                        EXCLUDED.positive,
                         EXCLUDED.neutral, EXCLUDED.negative, EXCLUDED.unanalysed,
                         EXCLUDED.pending)
 RETURNING (SELECT campaign_id FROM post WHERE post.id = post_listening.post_id)

@@ -41,10 +41,10 @@ WITH collab AS (
 tally AS (
     SELECT campaign_id, creator_id, {TALLY_COLUMNS}
     FROM (
-        SELECT campaign_id, creator_id, {TALLIED_POST_COLUMNS}
+        SELECT post.campaign_id, post.creator_id, {TALLIED_POST_COLUMNS}
         FROM post {LISTENED_JOIN}
-        WHERE post.org_id = $1 AND campaign_id IS NOT NULL
-          AND account_id IN (SELECT id FROM creator_account
+        WHERE post.org_id = $1 AND post.campaign_id IS NOT NULL
+          AND post.account_id IN (SELECT id FROM creator_account
                              WHERE org_id = $1 AND creator_id = ANY($2::uuid[]))
         OFFSET 0
     ) p
