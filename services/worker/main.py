@@ -75,9 +75,7 @@ class WorkerSettings:
         ),
         # One scan per organization at a time (its job id); keep_result=0 frees the id once
         # done, and a scan that ran out of time queues the next itself.
-        func(
-            listening.scan_organization, name=listening_profile.SCAN, max_tries=3, keep_result=0
-        ),
+        func(listening.scan_organization, name=listening_profile.SCAN, max_tries=3, keep_result=0),
     ]
     cron_jobs = [
         cron(
