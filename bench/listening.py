@@ -687,7 +687,7 @@ LOOPS = {
     "matcher": "bare `Matcher.find` in a loop (the campaign's terms)",
 }
 LABELS = {
-    "tallies_sql": "raw SQL: the KPIs' TALLIES statement, with the post_listening join "
+    "tallies_sql": "raw SQL: the KPIs' TALLIES statement, with the post_listening sums "
     "(**baseline**)",
     "naive_sentiment_sql": "raw SQL: the campaign's sentiment counted from its comments "
     "(for context)",
@@ -890,7 +890,8 @@ def reading(result: dict[str, Any]) -> str:
         f"{comments.get('wall_s', 0) / max(comments.get('batches', 1), 1):.2f} s each; wall "
         "figures follow the shared machine's load (below), CPU figures much less. "
         "The KPIs never count comments: they sum the campaign's post_listening rows, one per "
-        f"post, in the same aggregate as the rest (TALLIES, {tallies:.1f} ms in EXPLAIN "
+        "post, grouped by creator and platform in the same statement as the rest (TALLIES, "
+        f"{tallies:.1f} ms in EXPLAIN "
         "ANALYZE), so their time does not grow with the comments; counting the campaign's "
         f"sentiment from its comments instead takes {naive:.0f} ms. What the request costs "
         f"besides is the app's CPU ({kpis['own_cpu_ms']:.1f} ms a request), which follows the "
