@@ -298,8 +298,8 @@ def _figures(scope: _Scope, listening: bool = False) -> dict[str, Any]:
         "disclosure_rate": _div(t["disclosure_passed"], t["disclosure_required"]),
         "mentions": t["mentions"] if listening else None,
         "competitor_mentions": t["competitor_mentions"] if listening else None,
-        "sentiment": _sentiment(t),
-        "sentiment_net": _sentiment(t)["net"],
+        "sentiment": (sentiment := _sentiment(t)),
+        "sentiment_net": sentiment["net"],
     }
 
 
