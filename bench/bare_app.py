@@ -6,6 +6,7 @@ No auth, no rate limit, no ORM, no validation, no metrics: the gap to Sway is wh
 Served by uvicorn like Sway: `uvicorn bench.bare_app:create_app --factory`, configured by
 BENCH_PG_DSN (a plain postgresql:// DSN) and BENCH_ORG_ID (the org the rows belong to)."""
 
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,11 +22,13 @@ from starlette.routing import Route
 
 CREATOR = """
 SELECT id, name, email, niches, country, language, tags, notes, influence_score,
-       total_followers, engagement_rate, created_at, updated_at, archived_at
+       influence, total_followers, engagement_rate, last_posted_at, past_campaigns,
+       past_engagement_rate, past_roi, past_on_time_rate, created_at, updated_at, archived_at
 FROM creator WHERE id = $1 AND org_id = $2
 """
 ACCOUNTS = """
-SELECT id, platform, handle, url, followers, tier, engagement_rate, sync_status
+SELECT id, platform, handle, url, followers, tier, engagement_rate, authenticity_score,
+       sync_status
 FROM creator_account WHERE creator_id = $1 AND org_id = $2 ORDER BY created_at
 """
 
@@ -54,6 +57,8 @@ async def get_creator(request: Request) -> JSONResponse:
             return JSONResponse({"detail": "not found"}, status_code=404)
         accounts = await connection.fetch(ACCOUNTS, creator_id, org_id)
     body = _row(creator)
+    if body["influence"] is not None:  # jsonb arrives as text, as it does for Sway's query
+        body["influence"] = json.loads(body["influence"])
     body["accounts"] = [_row(account) for account in accounts]
     return JSONResponse(body)
 
