@@ -11,8 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 
 from shared.domain.pagination import SortKey, apply_keyset, encode_cursor, parse_datetime
-from shared.models import Campaign
-from tests.factories import create_tenant, utc
+from shared.domain.post.repository import SNAPSHOT_ORDER
+from shared.models import Campaign, PostSnapshot
+from tests.factories import create_account, create_creator, create_post, create_tenant, utc
 
 ROWS = 5_000
 LIMIT = 50
@@ -111,3 +112,37 @@ async def test_the_deep_page_is_the_next_rows_in_order(session, campaigns):
     )
     page = (await session.execute(statement)).all()
     assert page == ordered[at + 1 : at + 2 + LIMIT]
+
+
+async def test_a_page_deep_in_a_posts_history_is_bounded_by_the_primary_key(session):
+    """Snapshots page by captured_at alone (unique per post, the post id the tie-breaker): the
+    primary key (post_id, captured_at) bounds the scan, one row over at most."""
+    tenant = await create_tenant(session)
+    creator = await create_creator(session, tenant.org_id)
+    account = await create_account(session, tenant.org_id, creator.id)
+    post = await create_post(session, account)
+    await session.execute(
+        text(
+            "INSERT INTO post_snapshot (org_id, post_id, captured_at, views)"
+            " SELECT :org, :post, CAST(:start AS timestamptz) + n * interval '1 hour', n"
+            " FROM generate_series(1, :rows) n"
+        ),
+        {"org": tenant.org_id, "post": post.id, "start": START, "rows": ROWS},
+    )
+    await session.execute(text("ANALYZE post_snapshot"))
+    cursor = encode_cursor(START + timedelta(hours=ROWS // 2), post.id)
+    statement = apply_keyset(
+        select(PostSnapshot).where(
+            PostSnapshot.org_id == tenant.org_id, PostSnapshot.post_id == post.id
+        ),
+        SNAPSHOT_ORDER,
+        PostSnapshot.post_id,
+        cursor,
+        LIMIT,
+    )
+    plan = await _plan(session, statement)
+    (scan,) = [node for node in _nodes(plan) if node["Node Type"] == "Index Scan"]
+    assert scan["Index Name"] == "pk_post_snapshot"
+    assert "ROW(captured_at, post_id) <" in scan["Index Cond"], scan
+    assert scan.get("Rows Removed by Filter", 0) <= 1
+    assert scan["Actual Rows"] == LIMIT + 1
