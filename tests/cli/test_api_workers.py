@@ -1,6 +1,7 @@
 """`sway api --workers 2` for real: two uvicorn processes on one port, against the test
 database and Redis, and /metrics counting the requests both of them served."""
 
+import contextlib
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.embedded import free_port
-from tests.cli.stack import ROOT, SWAY, wait_for
+from tests.cli.stack import ROOT, SWAY, children_of, cmdline, wait_for
 
 WORKERS = 2
 BATCH = 20
@@ -81,6 +82,22 @@ class Api:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(60)
 
+    def cleanup(self) -> None:
+        """However the test ended, no process of this API survives it: a SIGKILLed parent
+        would leave its spawned workers running, so ask it to stop them first."""
+        if self.process.poll() is not None:
+            return
+        children = children_of(self.process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.stop()
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for pid, argv in children.items():
+            if cmdline(pid) == argv:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
 
 @pytest.fixture
 def api(tmp_path, database_url, redis_url) -> Iterator[Api]:
@@ -88,9 +105,7 @@ def api(tmp_path, database_url, redis_url) -> Iterator[Api]:
     try:
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.wait()
+        running.cleanup()
 
 
 def test_metrics_sum_the_requests_of_every_worker(api):
