@@ -3,7 +3,7 @@ against the local fake platform server, and the snapshot write stage against raw
 the same rows, measured in the same run.
 
     python -m bench.run ingest [--posts 100000] [--write-rows 100000] [--rounds 2]
-                               [--max-jobs N] [--batch-limit N] [--timeout 600]
+                               [--max-jobs N] [--workers 1] [--batch-limit N] [--timeout 600]
                                [--worker-settings PATH] [--py-spy PATH] [--skip-write]
                                [--write-docs]
 
@@ -335,7 +335,11 @@ def git_head() -> str:
 
 
 async def _poll_until_refreshed(
-    database_url: str, total: int, worker: Child, timeout_s: float, on_tick: Callable[[], None]
+    database_url: str,
+    total: int,
+    workers: list[Child],
+    timeout_s: float,
+    on_tick: Callable[[], None],
 ) -> tuple[dict[str, int], list[tuple[float, int]]]:
     import asyncpg
 
@@ -352,12 +356,13 @@ async def _poll_until_refreshed(
             on_tick()
             if sum(done.values()) >= total:
                 return done, progress
-            if not worker.alive():
-                raise RuntimeError(f"the worker exited early; see {worker.log_path}")
+            for worker in workers:
+                if not worker.alive():
+                    raise RuntimeError(f"a worker exited early; see {worker.log_path}")
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"only {sum(done.values())} of {total} posts refreshed "
-                    f"within {timeout_s:g}s; see {worker.log_path}"
+                    f"within {timeout_s:g}s; see {workers[0].log_path}"
                 )
             await asyncio.sleep(0.5)
     finally:
@@ -473,13 +478,19 @@ def end_to_end(
         }
         sessions_before = asyncio.run(_sessions(database_url))
         started = time.time()
-        worker = Child(
-            "worker",
-            [sys.executable, "-m", "arq", args.worker_settings],
-            env,
-            OUT / "ingest.worker.log",
-        )
-        stack.callback(worker.stop)
+        # More worker processes on the same Redis and database share the queue and the due posts.
+        workers = [
+            Child(
+                "worker",
+                [sys.executable, "-m", "arq", args.worker_settings],
+                env,
+                OUT / ("ingest.worker.log" if n == 0 else f"ingest.worker{n + 1}.log"),
+            )
+            for n in range(args.workers)
+        ]
+        for child in workers:
+            stack.callback(child.stop)
+        worker = workers[0]
         profiler = None
         if args.py_spy:
             profiler = subprocess.Popen(
@@ -503,16 +514,17 @@ def end_to_end(
 
         def sample() -> None:
             with suppress(psutil.NoSuchProcess):
-                rss_samples.append(worker.ps.memory_info().rss / 2**20)
+                rss_samples.append(max(w.ps.memory_info().rss for w in workers) / 2**20)
 
-        print(f"ingest: worker {worker.pid} started; waiting for {total:,} posts", flush=True)
+        pids = ", ".join(str(w.pid) for w in workers)
+        print(f"ingest: worker(s) {pids} started; waiting for {total:,} posts", flush=True)
         done, progress = asyncio.run(
-            _poll_until_refreshed(database_url, total, worker, args.timeout, sample)
+            _poll_until_refreshed(database_url, total, workers, args.timeout, sample)
         )
         polled_done = time.time()
-        peak_mb = peak_rss_mb(worker.pid)
+        peak_mb = max(peak_rss_mb(w.pid) for w in workers)
         cpu = {
-            "worker": worker.cpu_s(),
+            "worker": sum(w.cpu_s() for w in workers),
             "fake": fake.cpu_s() - cpu_before["fake"],
             "postgres": tree_cpu_s(postgres_pid) - cpu_before["postgres"],
             "redis": process_cpu_s(redis_pid) - cpu_before["redis"],
@@ -520,7 +532,8 @@ def end_to_end(
         stats = http_json(root + "/_stats")
         # Connections opened meanwhile, less the poller and this reading: pool overflow churns.
         sessions = asyncio.run(_sessions(database_url)) - sessions_before - 2
-        worker.stop()
+        for child in workers:
+            child.stop()
         if profiler is not None:
             try:
                 profiler.wait(60)  # py-spy writes its profile when the worker exits
@@ -546,6 +559,7 @@ def end_to_end(
         }
     return {
         "posts": total,
+        "workers": args.workers,
         "refreshed": sum(done.values()),
         "wall_s": wall_s,
         "posts_per_s": total / wall_s,
@@ -864,6 +878,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="SWAY_WORKER_MAX_JOBS for the worker (0: its default)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on the same Redis and database (they share the due posts)",
+    )
+    parser.add_argument(
         "--batch-limit",
         type=int,
         default=0,
@@ -892,6 +912,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         args.posts != 100_000
         or args.write_rows != 100_000
         or args.max_jobs
+        or args.workers != 1
         or args.batch_limit
         or args.worker_settings != WORKER_SETTINGS
         or args.py_spy

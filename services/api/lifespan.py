@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.api import metrics
 from services.api.ratelimit import AuthCache
 from shared.config import Settings
 from shared.db import RawReads, create_engine, create_reads_pool, create_sessionmaker
@@ -87,3 +88,4 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pool.close()
         await redis.aclose()
         await engine.dispose()
+        metrics.process_exited()

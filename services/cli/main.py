@@ -141,19 +141,27 @@ def keys_create(
 
 
 @app.command()
-def api(host: str = "", port: int = 0, workers: int = 1) -> None:
-    """Serve only the API (needs SWAY_DATABASE_URL and SWAY_REDIS_URL)."""
+def api(
+    host: str = "",
+    port: int = 0,
+    workers: Annotated[int, typer.Option(min=1, help="API processes on the one port")] = 1,
+) -> None:
+    """Serve only the API (needs SWAY_DATABASE_URL and SWAY_REDIS_URL). With --workers N,
+    N processes share the port and /metrics sums all of them."""
     import uvicorn
 
+    from services.api import metrics
+
     settings = get_settings()
-    uvicorn.run(
-        "services.api.main:create_app",
-        factory=True,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        workers=workers,
-        proxy_headers=True,
-    )
+    with metrics.shared_across(workers):
+        uvicorn.run(
+            "services.api.main:create_app",
+            factory=True,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            workers=workers,
+            proxy_headers=True,
+        )
 
 
 @app.command(name="worker")

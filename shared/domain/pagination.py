@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
+from sqlalchemy import ColumnElement, Select, tuple_
 
 from shared.errors import Invalid
 
@@ -76,8 +76,11 @@ def apply_keyset(
 
 
 def _after(key: SortKey, id_column: ColumnElement[UUID], value: Any, last_id: UUID):
+    # A row-value comparison in both directions: a btree on (…, column, id) takes it as one
+    # Index Cond and starts the scan at the cursor. The `col < v OR (col = v AND id < last)`
+    # spelling is only a Filter, so a deep page would read every row before it.
     if key.descending:
-        return or_(key.column < value, and_(key.column == value, id_column < last_id))
+        return tuple_(key.column, id_column) < tuple_(value, last_id)
     return tuple_(key.column, id_column) > tuple_(value, last_id)
 
 

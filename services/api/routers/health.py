@@ -7,10 +7,11 @@ from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from services.api import metrics as process_metrics
 from shared import config_problems
 from shared.migrate import head_revision
 
@@ -102,5 +103,5 @@ def _named(platform: str, message: str) -> str:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> Response:
-    """Prometheus text exposition format."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition format, summed over every API process of this start."""
+    return Response(process_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
