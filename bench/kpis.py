@@ -944,7 +944,11 @@ async def _sizes(database_url: str) -> dict[str, str]:
     try:
         return {
             table: await connection.fetchval(
-                "SELECT pg_size_pretty(pg_total_relation_size($1::regclass))", table
+                # Over the partitions: a partitioned parent (post_snapshot) has no storage of
+                # its own, and a plain table has no partition tree.
+                "SELECT pg_size_pretty(coalesce((SELECT sum(pg_total_relation_size(relid))"
+                " FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass)))",
+                table,
             )
             for table in ("post", "post_snapshot", "campaign_kpi_snapshot")
         }

@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 import shared.models  # noqa: F401  (registers every table on the metadata)
 from shared.config import get_settings
 from shared.db import Base, create_engine
+from shared.domain.history.partitions import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,7 +30,13 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    # The history partitions are tables no model describes (docs/scaling.md).
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -142,6 +142,17 @@ class Settings(BaseSettings):
     # POST /v1/creators:bulk takes at most this many items per request.
     creators_bulk_max_items: int = Field(1000, ge=1, le=10_000)
 
+    # --- Snapshot history (docs/scaling.md, "Partitioned history and retention"). ---
+    # Month partitions kept ready beyond the current one (the daily history cron makes them).
+    history_partitions_ahead: int = Field(3, ge=1, le=24)
+    # Opt-in retention; unset, history is kept whole (DESIGN.md: nothing is lost). Month
+    # partitions wholly older than this many full months are detached (kept on disk as
+    # `<partition>_detached`, out of every read) or, with `drop`, deleted.
+    history_retention_months: int | None = Field(None, ge=1)
+    history_retention_action: Literal["detach", "drop"] = "detach"
+    # Opt-in thinning: snapshots older than this many days keep only each day's last one.
+    history_thin_after_days: int | None = Field(None, ge=1)
+
     # --- Connecting accounts through OAuth (docs/connecting.md). ---
     # Sway's app on each platform: SWAY_OAUTH_<PLATFORM>_CLIENT_ID and _CLIENT_SECRET. Unset,
     # that platform's accounts can only be given a token by hand (PUT .../credentials).

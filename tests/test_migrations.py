@@ -65,12 +65,16 @@ class TestMigrations:
 
         import shared.models  # noqa: F401
         from shared.db import Base, create_engine
+        from shared.domain.history.partitions import include_name
 
         async def diff():
             engine = create_engine(database_url, poolclass=NullPool)
             async with engine.connect() as connection:
                 result = await connection.run_sync(
-                    lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                    lambda sync: compare_metadata(
+                        MigrationContext.configure(sync, opts={"include_name": include_name}),
+                        Base.metadata,
+                    )
                 )
             await engine.dispose()
             return result
@@ -128,3 +132,122 @@ class TestHandleKeyBackfill:
         assert keys[first] == "i̇stanbul"
         assert keys[second] == f"i̇stanbul#{second}"
         assert keys[third] == "istanbul"
+
+
+BEFORE_PARTITIONS = "b7d1e5f9a2c3"
+
+
+async def _seed_history(url: str) -> None:
+    """A post and an account with snapshots in two past months, far apart."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        org = await connection.fetchval(
+            "INSERT INTO organization (id, name, default_currency, settings) "
+            "VALUES (gen_random_uuid(), 'o', 'USD', '{}') RETURNING id"
+        )
+        creator = await connection.fetchval(
+            "INSERT INTO creator (id, org_id, name, niches, tags) "
+            "VALUES (gen_random_uuid(), $1, 'c', '{}', '{}') RETURNING id",
+            org,
+        )
+        account = await connection.fetchval(
+            "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
+            "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') "
+            "RETURNING id",
+            org,
+            creator,
+        )
+        post = await connection.fetchval(
+            "INSERT INTO post (id, org_id, account_id, creator_id, platform, external_id, status, "
+            "missing_count, source) VALUES (gen_random_uuid(), $1, $2, $3, 'demo', 'p', "
+            "'active', 0, 'manual') RETURNING id",
+            org,
+            account,
+            creator,
+        )
+        for at in ("2025-06-30 23:30:00+00", "2025-09-01 00:00:00+00"):
+            await connection.execute(
+                "INSERT INTO post_snapshot (org_id, post_id, captured_at, views) "
+                "VALUES ($1, $2, $3::text::timestamptz, 7)",
+                org,
+                post,
+                at,
+            )
+            await connection.execute(
+                "INSERT INTO account_snapshot (org_id, account_id, captured_at, followers) "
+                "VALUES ($1, $2, $3::text::timestamptz, 9)",
+                org,
+                account,
+                at,
+            )
+    finally:
+        await connection.close()
+
+
+async def _history(url: str) -> dict[str, object]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        result: dict[str, object] = {}
+        for table in ("post_snapshot", "account_snapshot"):
+            result[table] = await connection.fetchval(
+                f"SELECT relkind::text FROM pg_class WHERE relname = '{table}'"
+            )
+            result[f"{table} rows"] = await connection.fetch(
+                f"SELECT tableoid::regclass::text AS partition, captured_at FROM {table} "
+                "ORDER BY captured_at"
+            )
+            result[f"{table} partitions"] = {
+                row["relname"]
+                for row in await connection.fetch(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    f"WHERE i.inhparent = '{table}'::regclass"
+                )
+            }
+        return result
+    finally:
+        await connection.close()
+
+
+async def _replay_first_snapshot(url: str) -> str:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return await connection.execute(
+            "INSERT INTO post_snapshot SELECT * FROM post_snapshot ORDER BY captured_at LIMIT 1 "
+            "ON CONFLICT (post_id, captured_at) DO NOTHING"
+        )
+    finally:
+        await connection.close()
+
+
+class TestPartitionedHistory:
+    def test_rows_move_into_their_months_and_back(self, empty_database):
+        from datetime import UTC, datetime
+
+        from shared.domain.history.partitions import add_months, month_start
+
+        migrate.upgrade(empty_database, BEFORE_PARTITIONS)
+        asyncio.run(_seed_history(empty_database))
+        migrate.upgrade(empty_database)
+        history = asyncio.run(_history(empty_database))
+        now = month_start(datetime.now(UTC))
+        months, month = set(), datetime(2025, 6, 1, tzinfo=UTC)
+        while month <= add_months(now, 1):
+            months.add(f"y{month:%Y}m{month:%m}")
+            month = add_months(month, 1)
+        for table in ("post_snapshot", "account_snapshot"):
+            assert history[table] == "p"
+            # Every month from the oldest row's to next month, with none missing between.
+            assert history[f"{table} partitions"] == {f"{table}_{m}" for m in months} | {
+                f"{table}_default"
+            }
+            rows = history[f"{table} rows"]
+            assert [row["partition"] for row in rows] == [f"{table}_y2025m06", f"{table}_y2025m09"]
+        # The key still makes a replayed write a no-op.
+        assert asyncio.run(_replay_first_snapshot(empty_database)) == "INSERT 0 0"
+
+        migrate.downgrade(empty_database, BEFORE_PARTITIONS)
+        history = asyncio.run(_history(empty_database))
+        for table in ("post_snapshot", "account_snapshot"):
+            assert history[table] == "r"
+            assert [row["partition"] for row in history[f"{table} rows"]] == [table, table]
+        assert asyncio.run(_replay_first_snapshot(empty_database)) == "INSERT 0 0"

@@ -11,6 +11,7 @@ from services.worker.jobs import (
     comments,
     connections,
     deliverables,
+    history,
     listening,
     posts,
     stories,
@@ -128,6 +129,16 @@ class WorkerSettings:
             name="listening.schedule",
             minute=set(range(2, 60, 5)),
             second=20,
+        ),
+        # Daily, and at startup so a new deployment has its months ready: history partitions
+        # ahead, then the opt-in retention (docs/scaling.md).
+        cron(
+            history.maintain_history,
+            name="history.maintain",
+            hour=3,
+            minute=17,
+            second=0,
+            run_at_startup=True,
         ),
     ]
     on_startup = context.startup

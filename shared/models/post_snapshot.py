@@ -37,9 +37,11 @@ class EngagementCounts:
 
 class PostSnapshot(EngagementCounts, OrgMixin, Base):
     """Append-only engagement history, as the platform reported it (None where it reports
-    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op."""
+    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op. Partitioned by month
+    of captured_at (docs/scaling.md), which the key includes as Postgres requires."""
 
     __tablename__ = "post_snapshot"
+    __table_args__ = {"postgresql_partition_by": "RANGE (captured_at)"}
 
     post_id: Mapped[UUID] = mapped_column(
         ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
