@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, tuple_
 
 from shared.errors import Invalid
 
@@ -78,10 +78,12 @@ def apply_keyset(
 def _after(key: SortKey, id_column: ColumnElement[UUID], value: Any, last_id: UUID):
     # A row-value comparison in both directions: a btree on (…, column, id) takes it as one
     # Index Cond and starts the scan at the cursor. The `col < v OR (col = v AND id < last)`
-    # spelling is only a Filter, so a deep page would read every row before it.
+    # spelling is only a Filter, so a deep page would read every row before it. The plain bound
+    # on the column says nothing new, but partition pruning reads it (and no row comparison):
+    # a page of a partitioned history skips the partitions on the far side of its cursor.
     if key.descending:
-        return tuple_(key.column, id_column) < tuple_(value, last_id)
-    return tuple_(key.column, id_column) > tuple_(value, last_id)
+        return and_(key.column <= value, tuple_(key.column, id_column) < tuple_(value, last_id))
+    return and_(key.column >= value, tuple_(key.column, id_column) > tuple_(value, last_id))
 
 
 def page_of(rows: Sequence[T], limit: int, key_of) -> Page[T]:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 
+from shared.domain.history import service as history
 from shared.domain.pagination import SortKey, apply_keyset, encode_cursor, parse_datetime
 from shared.domain.post.repository import SNAPSHOT_ORDER
 from shared.models import Campaign, PostSnapshot
@@ -115,8 +116,9 @@ async def test_the_deep_page_is_the_next_rows_in_order(session, campaigns):
 
 
 async def test_a_page_deep_in_a_posts_history_is_bounded_by_the_primary_key(session):
-    """Snapshots page by captured_at alone (unique per post, the post id the tie-breaker): the
-    primary key (post_id, captured_at) bounds the scan, one row over at most."""
+    """Snapshots page by captured_at alone (unique per post, the post id the tie-breaker), in
+    month partitions: the partitions newer than the cursor are pruned, and each one scanned is
+    bounded by its primary key (post_id, captured_at), one row over at most."""
     tenant = await create_tenant(session)
     creator = await create_creator(session, tenant.org_id)
     account = await create_account(session, tenant.org_id, creator.id)
@@ -129,20 +131,30 @@ async def test_a_page_deep_in_a_posts_history_is_bounded_by_the_primary_key(sess
         ),
         {"org": tenant.org_id, "post": post.id, "start": START, "rows": ROWS},
     )
+    # January to July 2026 get their month partitions, as the history cron gives them.
+    await history.ensure_partitions(session, now=START, ahead=0)
     await session.execute(text("ANALYZE post_snapshot"))
-    cursor = encode_cursor(START + timedelta(hours=ROWS // 2), post.id)
+    cursor_at = START + timedelta(hours=ROWS // 2)  # 2026-04-15
     statement = apply_keyset(
         select(PostSnapshot).where(
             PostSnapshot.org_id == tenant.org_id, PostSnapshot.post_id == post.id
         ),
         SNAPSHOT_ORDER,
         PostSnapshot.post_id,
-        cursor,
+        encode_cursor(cursor_at, post.id),
         LIMIT,
     )
     plan = await _plan(session, statement)
-    (scan,) = [node for node in _nodes(plan) if node["Node Type"] == "Index Scan"]
-    assert scan["Index Name"] == "pk_post_snapshot"
-    assert "ROW(captured_at, post_id) <" in scan["Index Cond"], scan
-    assert scan.get("Rows Removed by Filter", 0) <= 1
-    assert scan["Actual Rows"] == LIMIT + 1
+    scans = [node for node in _nodes(plan) if node["Node Type"] == "Index Scan"]
+    scanned = {scan["Relation Name"] for scan in scans}
+    assert "post_snapshot_y2026m04" in scanned
+    assert scanned.isdisjoint({"post_snapshot_y2026m05", "post_snapshot_y2026m07"}), scanned
+    for scan in scans:
+        assert scan["Index Name"] == f"{scan['Relation Name']}_pkey"
+        assert "ROW(captured_at, post_id) <" in scan["Index Cond"], scan
+        assert scan.get("Rows Removed by Filter", 0) <= 1
+    assert LIMIT + 1 <= sum(scan["Actual Rows"] for scan in scans) <= LIMIT + len(scans)
+    page = (await session.execute(statement)).scalars().all()
+    assert [s.captured_at for s in page] == [
+        cursor_at - timedelta(hours=n) for n in range(1, LIMIT + 2)
+    ]
