@@ -505,18 +505,21 @@ SECTION_INTRO = (
 # What one request costs, as of the commit measured; update it when the read path changes.
 READING = (
     "Reading the figures. Both servers are CPU-bound in their one process, so req/s tracks app "
-    "CPU per request. Per request Sway now makes one Redis round trip (a Lua script that reads "
-    "the cached API key and counts the request against the key's budget; Postgres is asked only "
+    "CPU per request. Per request Sway makes one Redis round trip (a Lua script that reads the "
+    "cached API key and counts the request against the key's budget; Postgres is asked only "
     "when the key was not seen in the last minute) and one Postgres round trip (the creator and "
     "its accounts as one query on a raw asyncpg pool, no transaction); bare makes two queries "
     "and asyncpg's reset on release. Before this read path Sway made 8 Postgres round trips "
     "through the ORM (pre-ping, BEGIN, key lookup, two SELECTs, COMMIT) and ran at 0.08 of bare. "
-    "What remains, from a py-spy profile under load: FastAPI's dependency solving and routing "
-    "about a third of Sway's CPU, the Redis call about a sixth, the query about an eighth, "
-    "response validation and JSON about a twentieth. The floor rows show FastAPI alone, with no "
-    "database work, at about 0.35-0.45 of bare Starlette (Sway's own middleware costs a few "
-    "µs), so the full read sits between that floor and the 0.6 target, with wide run-to-run "
-    "spread on this shared machine (see the per-round ratios)."
+    "The read is now a BareRoute (services/api/bare_route.py): BarePaths answers it before "
+    "FastAPI's routing and dependency solving, which were about a third of its CPU, and the "
+    "endpoint awaits the same key, scope and budget check a Reader dependency makes; on "
+    "2026-12-03, in runs alternated on this machine, that took the ratio from 0.33 (797 µs of "
+    "app CPU a request) to 0.49 (542 µs). The floor rows show what every request still pays "
+    "before any route: FastAPI's application wrapper and Sway's metrics, outage and body-limit "
+    "middleware, at about 0.35 of bare Starlette. The rest is the Redis call, the query and "
+    "the response's validation and JSON; wide run-to-run spread on this shared machine (see "
+    "the per-round ratios)."
 )
 
 

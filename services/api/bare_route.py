@@ -1,13 +1,14 @@
-"""The API's hottest unauthenticated paths (the short links' redirect, the inbound webhook):
+"""The API's hottest paths (the short links' redirect, the inbound webhook, and the one
+authenticated read the benchmarks hold to a bare endpoint's rate, `GET /v1/creators/{id}`):
 documented in OpenAPI like any route, but served without FastAPI's routing and per-request
 machinery. Such an endpoint takes the request and its path parameters as text, reads what it
-needs from the app's state, and builds its own answer; the benchmarks hold these paths to half
-the rate of a bare Starlette endpoint doing the same work.
+needs from the app's state, makes its checks itself (an authenticated one awaits the same
+`deps.require` check a dependency would) and builds its own answer.
 
 A `BareRoute` declares one: its OpenAPI entry and its place among the routes. `BarePaths`, a
 pure ASGI middleware, serves every declared one as soon as the request reaches it, so such a
-request skips what lies inside: the idempotency middleware (these paths take no API key, so they
-never claim one and the header is ignored there anyway), Starlette's exception middleware,
+request skips what lies inside: the idempotency middleware (it only keeps POST answers of keyed
+requests, and no bare path is a keyed POST), Starlette's exception middleware,
 FastAPI's route tables and its request-response wrapper. What lies outside `BarePaths` (metrics,
 the outage answer, the body limits) applies to these paths as to any other. A request it does
 not serve (another path, or a method the route lacks: 405 stays FastAPI's) goes on unchanged."""

@@ -1,7 +1,8 @@
-"""The hot unauthenticated paths (`POST /webhooks/{source_id}`, `GET /r/{code}`) are answered by
-BarePaths before the app's routes are tried. They are still counted in the metrics under their
-route template, still 503 while Postgres or Redis is down, and still ignore Idempotency-Key; a
-request they do not serve (another method, a longer path) goes on to the router as before."""
+"""The hot paths (`POST /webhooks/{source_id}`, `GET /r/{code}`, `GET /v1/creators/{id}`) are
+answered by BarePaths before the app's routes are tried. They are still counted in the metrics
+under their route template, still 503 while Postgres or Redis is down, and still ignore
+Idempotency-Key; the creator read still makes every check a Reader dependency makes; a request
+they do not serve (another method, a longer path) goes on to the router as before."""
 
 import re
 
@@ -9,10 +10,11 @@ import asyncpg
 from arq.connections import ArqRedis
 from sqlalchemy import make_url, select
 
+from services.api.bare_route import bare_routes
 from shared.db import RawReads, asyncpg_dsn
 from shared.embedded import free_port
 from shared.models import WebhookEvent
-from tests.factories import create_campaign, create_creator, create_tenant
+from tests.factories import bearer, create_account, create_campaign, create_creator, create_tenant
 from tests.factories_attribution import create_link
 from tests.factories_webhooks import create_source, marketplace_delivery
 
@@ -69,6 +71,53 @@ class TestCounted:
         for status in (302, 404):
             counted = _requests(after, "GET", "/r/{code}", status)
             assert counted - _requests(before, "GET", "/r/{code}", status) == 1
+
+
+class TestCreatorRead:
+    ROUTE = "/v1/creators/{id}"
+
+    async def test_served_here_and_only_for_get(self, app):
+        served = {
+            (s.route.path, method) for s in bare_routes(app.routes) for method in s.route.methods
+        }
+        assert (self.ROUTE, "GET") in served
+        assert {(self.ROUTE, "PATCH"), (self.ROUTE, "DELETE")}.isdisjoint(served)
+
+    async def test_the_readers_checks_each_answer_counted(self, client, session):
+        tenant, other = await create_tenant(session, "A"), await create_tenant(session, "B")
+        creator = await create_creator(session, tenant.org_id, name="Ada")
+        await create_account(session, tenant.org_id, creator.id, handle="ada.reads")
+        url = f"/v1/creators/{creator.id}"
+        before = (await client.get("/metrics")).text
+        answers = [
+            (await client.get(url, headers=bearer(tenant.read)), 200),
+            (await client.get(url), 401),  # no key
+            (await client.get(url, headers=bearer("sway_not-a-key")), 401),
+            (await client.get(url, headers=bearer(tenant.write)), 403),  # lacks `read`
+            (await client.get(url, headers=bearer(other.read)), 404),  # another organization's
+            (await client.get("/v1/creators/not-a-uuid", headers=bearer(tenant.read)), 404),
+        ]
+        for response, status in answers:
+            assert response.status_code == status, response.text
+            if status >= 400:
+                assert response.headers["content-type"] == PROBLEM
+        read = answers[0][0].json()
+        assert (read["name"], [a["handle"] for a in read["accounts"]]) == ("Ada", ["ada.reads"])
+        assert answers[4][0].json()["code"] == answers[5][0].json()["code"] == "not_found"
+        after = (await client.get("/metrics")).text
+        for status, added in ((200, 1), (401, 2), (403, 1), (404, 2)):
+            counted = _requests(after, "GET", self.ROUTE, status)
+            assert counted - _requests(before, "GET", self.ROUTE, status) == added, status
+
+    async def test_other_methods_and_longer_paths_go_to_the_router(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(session, tenant.org_id, name="Ada")
+        url, key = f"/v1/creators/{creator.id}", bearer(tenant.read_write)
+        patched = await client.patch(url, json={"name": "Ada B."}, headers=key)
+        assert patched.status_code == 200, patched.text
+        assert (await client.get(url, headers=key)).json()["name"] == "Ada B."
+        assert (await client.get(f"{url}/similar", headers=key)).status_code == 200
+        assert (await client.delete(url, headers=key)).status_code == 204
 
 
 class TestNotServedHere:

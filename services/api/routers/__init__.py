@@ -26,6 +26,7 @@ ROUTERS = [
     # Answered by BarePaths before any route is tried (bare_route.py); listed for the document.
     links.redirect,
     webhooks.inbound,
+    creators.hot,
     health.router,
     creators.router,
     discovery.router,
