@@ -1,5 +1,9 @@
 """Server-level Postgres statements for test set-up (databases come and go per run)."""
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import asyncpg
 
 from shared.db import asyncpg_dsn
@@ -22,3 +26,14 @@ def with_database(url: str, name: str) -> str:
     from sqlalchemy import make_url
 
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_database(url: str, name: str) -> Iterator[str]:
+    """An empty database `name` on the server `url` points at, made anew and dropped after."""
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    asyncio.run(on_server(url, drop, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(url, name)
+    finally:
+        asyncio.run(on_server(url, drop))

@@ -2,13 +2,14 @@
 
 import asyncio
 import os
+from uuid import UUID
 
 import asyncpg
 import pytest
 
 from shared import migrate
 from shared.db import asyncpg_dsn
-from tests.pg import on_server, with_database
+from tests.pg import fresh_database
 
 TABLES = {
     "organization",
@@ -35,16 +36,8 @@ async def _tables(url: str) -> set[str]:
 
 @pytest.fixture
 def empty_database(database_url: str):
-    name = f"sway_migrations_test_{os.getpid()}"
-    asyncio.run(
-        on_server(
-            database_url,
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-            f'CREATE DATABASE "{name}"',
-        )
-    )
-    yield with_database(database_url, name)
-    asyncio.run(on_server(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(database_url, f"sway_migrations_test_{os.getpid()}") as url:
+        yield url
 
 
 class TestMigrations:
@@ -82,19 +75,26 @@ class TestMigrations:
         assert asyncio.run(diff()) == []
 
 
+async def _org_and_creator(connection) -> tuple[UUID, UUID]:
+    """An organization and one creator of it, inserted as bare rows (no app code: the schema
+    under test may be an old one)."""
+    org = await connection.fetchval(
+        "INSERT INTO organization (id, name, default_currency, settings) "
+        "VALUES (gen_random_uuid(), 'o', 'USD', '{}') RETURNING id"
+    )
+    creator = await connection.fetchval(
+        "INSERT INTO creator (id, org_id, name, niches, tags) "
+        "VALUES (gen_random_uuid(), $1, 'c', '{}', '{}') RETURNING id",
+        org,
+    )
+    return org, creator
+
+
 async def _seed_lookalike_handles(url: str) -> list[str]:
     """Three accounts whose handles lower() keeps apart but NFKC case folding makes one."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        org = await connection.fetchval(
-            "INSERT INTO organization (id, name, default_currency, settings) "
-            "VALUES (gen_random_uuid(), 'o', 'USD', '{}') RETURNING id"
-        )
-        creator = await connection.fetchval(
-            "INSERT INTO creator (id, org_id, name, niches, tags) "
-            "VALUES (gen_random_uuid(), $1, 'c', '{}', '{}') RETURNING id",
-            org,
-        )
+        org, creator = await _org_and_creator(connection)
         ids = []
         for n, handle in enumerate(("İstanbul", "i̇stanbul", "ＩＳＴＡＮＢＵＬ")):
             ids.append(
@@ -141,15 +141,7 @@ async def _seed_history(url: str) -> None:
     """A post and an account with snapshots in two past months, far apart."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        org = await connection.fetchval(
-            "INSERT INTO organization (id, name, default_currency, settings) "
-            "VALUES (gen_random_uuid(), 'o', 'USD', '{}') RETURNING id"
-        )
-        creator = await connection.fetchval(
-            "INSERT INTO creator (id, org_id, name, niches, tags) "
-            "VALUES (gen_random_uuid(), $1, 'c', '{}', '{}') RETURNING id",
-            org,
-        )
+        org, creator = await _org_and_creator(connection)
         account = await connection.fetchval(
             "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
             "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') "

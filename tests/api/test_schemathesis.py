@@ -9,7 +9,6 @@ Its own database (fresh, migrated) and API process, so nothing it writes reaches
 Deterministic generation keeps CI stable."""
 
 import ast
-import asyncio
 import hashlib
 import json
 import os
@@ -27,7 +26,7 @@ import schemathesis
 from shared import migrate
 from shared.embedded import free_port
 from tests.conftest import TEST_DATABASE
-from tests.pg import on_server, with_database
+from tests.pg import fresh_database
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,16 +231,12 @@ def _post_url(generated: str) -> str:
 
 @pytest.fixture(scope="module")
 def api(database_url: str, redis_url: str, tmp_path_factory):
-    name = f"{TEST_DATABASE}_schemathesis"
-    asyncio.run(
-        on_server(
-            database_url,
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-            f'CREATE DATABASE "{name}"',
-        )
-    )
-    url = with_database(database_url, name)
-    migrate.upgrade(url)
+    with fresh_database(database_url, f"{TEST_DATABASE}_schemathesis") as url:
+        migrate.upgrade(url)
+        yield from _served(url, redis_url, tmp_path_factory)
+
+
+def _served(url: str, redis_url: str, tmp_path_factory):
     env = os.environ | {
         "SWAY_DATABASE_URL": url,
         "SWAY_REDIS_URL": redis_url,
@@ -272,7 +267,6 @@ def api(database_url: str, redis_url: str, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(10)
-        asyncio.run(on_server(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _seed_account(base: str, key: str) -> None:

@@ -16,7 +16,7 @@ from shared.db import create_engine
 from shared.domain.history.partitions import add_months, month_start
 from shared.models import PostSnapshot
 from tests.factories import create_account, create_creator, create_post, create_tenant
-from tests.pg import on_server, with_database
+from tests.pg import fresh_database
 
 
 def _names(table: str, first: datetime, months: int) -> set[str]:
@@ -64,18 +64,9 @@ class TestMaintainHistory:
 def own_database(database_url: str):
     """A migrated database of this test's own: two workers need two connections that see each
     other's commits, which the rolled-back test transaction cannot give."""
-    name = f"sway_history_test_{os.getpid()}"
-    asyncio.run(
-        on_server(
-            database_url,
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-            f'CREATE DATABASE "{name}"',
-        )
-    )
-    url = with_database(database_url, name)
-    migrate.upgrade(url)
-    yield url
-    asyncio.run(on_server(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(database_url, f"sway_history_test_{os.getpid()}") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 class TestTwoWorkers:
