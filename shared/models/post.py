@@ -30,6 +30,9 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
         # Leases that ran out (a killed job) are found here and released.
         Index("ix_post_lease", "lease_until", postgresql_where=text("lease_until IS NOT NULL")),
         Index("ix_post_campaign_id_created_at", "campaign_id", "created_at", "id"),
+        # The comment reader's walk over the posts of its window, newest first (across tenants,
+        # like the claim). published_at is set once, so refreshes stay free to be HOT updates.
+        Index("ix_post_published_at_id", "published_at", "id"),
         # A deliverable is fulfilled by one post.
         Index(
             "uq_post_deliverable_id",

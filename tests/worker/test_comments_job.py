@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from services.worker.jobs import comments
 from shared.crypto import encrypt_credentials
+from shared.domain.comment import repository as comment_repository
 from shared.domain.comment import service as comment_service
 from shared.domain.listening import profile as listening
 from shared.models.listening import Comment
@@ -223,6 +224,47 @@ class TestScheduleCommentReads:
         # A read already queued is not queued twice.
         assert await comments.schedule_comment_reads(worker_ctx) == 2
         assert len(await redis.keys(f"arq:job:{comment_service.READ_COMMENTS}:*")) == 2
+
+    async def test_the_newest_posts_first_when_more_are_due_than_a_run_queues(
+        self, worker_ctx, session, redis, tenant
+    ):
+        older = await _post(session, tenant, external_id=f"{HANDLE}-12", published_at=recently(3))
+        newer = await _post(session, tenant, external_id=f"{HANDLE}-11", published_at=recently(2))
+        worker_ctx["settings"] = worker_ctx["settings"].model_copy(
+            update={"scheduler_batch_limit": 1}
+        )
+        assert await comments.schedule_comment_reads(worker_ctx) == 1
+        queued = await redis.keys(f"arq:job:{comment_service.READ_COMMENTS}:*")
+        assert [k.decode() for k in queued] == [
+            f"arq:job:{comment_service.READ_COMMENTS}:{newer.id}"
+        ]
+        assert older.published_at < newer.published_at
+
+    async def test_the_walk_is_bounded_by_the_window_in_the_published_index(self, session, tenant):
+        """Posts older than the window are never read: the (published_at, id) index starts
+        the walk at the cursor and stops at the window's start."""
+        await _post(session, tenant, external_id=f"{HANDLE}-10")
+        # A few rows here, where any plan is cheap: what is checked is that the index serves
+        # the walk in its order with both bounds as its Index Cond.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            await session.execute(text(f"SET LOCAL {setting} = off"))
+        plan = await session.scalar(
+            text("EXPLAIN (FORMAT JSON) " + comment_repository.CANDIDATES.text),
+            {
+                "platforms": ["demo"],
+                "since": recently(30),
+                "before_at": datetime.max.replace(tzinfo=UTC),
+                "before_id": comment_service.LAST_ID,
+                "limit": 10,
+            },
+        )
+        nodes = [plan[0]["Plan"]]
+        while nodes and nodes[-1].get("Plans"):
+            nodes.append(nodes[-1]["Plans"][0])
+        (scan,) = [n for n in nodes if n.get("Index Name") == "ix_post_published_at_id"]
+        assert scan["Node Type"] == "Index Scan" and scan["Scan Direction"] == "Backward"
+        assert "published_at >=" in scan["Index Cond"], scan
+        assert "ROW(published_at, id) <" in scan["Index Cond"], scan
 
 
 def _youtube(worker_ctx, name: str) -> YouTubeAdapter:

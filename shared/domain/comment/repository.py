@@ -19,10 +19,14 @@ READABLE = f"""(p.status = '{PostStatus.tracking}'
   AND p.kind IS DISTINCT FROM 'story'
   AND p.published_at >= :since"""
 
+# Newest published first, by the (published_at, id) index: a run reads only the window's posts,
+# however many older ones the organizations keep, and when more are due than a run queues, the
+# freshest posts (where the talk is) go first.
 CANDIDATES = text(f"""
-SELECT p.id, p.org_id FROM post p
-WHERE p.platform = ANY(CAST(:platforms AS text[])) AND {READABLE} AND p.id > :after
-ORDER BY p.id
+SELECT p.id, p.org_id, p.published_at FROM post p
+WHERE p.platform = ANY(CAST(:platforms AS text[])) AND {READABLE}
+  AND (p.published_at, p.id) < (:before_at, :before_id)
+ORDER BY p.published_at DESC, p.id DESC
 LIMIT :limit
 """)
 
@@ -57,10 +61,22 @@ RETURNING c.xmax = 0 AS inserted, c.analysed_at IS NULL AS unanalysed
 
 
 async def candidates(
-    session: AsyncSession, *, platforms: Sequence[str], since: datetime, after: UUID, limit: int
-) -> list[tuple[UUID, UUID]]:
-    """(post id, org id) of readable posts after `after`, by id: a keyset page."""
-    params = {"platforms": list(platforms), "since": since, "after": after, "limit": limit}
+    session: AsyncSession,
+    *,
+    platforms: Sequence[str],
+    since: datetime,
+    before: tuple[datetime, UUID],
+    limit: int,
+) -> list[tuple[UUID, UUID, datetime]]:
+    """(post id, org id, published_at) of readable posts published before `before` (a
+    (published_at, id) cursor), newest first: a keyset page."""
+    params = {
+        "platforms": list(platforms),
+        "since": since,
+        "before_at": before[0],
+        "before_id": before[1],
+        "limit": limit,
+    }
     return [tuple(row) for row in await session.execute(CANDIDATES, params)]
 
 

@@ -9,7 +9,7 @@ have none), and losing the key only makes a read come early, which stores nothin
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from redis.asyncio import Redis
@@ -28,7 +28,7 @@ from shared.platforms.comments import CommentPage, PlatformComment
 READ_COMMENTS = "comment.read"
 # Candidates examined per statement while looking for posts due a read.
 SCAN_CHUNK = 1000
-FIRST_ID = UUID(int=0)
+LAST_ID = UUID(int=2**128 - 1)
 
 
 class ReadComments(JobPayload):
@@ -85,21 +85,24 @@ async def schedule(
     """Queue a read of every readable post not read within SWAY_COMMENTS_REFRESH_S, at most
     SWAY_SCHEDULER_BATCH_LIMIT per run (the job id names the post, so a read already queued is
     not queued twice). Returns the reads queued."""
-    queue, after, queued = JobQueue.of(session), FIRST_ID, 0
+    queue, queued = JobQueue.of(session), 0
     since, limit = _window_start(now, settings), settings.scheduler_batch_limit
+    # Published in the future is possible (a platform's clock, a scheduled post): start past it.
+    before = (datetime.max.replace(tzinfo=UTC), LAST_ID)
     while queued < limit:
         rows = await repository.candidates(
-            session, platforms=platforms, since=since, after=after, limit=SCAN_CHUNK
+            session, platforms=platforms, since=since, before=before, limit=SCAN_CHUNK
         )
         if not rows:
             break
-        read = await redis.mget([read_key(post_id) for post_id, _ in rows])
-        for (post_id, org_id), last in zip(rows, read, strict=True):
+        read = await redis.mget([read_key(post_id) for post_id, _, _ in rows])
+        for (post_id, org_id, _), last in zip(rows, read, strict=True):
             if last is None and queued < limit:
                 payload = ReadComments(org_id=org_id, post_id=post_id)
                 queue.defer(READ_COMMENTS, payload, job_id=f"{READ_COMMENTS}:{post_id}")
                 queued += 1
-        after = rows[-1][0]
+        post_id, _, published_at = rows[-1]
+        before = (published_at, post_id)
     return queued
 
 
