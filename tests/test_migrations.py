@@ -205,7 +205,7 @@ async def _replay_first_snapshot(url: str) -> str:
     try:
         return await connection.execute(
             "INSERT INTO post_snapshot SELECT * FROM post_snapshot ORDER BY captured_at LIMIT 1 "
-            "ON CONFLICT (post_id, captured_at) DO NOTHING"
+            "ON CONFLICT DO NOTHING"
         )
     finally:
         await connection.close()
