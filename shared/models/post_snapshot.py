@@ -37,8 +37,9 @@ class EngagementCounts:
 
 class PostSnapshot(EngagementCounts, OrgMixin, Base):
     """Append-only engagement history, as the platform reported it (None where it reports
-    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op. Partitioned by month
-    of captured_at (docs/scaling.md), which the key includes as Postgres requires."""
+    nothing). Keyed (post_id, captured_at, org_id) so a replayed write is a no-op; org_id adds no
+    rows to it (a post has one organization), only what Citus needs. Partitioned by month of
+    captured_at (docs/scaling.md), which the key includes as Postgres requires."""
 
     __tablename__ = "post_snapshot"
     __table_args__ = (
