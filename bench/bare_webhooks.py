@@ -31,7 +31,7 @@ INSERT_EVENT = """
 INSERT INTO webhook_event (id, org_id, source_id, external_id, type, headers, body, status,
                            attempts, received_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, now())
-ON CONFLICT (source_id, external_id) DO NOTHING
+ON CONFLICT (source_id, external_id, org_id) DO NOTHING
 """
 LINK = "SELECT id, org_id, tracked_url FROM tracking_link WHERE code = $1"
 INSERT_CLICK = """

@@ -49,7 +49,7 @@ async def _seed(database_url: str, links: int, secret_key: str) -> Seeded:
     from shared.crypto import seal
     from shared.db import create_engine, create_sessionmaker, new_id, unit_of_work
     from shared.domain.organization import service as organization_service
-    from shared.models import Campaign, Creator, TrackingLink, WebhookSource
+    from shared.models import Campaign, Creator, LinkCode, TrackingLink, WebhookSource
     from shared.webhooks.signatures import new_secret
 
     engine = create_engine(database_url)
@@ -87,6 +87,10 @@ async def _seed(database_url: str, links: int, secret_key: str) -> Seeded:
                 for code in codes
             ]
             await session.execute(insert(TrackingLink), rows)
+            # Each code's owner, which /r/{code} reads first (shared/models/link_code.py).
+            await session.execute(
+                insert(LinkCode), [{"code": code, "org_id": org_id} for code in codes]
+            )
             source_id = source.id
     finally:
         await engine.dispose()

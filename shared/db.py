@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, func
+from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, MetaData, func
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid_utils.compat import uuid7
+
+from shared.distribution import DISTRIBUTION_COLUMN, REFERENCE_TABLES
 
 if TYPE_CHECKING:
     import asyncpg
@@ -33,6 +35,17 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=True)}
+    # Fetch server-generated values with RETURNING on insert and update (TimestampMixin).
+    _eager_defaults = False
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # A distributed table's key ends with org_id (OrgMixin), but a row is still known by
+        # the rest of it, so session.get(Model, id) and relationships keep their one-column
+        # identity: ids are UUIDv7, unique by themselves.
+        key = list(cls.__table__.primary_key.columns)
+        own = [column for column in key if column.name != DISTRIBUTION_COLUMN]
+        return {"primary_key": own or key, "eager_defaults": cls._eager_defaults}
 
 
 def new_id() -> UUID:
@@ -47,7 +60,7 @@ class IdMixin:
 class TimestampMixin:
     # Fetch server-generated timestamps with RETURNING on insert and update, so responses can
     # read them without another round trip (lazy loads are not possible under asyncio).
-    __mapper_args__ = {"eager_defaults": True}
+    _eager_defaults = True
 
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
@@ -57,11 +70,31 @@ class OrgMixin:
     """Every customer row carries its organization: the repository layer filters on it.
 
     Not indexed on its own: each table's queries go through a composite index that leads with
-    org_id, or through a parent id, and a lone org_id index would only cost every write."""
+    org_id, or through a parent id, and a lone org_id index would only cost every write.
+
+    Part of the primary key of every table but the reference tables (shared/distribution.py),
+    after the table's own key columns: Citus distributes by org_id and needs it in every unique
+    key, and lookups by id alone (jobs, joins) still lead the index."""
 
     @declared_attr
     def org_id(cls) -> Mapped[UUID]:
-        return mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+        return mapped_column(
+            ForeignKey("organization.id", ondelete="CASCADE"),
+            primary_key=cls.__tablename__ not in REFERENCE_TABLES,
+        )
+
+
+def org_foreign_key(column: str, table: str, *, ondelete: str) -> ForeignKeyConstraint:
+    """`(column, org_id) REFERENCES table (id, org_id)`: the row referenced is of the same
+    organization, and on Citus it lives in the same shard. SET NULL clears `column` only, never
+    org_id (the column list form of Postgres 15)."""
+    if ondelete == "SET NULL":
+        ondelete = f"SET NULL ({column})"
+    return ForeignKeyConstraint(
+        [column, DISTRIBUTION_COLUMN],
+        [f"{table}.id", f"{table}.{DISTRIBUTION_COLUMN}"],
+        ondelete=ondelete,
+    )
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:

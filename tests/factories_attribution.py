@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.domain.link.repository import LinkRepository
 from shared.domain.organization import exchange_rates
 from shared.domain.organization.exchange_rates import ExchangeRatesUpdate
 from shared.metrics.attribution import promo_key
@@ -34,7 +35,7 @@ async def create_link(
         tracked_url=f"{destination}?utm_content={code}",
         **extra,
     )
-    session.add(link)
+    LinkRepository(session, org_id).add(link)  # with its code in link_code, as the API does
     await session.commit()
     return link
 

@@ -205,7 +205,7 @@ async def _replay_first_snapshot(url: str) -> str:
     try:
         return await connection.execute(
             "INSERT INTO post_snapshot SELECT * FROM post_snapshot ORDER BY captured_at LIMIT 1 "
-            "ON CONFLICT (post_id, captured_at) DO NOTHING"
+            "ON CONFLICT DO NOTHING"
         )
     finally:
         await connection.close()
@@ -243,3 +243,83 @@ class TestPartitionedHistory:
             assert history[table] == "r"
             assert [row["partition"] for row in history[f"{table} rows"]] == [table, table]
         assert asyncio.run(_replay_first_snapshot(empty_database)) == "INSERT 0 0"
+
+
+BEFORE_CITUS_KEYS = "d5f9b2a8c0e3"
+
+
+async def _seed_linked_post(url: str) -> dict[str, UUID]:
+    """A campaign with a tracking link and a post of it, with one snapshot."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        org, creator = await _org_and_creator(connection)
+        campaign = await connection.fetchval(
+            "INSERT INTO campaign (id, org_id, name, objective, status, currency, hashtags, "
+            "mentions, platforms) VALUES (gen_random_uuid(), $1, 'c', 'sales', 'active', 'USD', "
+            "'{}', '{}', '{}') RETURNING id",
+            org,
+        )
+        await connection.execute(
+            "INSERT INTO tracking_link (id, org_id, campaign_id, creator_id, code, "
+            "destination_url, tracked_url) VALUES (gen_random_uuid(), $1, $2, $3, 'Old12345', "
+            "'https://a.example/', 'https://a.example/?utm_content=Old12345')",
+            org,
+            campaign,
+            creator,
+        )
+        account = await connection.fetchval(
+            "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
+            "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') "
+            "RETURNING id",
+            org,
+            creator,
+        )
+        post = await connection.fetchval(
+            "INSERT INTO post (id, org_id, account_id, creator_id, campaign_id, platform, "
+            "external_id, status, missing_count, source) VALUES (gen_random_uuid(), $1, $2, $3, "
+            "$4, 'demo', 'p', 'tracking', 0, 'api') RETURNING id",
+            org,
+            account,
+            creator,
+            campaign,
+        )
+        await connection.execute(
+            "INSERT INTO post_snapshot (org_id, post_id, captured_at, views) "
+            "VALUES ($1, $2, now(), 1)",
+            org,
+            post,
+        )
+        return {"org": org, "campaign": campaign, "post": post}
+    finally:
+        await connection.close()
+
+
+async def _after_campaign_deleted(url: str, seeded: dict[str, UUID]) -> dict[str, object]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        owner = await connection.fetchval("SELECT org_id FROM link_code WHERE code = 'Old12345'")
+        await connection.execute("DELETE FROM campaign WHERE id = $1", seeded["campaign"])
+        post = await connection.fetchrow(
+            "SELECT org_id, campaign_id FROM post WHERE id = $1", seeded["post"]
+        )
+        snapshots = await connection.fetchval(
+            "SELECT count(*) FROM post_snapshot WHERE post_id = $1", seeded["post"]
+        )
+        return {"owner": owner, "post": dict(post), "snapshots": snapshots}
+    finally:
+        await connection.close()
+
+
+class TestCitusReadyKeys:
+    def test_rows_keep_their_links_and_a_cleared_reference_keeps_its_org(self, empty_database):
+        migrate.upgrade(empty_database, BEFORE_CITUS_KEYS)
+        seeded = asyncio.run(_seed_linked_post(empty_database))
+        migrate.upgrade(empty_database)
+        after = asyncio.run(_after_campaign_deleted(empty_database, seeded))
+        # The link's code is owned in link_code, by the link's organization.
+        assert after["owner"] == seeded["org"]
+        # The campaign's deletion clears the post's campaign only (SET NULL (campaign_id)).
+        assert after["post"] == {"org_id": seeded["org"], "campaign_id": None}
+        assert after["snapshots"] == 1
+        migrate.downgrade(empty_database, BEFORE_CITUS_KEYS)
+        assert "link_code" not in asyncio.run(_tables(empty_database))

@@ -18,6 +18,7 @@ from shared.models.delivery import Delivery, DeliveryAttempt
 from shared.models.emv_rate_card import EmvRateCard
 from shared.models.engagement_benchmark import EngagementBenchmark
 from shared.models.link_click import LinkClick
+from shared.models.link_code import LinkCode
 from shared.models.listening import BrandProfile, Comment, ListeningScan, Mention, PostListening
 from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
@@ -52,6 +53,7 @@ __all__ = [
     "EmvRateCard",
     "EngagementBenchmark",
     "LinkClick",
+    "LinkCode",
     "ListeningScan",
     "Mention",
     "OAuthState",

@@ -1,10 +1,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, OrgMixin
+from shared.db import Base, OrgMixin, org_foreign_key
 
 
 class AccountRecentPost(OrgMixin, Base):
@@ -14,12 +14,11 @@ class AccountRecentPost(OrgMixin, Base):
 
     __tablename__ = "account_recent_post"
     __table_args__ = (
+        org_foreign_key("account_id", "creator_account", ondelete="CASCADE"),
         Index("ix_account_recent_post_account_published", "account_id", "published_at"),
     )
 
-    account_id: Mapped[UUID] = mapped_column(
-        ForeignKey("creator_account.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[UUID] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     published_at: Mapped[datetime | None]
     likes: Mapped[int | None] = mapped_column(BigInteger)

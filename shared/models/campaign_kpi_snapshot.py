@@ -2,11 +2,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import Index, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin
+from shared.db import Base, IdMixin, OrgMixin, org_foreign_key
 
 
 class CampaignKpiSnapshot(IdMixin, OrgMixin, Base):
@@ -16,12 +16,13 @@ class CampaignKpiSnapshot(IdMixin, OrgMixin, Base):
 
     __tablename__ = "campaign_kpi_snapshot"
     __table_args__ = (
+        org_foreign_key("campaign_id", "campaign", ondelete="CASCADE"),
         Index(
             "ix_campaign_kpi_snapshot_campaign_id_computed_at", "campaign_id", "computed_at", "id"
         ),
     )
 
-    campaign_id: Mapped[UUID] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    campaign_id: Mapped[UUID]
     computed_at: Mapped[datetime]
     totals: Mapped[dict[str, Any]] = mapped_column(JSONB)
     by_creator: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

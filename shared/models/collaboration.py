@@ -3,11 +3,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Index, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin, org_foreign_key
 from shared.models.status import CollaborationStage
 
 if TYPE_CHECKING:
@@ -20,8 +20,12 @@ class Collaboration(IdMixin, OrgMixin, TimestampMixin, Base):
 
     __tablename__ = "collaboration"
     __table_args__ = (
+        org_foreign_key("campaign_id", "campaign", ondelete="CASCADE"),
+        org_foreign_key("creator_id", "creator", ondelete="CASCADE"),
         # One collaboration per creator and campaign.
-        Index("uq_collaboration_campaign_creator", "campaign_id", "creator_id", unique=True),
+        Index(
+            "uq_collaboration_campaign_creator", "campaign_id", "creator_id", "org_id", unique=True
+        ),
         Index("ix_collaboration_campaign_id_created_at", "campaign_id", "created_at", "id"),
         Index("ix_collaboration_creator_id", "creator_id"),
         CheckConstraint(
@@ -30,8 +34,8 @@ class Collaboration(IdMixin, OrgMixin, TimestampMixin, Base):
         ),
     )
 
-    campaign_id: Mapped[UUID] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
-    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
+    campaign_id: Mapped[UUID]
+    creator_id: Mapped[UUID]
     stage: Mapped[str] = mapped_column(String(20), default=CollaborationStage.prospect)
     compensation_model: Mapped[str | None] = mapped_column(String(20))
     fee: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

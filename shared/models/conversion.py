@@ -5,7 +5,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, Index, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin
+from shared.db import Base, IdMixin, OrgMixin, org_foreign_key
 
 
 class Conversion(IdMixin, OrgMixin, Base):
@@ -16,36 +16,37 @@ class Conversion(IdMixin, OrgMixin, Base):
 
     __tablename__ = "conversion"
     __table_args__ = (
+        org_foreign_key("event_id", "webhook_event", ondelete="SET NULL"),
+        org_foreign_key("purchase_id", "conversion", ondelete="CASCADE"),
+        org_foreign_key("campaign_id", "campaign", ondelete="SET NULL"),
+        org_foreign_key("creator_id", "creator", ondelete="SET NULL"),
         Index(
             "uq_conversion_source_id_kind_external_id",
             "source_id",
             "kind",
             "external_id",
+            "org_id",
             unique=True,
         ),
         Index("ix_conversion_campaign_id_occurred_at", "campaign_id", "occurred_at"),
         Index("ix_conversion_purchase_id", "purchase_id"),
         Index("ix_conversion_org_id_created_at", "org_id", "created_at", "id"),
     )
-    __mapper_args__ = {"eager_defaults": True}
+    _eager_defaults = True
 
     source_id: Mapped[UUID] = mapped_column(ForeignKey("webhook_source.id", ondelete="CASCADE"))
-    event_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("webhook_event.id", ondelete="SET NULL")
-    )
+    event_id: Mapped[UUID | None]
     kind: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(255))
     # A refund's purchase (the order it refunds).
-    purchase_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("conversion.id", ondelete="CASCADE")
-    )
+    purchase_id: Mapped[UUID | None]
     occurred_at: Mapped[datetime]
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     promo_code: Mapped[str | None] = mapped_column(String(64))
     link_code: Mapped[str | None] = mapped_column(String(32))
-    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
-    creator_id: Mapped[UUID | None] = mapped_column(ForeignKey("creator.id", ondelete="SET NULL"))
+    campaign_id: Mapped[UUID | None]
+    creator_id: Mapped[UUID | None]
     platform: Mapped[str | None] = mapped_column(String(20))
     attributed_by: Mapped[str | None] = mapped_column(String(20))
     converted_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

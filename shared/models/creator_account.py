@@ -2,11 +2,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Float, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin, org_foreign_key
 from shared.models.status import SyncStatus
 from shared.platforms.profiles import handle_key
 
@@ -19,6 +19,7 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
 
     __tablename__ = "creator_account"
     __table_args__ = (
+        org_foreign_key("creator_id", "creator", ondelete="CASCADE"),
         # One (platform, handle) per organization, whatever the creator, compared by handle_key.
         Index(
             "uq_creator_account_org_platform_handle_key",
@@ -35,9 +36,7 @@ class CreatorAccount(IdMixin, OrgMixin, TimestampMixin, Base):
         ),
     )
 
-    creator_id: Mapped[UUID] = mapped_column(
-        ForeignKey("creator.id", ondelete="CASCADE"), index=True
-    )
+    creator_id: Mapped[UUID] = mapped_column(index=True)
     platform: Mapped[str] = mapped_column(String(20))
     handle: Mapped[str] = mapped_column(String(200))
     # handle_key(handle), kept in step by the validator below on every assignment of handle.

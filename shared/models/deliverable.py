@@ -1,11 +1,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import Index, String, Text, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin, org_foreign_key
 from shared.models.post import Post
 from shared.models.status import DeliverableStatus
 
@@ -16,14 +16,13 @@ class Deliverable(IdMixin, OrgMixin, TimestampMixin, Base):
 
     __tablename__ = "deliverable"
     __table_args__ = (
+        org_foreign_key("collaboration_id", "collaboration", ondelete="CASCADE"),
         Index("ix_deliverable_collaboration_id_created_at", "collaboration_id", "created_at", "id"),
         # The overdue sweep: open deliverables by due time.
         Index("ix_deliverable_due_at", "due_at"),
     )
 
-    collaboration_id: Mapped[UUID] = mapped_column(
-        ForeignKey("collaboration.id", ondelete="CASCADE")
-    )
+    collaboration_id: Mapped[UUID]
     platform: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(10))
     due_at: Mapped[datetime | None]

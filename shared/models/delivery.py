@@ -2,11 +2,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, func, text
+from sqlalchemy import Index, Integer, SmallInteger, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin
+from shared.db import Base, IdMixin, OrgMixin, org_foreign_key
 from shared.models.status import DeliveryStatus
 
 
@@ -16,6 +16,7 @@ class Delivery(IdMixin, OrgMixin, Base):
 
     __tablename__ = "delivery"
     __table_args__ = (
+        org_foreign_key("subscription_id", "subscription", ondelete="CASCADE"),
         Index("ix_delivery_subscription_id_created_at", "subscription_id", "created_at", "id"),
         # The cron's scan for deliveries whose next attempt is due.
         Index(
@@ -24,9 +25,9 @@ class Delivery(IdMixin, OrgMixin, Base):
             postgresql_where=text("status = 'pending'"),
         ),
     )
-    __mapper_args__ = {"eager_defaults": True}
+    _eager_defaults = True
 
-    subscription_id: Mapped[UUID] = mapped_column(ForeignKey("subscription.id", ondelete="CASCADE"))
+    subscription_id: Mapped[UUID]
     event_type: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -44,9 +45,12 @@ class DeliveryAttempt(IdMixin, OrgMixin, Base):
     """The delivery log: one row per HTTP attempt, with what the receiver answered."""
 
     __tablename__ = "delivery_attempt"
-    __table_args__ = (Index("ix_delivery_attempt_delivery_id_at", "delivery_id", "at"),)
+    __table_args__ = (
+        org_foreign_key("delivery_id", "delivery", ondelete="CASCADE"),
+        Index("ix_delivery_attempt_delivery_id_at", "delivery_id", "at"),
+    )
 
-    delivery_id: Mapped[UUID] = mapped_column(ForeignKey("delivery.id", ondelete="CASCADE"))
+    delivery_id: Mapped[UUID]
     at: Mapped[datetime]
     status_code: Mapped[int | None] = mapped_column(SmallInteger)
     error: Mapped[str | None] = mapped_column(Text)

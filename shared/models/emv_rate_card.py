@@ -15,7 +15,7 @@ class EmvRateCard(IdMixin, OrgMixin, Base):
 
     __tablename__ = "emv_rate_card"
     __table_args__ = (Index("uq_emv_rate_card_org_id_version", "org_id", "version", unique=True),)
-    __mapper_args__ = {"eager_defaults": True}
+    _eager_defaults = True
 
     version: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))

@@ -1,10 +1,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin
+from shared.db import Base, IdMixin, OrgMixin, org_foreign_key
 
 
 class LinkClick(IdMixin, OrgMixin, Base):
@@ -14,6 +14,7 @@ class LinkClick(IdMixin, OrgMixin, Base):
 
     __tablename__ = "link_click"
     __table_args__ = (
+        org_foreign_key("link_id", "tracking_link", ondelete="CASCADE"),
         Index("ix_link_click_link_id_clicked_at", "link_id", "clicked_at"),
         # People's clicks in visitor order: the counts (clicks, distinct visitors) of a link are
         # one index-only scan, with no heap read and no bots to skip.
@@ -25,7 +26,7 @@ class LinkClick(IdMixin, OrgMixin, Base):
         ),
     )
 
-    link_id: Mapped[UUID] = mapped_column(ForeignKey("tracking_link.id", ondelete="CASCADE"))
+    link_id: Mapped[UUID]
     clicked_at: Mapped[datetime]
     referrer: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)

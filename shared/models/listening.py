@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin, org_foreign_key
 
 
 class BrandProfile(OrgMixin, TimestampMixin, Base):
@@ -34,6 +34,7 @@ class Comment(IdMixin, OrgMixin, Base):
 
     __tablename__ = "comment"
     __table_args__ = (
+        org_foreign_key("post_id", "post", ondelete="CASCADE"),
         Index(
             "uq_comment_org_platform_external_id", "org_id", "platform", "external_id", unique=True
         ),
@@ -46,7 +47,7 @@ class Comment(IdMixin, OrgMixin, Base):
         Index("ix_comment_org_id_id", "org_id", "id"),
     )
 
-    post_id: Mapped[UUID] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    post_id: Mapped[UUID]
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
     # The comment replied to, for replies the platform lists (null: a top-level comment).
@@ -73,6 +74,11 @@ class Mention(IdMixin, OrgMixin, Base):
 
     __tablename__ = "mention"
     __table_args__ = (
+        org_foreign_key("account_id", "creator_account", ondelete="CASCADE"),
+        org_foreign_key("creator_id", "creator", ondelete="CASCADE"),
+        org_foreign_key("post_id", "post", ondelete="CASCADE"),
+        org_foreign_key("comment_id", "comment", ondelete="CASCADE"),
+        org_foreign_key("campaign_id", "campaign", ondelete="SET NULL"),
         # One row per text and term: matching a text again changes nothing.
         Index("uq_mention_org_source_key_term", "org_id", "source_key", "term", unique=True),
         # GET /v1/campaigns/{id}/mentions and the campaign KPIs.
@@ -84,14 +90,14 @@ class Mention(IdMixin, OrgMixin, Base):
     # "caption:<account id>:<post external id>" or "comment:<comment id>": the text matched.
     source_key: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10))  # caption|comment
-    account_id: Mapped[UUID] = mapped_column(ForeignKey("creator_account.id", ondelete="CASCADE"))
-    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
+    account_id: Mapped[UUID]
+    creator_id: Mapped[UUID]
     platform: Mapped[str] = mapped_column(String(20))
     # The post's platform id; `post_id` where the post is tracked.
     post_external_id: Mapped[str] = mapped_column(String(200))
-    post_id: Mapped[UUID | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
-    comment_id: Mapped[UUID | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
-    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    post_id: Mapped[UUID | None]
+    comment_id: Mapped[UUID | None]
+    campaign_id: Mapped[UUID | None]
     # The profile's term as written, and its kind: handle|keyword|product|competitor.
     term: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(12))
@@ -128,14 +134,16 @@ class PostListening(OrgMixin, Base):
 
     __tablename__ = "post_listening"
     # Campaign KPIs sum a campaign's rows by creator and platform.
-    __table_args__ = (Index("ix_post_listening_campaign", "org_id", "campaign_id"),)
-
-    post_id: Mapped[UUID] = mapped_column(
-        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        org_foreign_key("post_id", "post", ondelete="CASCADE"),
+        org_foreign_key("campaign_id", "campaign", ondelete="SET NULL"),
+        Index("ix_post_listening_campaign", "org_id", "campaign_id"),
     )
+
+    post_id: Mapped[UUID] = mapped_column(primary_key=True)
     # The post's, copied so KPIs need not join every post (a post never changes creator or
     # platform, nor campaign but to none when the campaign is deleted).
-    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    campaign_id: Mapped[UUID | None]
     creator_id: Mapped[UUID]
     platform: Mapped[str] = mapped_column(String(20))
     # Texts naming the brand, and texts naming a competitor.

@@ -2,11 +2,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, Index, SmallInteger, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, IdMixin, OrgMixin, TimestampMixin
+from shared.db import Base, IdMixin, OrgMixin, TimestampMixin, org_foreign_key
 from shared.models.post_snapshot import EngagementCounts
 from shared.models.status import PostStatus
 
@@ -17,6 +17,10 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
 
     __tablename__ = "post"
     __table_args__ = (
+        org_foreign_key("account_id", "creator_account", ondelete="CASCADE"),
+        org_foreign_key("creator_id", "creator", ondelete="CASCADE"),
+        org_foreign_key("campaign_id", "campaign", ondelete="SET NULL"),
+        org_foreign_key("deliverable_id", "deliverable", ondelete="SET NULL"),
         Index("uq_post_org_platform_external_id", "org_id", "platform", "external_id", unique=True),
         # The scheduler's claim: per organization (claims are fair across tenants), only posts
         # still tracked and not leased to a job, by due time. Leased posts leave this index until
@@ -37,20 +41,17 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
         Index(
             "uq_post_deliverable_id",
             "deliverable_id",
+            "org_id",
             unique=True,
             postgresql_where=text("deliverable_id IS NOT NULL"),
         ),
     )
 
-    account_id: Mapped[UUID] = mapped_column(
-        ForeignKey("creator_account.id", ondelete="CASCADE"), index=True
-    )
-    creator_id: Mapped[UUID] = mapped_column(ForeignKey("creator.id", ondelete="CASCADE"))
-    campaign_id: Mapped[UUID | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
-    # The deliverable this post fulfils (same organization: checked where it is set).
-    deliverable_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("deliverable.id", ondelete="SET NULL")
-    )
+    account_id: Mapped[UUID] = mapped_column(index=True)
+    creator_id: Mapped[UUID]
+    campaign_id: Mapped[UUID | None]
+    # The deliverable this post fulfils (of the same organization, as the key says).
+    deliverable_id: Mapped[UUID | None]
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)

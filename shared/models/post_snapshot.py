@@ -1,10 +1,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, ForeignKey
+from sqlalchemy import BigInteger, Float
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, OrgMixin
+from shared.db import Base, OrgMixin, org_foreign_key
 
 COUNTS = (
     "views",
@@ -37,13 +37,15 @@ class EngagementCounts:
 
 class PostSnapshot(EngagementCounts, OrgMixin, Base):
     """Append-only engagement history, as the platform reported it (None where it reports
-    nothing). Keyed (post_id, captured_at) so a replayed write is a no-op. Partitioned by month
-    of captured_at (docs/scaling.md), which the key includes as Postgres requires."""
+    nothing). Keyed (post_id, captured_at, org_id) so a replayed write is a no-op; org_id adds no
+    rows to it (a post has one organization), only what Citus needs. Partitioned by month of
+    captured_at (docs/scaling.md), which the key includes as Postgres requires."""
 
     __tablename__ = "post_snapshot"
-    __table_args__ = {"postgresql_partition_by": "RANGE (captured_at)"}
-
-    post_id: Mapped[UUID] = mapped_column(
-        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        org_foreign_key("post_id", "post", ondelete="CASCADE"),
+        {"postgresql_partition_by": "RANGE (captured_at)"},
     )
+
+    post_id: Mapped[UUID] = mapped_column(primary_key=True)
     captured_at: Mapped[datetime] = mapped_column(primary_key=True)

@@ -17,7 +17,13 @@ class WebhookEvent(IdMixin, OrgMixin, Base):
     __tablename__ = "webhook_event"
     __table_args__ = (
         # A delivery seen before (same event id from the same source) changes nothing.
-        Index("uq_webhook_event_source_id_external_id", "source_id", "external_id", unique=True),
+        Index(
+            "uq_webhook_event_source_id_external_id",
+            "source_id",
+            "external_id",
+            "org_id",
+            unique=True,
+        ),
         Index("ix_webhook_event_org_id_received_at", "org_id", "received_at", "id"),
         # The re-enqueue cron's scan: only events still waiting for a try.
         Index(
@@ -26,7 +32,7 @@ class WebhookEvent(IdMixin, OrgMixin, Base):
             postgresql_where=text("status IN ('pending', 'failed')"),
         ),
     )
-    __mapper_args__ = {"eager_defaults": True}
+    _eager_defaults = True
 
     source_id: Mapped[UUID] = mapped_column(ForeignKey("webhook_source.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(255))

@@ -98,7 +98,7 @@ class TestEnsurePartitions:
         await history_service.ensure_partitions(session, now=NOW, ahead=1)
         statement = text(
             "INSERT INTO post_snapshot (org_id, post_id, captured_at, views)"
-            " VALUES (:org, :post, :at, 1) ON CONFLICT (post_id, captured_at) DO NOTHING"
+            " VALUES (:org, :post, :at, 1) ON CONFLICT (post_id, captured_at, org_id) DO NOTHING"
         )
         values = {"org": post.org_id, "post": post.id, "at": utc(2031, 5, 2)}
         assert (await session.execute(statement, values)).rowcount == 1

@@ -191,7 +191,7 @@ class AccountRepository(OrgRepository[CreatorAccount]):
             fresh["caption"] = func.coalesce(statement.excluded.caption, AccountRecentPost.caption)
             await self.session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["account_id", "external_id"], set_=fresh
+                    index_elements=["account_id", "external_id", "org_id"], set_=fresh
                 )
             )
         keep = (

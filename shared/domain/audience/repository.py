@@ -52,7 +52,7 @@ class AudienceRepository(OrgRepository[AudienceSnapshot]):
             org_id=self.org_id, account_id=account_id, **values
         )
         await self.session.execute(
-            statement.on_conflict_do_update(index_elements=["account_id"], set_=values)
+            statement.on_conflict_do_update(index_elements=["account_id", "org_id"], set_=values)
         )
 
     async def latest(self, account_ids: Sequence[UUID]) -> list[AudienceSnapshot]:

@@ -12,15 +12,21 @@ from shared.domain.link.schemas import LinkFilters
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
 from shared.domain.repository import OrgRepository
 from shared.metrics.attribution import CodeOwner
-from shared.models import Campaign, LinkClick, TrackingLink
+from shared.models import Campaign, LinkClick, LinkCode, TrackingLink
 
 NEWEST_FIRST = SortKey(TrackingLink.created_at, descending=True, parse=parse_datetime)
 
-# Codes are unique across organizations (the redirect has no organization to scope by), so the
-# click takes the link's own org_id. A data-modifying CTE runs whether or not the outer query
-# reads it: one round trip finds the link, records the click and returns where to go.
+# Codes are unique across organizations (the redirect has no organization to scope by): link_code
+# says whose the code is, and the link is then read by (code, org_id), the key a table
+# distributed by org_id can hold (shared/distribution.py). The click takes the link's org_id.
+# A data-modifying CTE runs whether or not the outer query reads it: one round trip finds the
+# link, records the click and returns where to go.
 FOLLOW_SQL = """
-WITH link AS (SELECT id, org_id, tracked_url FROM tracking_link WHERE code = $1),
+WITH link AS (
+    SELECT l.id, l.org_id, l.tracked_url
+    FROM link_code c JOIN tracking_link l ON l.code = c.code AND l.org_id = c.org_id
+    WHERE c.code = $1
+),
 click AS (
     INSERT INTO link_click (id, org_id, link_id, clicked_at, referrer, user_agent, visitor_hash,
                             is_bot)
@@ -50,6 +56,12 @@ async def follow(
 
 class LinkRepository(OrgRepository[TrackingLink]):
     model = TrackingLink
+
+    def add(self, obj: TrackingLink) -> TrackingLink:
+        """The link, and its code taken in link_code in the same transaction: a code another
+        organization holds fails the flush, as a unique index across organizations would."""
+        self.session.add(LinkCode(code=obj.code, org_id=self.org_id))
+        return super().add(obj)
 
     async def for_campaign(self, campaign_id: UUID, filters: LinkFilters) -> Sequence[TrackingLink]:
         statement = self.select().where(TrackingLink.campaign_id == campaign_id)

@@ -156,7 +156,7 @@ LEFT JOIN LATERAL (
         'none') AS sentiment
 ) cap ON true
 WHERE p.org_id = :org AND p.id = ANY(CAST(:posts AS uuid[]))
-ON CONFLICT (post_id) DO UPDATE SET
+ON CONFLICT (post_id, org_id) DO UPDATE SET
     campaign_id = EXCLUDED.campaign_id,
     mentions = EXCLUDED.mentions, competitor_mentions = EXCLUDED.competitor_mentions,
     positive = EXCLUDED.positive, neutral = EXCLUDED.neutral, negative = EXCLUDED.negative,

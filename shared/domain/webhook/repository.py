@@ -52,7 +52,7 @@ _STORE_EVENT = """
 INSERT INTO webhook_event
     (id, org_id, source_id, external_id, type, headers, body, status, attempts)
 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'pending', 0)
-ON CONFLICT (source_id, external_id) DO NOTHING
+ON CONFLICT (source_id, external_id, org_id) DO NOTHING
 RETURNING id
 """
 _EVENT_ID = "SELECT id FROM webhook_event WHERE source_id = $1 AND external_id = $2"
