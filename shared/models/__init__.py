@@ -22,6 +22,7 @@ from shared.models.listening import BrandProfile, Comment, ListeningScan, Mentio
 from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
 from shared.models.post import Post
+from shared.models.post_schedule import PostSchedule
 from shared.models.post_snapshot import PostSnapshot
 from shared.models.promo_code import PromoCode
 from shared.models.subscription import Subscription
@@ -57,6 +58,7 @@ __all__ = [
     "OAuthState",
     "Organization",
     "Post",
+    "PostSchedule",
     "PostListening",
     "PostSnapshot",
     "PromoCode",

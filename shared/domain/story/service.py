@@ -130,7 +130,7 @@ async def record_insights(
     if not rows:
         return 0
     lease = now + timedelta(seconds=settings.refresh_lease_s)
-    held = await StoryRepository(session, org_id).lease([row["id"] for row in rows], lease)
+    held = await StoryRepository(session, org_id).lease([row["id"] for row in rows], lease, now)
     ingest_repository = IngestRepository(session, org_id)
     written = await ingest_repository.update_latest(
         now, lease, [row for row in rows if row["id"] in held]
