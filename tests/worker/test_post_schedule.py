@@ -108,7 +108,8 @@ class TestHotUpdates:
         [batch] = await schedule(worker_ctx, session)
         before = await _post_updates(session)
         assert await run_batch(worker_ctx, batch) == "refreshed 3, gone 0"
-        updates, hot = (after - was for after, was in zip(await _post_updates(session), before, strict=True))
+        after = await _post_updates(session)
+        updates, hot = (now - was for now, was in zip(after, before, strict=True))
         # The batch write updates each post once, and every one of those updates is HOT.
         assert (updates, hot) == (3, 3)
 
