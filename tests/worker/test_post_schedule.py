@@ -61,7 +61,7 @@ class TestDerivedFromThePost:
         assert await _out_of_step(session) == []
         repository = IngestRepository(session, tenant.org_id)
         later = now + timedelta(hours=1)
-        await repository.update_latest(now, lease, [_row(posts[0].id, 5, later)])
+        await repository.write_refresh(now, lease, [_row(posts[0].id, 5, later)])
         await repository.mark_missing(lease, [{"id": posts[1].id, "next_refresh_at": later}])
         await repository.mark_error(lease, {posts[2].id: "refused"})
         await repository.release([posts[3].id], lease, now + timedelta(minutes=2), "waiting")
@@ -95,7 +95,7 @@ class TestDerivedFromThePost:
         renewed = late + timedelta(minutes=4)
         second = await claim_due_posts(session, now=late, lease_until=renewed, limit=100)
         assert {c.id for c in second} == {p.id for p in posts}
-        stale = await IngestRepository(session, account.org_id).update_latest(
+        stale = await IngestRepository(session, account.org_id).write_refresh(
             now, lease, [_row(p.id, 1, late) for p in posts]
         )
         assert stale == set()

@@ -150,18 +150,29 @@ UPDATE post SET {", ".join(_age_from_history(age, seconds) for age, seconds in A
 WHERE post.org_id = :org AND post.id = ANY(CAST(:ids AS uuid[]))
 """)
 
-UPDATE_LATEST = rescheduling(
+# A refresh's latest counts and next refresh on each post still holding the lease, and the
+# snapshots of those posts, in one statement: one round trip and one set of arrays a batch.
+WRITE_REFRESH = rescheduling(
     f"""
 UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = :at,
        {", ".join(_nearer_age(age, seconds) for age, seconds in AGES.items())},
        missing_count = 0, next_refresh_at = u.next_refresh_at, lease_until = NULL,
        status_detail = NULL, updated_at = now(),
        status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
-FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
-     AS u(id, {_COLUMNS}, next_refresh_at)
+FROM u
 WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
 """,
     ("post.id",),
+    before=f"""u AS (
+    SELECT * FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
+        AS u(id, {_COLUMNS}, next_refresh_at)
+)""",
+    after=f"""snapshots AS (
+    INSERT INTO post_snapshot (org_id, captured_at, post_id, {_COLUMNS})
+    SELECT :org, :at, u.id, {", ".join(f"u.{name}" for name in COUNTS)}
+    FROM u JOIN changed ON changed.s_id = u.id
+    ON CONFLICT DO NOTHING
+)""",
 )
 
 _FOLLOWERS = """(SELECT s.followers FROM account_snapshot s
@@ -303,12 +314,13 @@ class IngestRepository:
         rows = (await self._run(LEASED, ids=list(post_ids), lease=lease_until)).all()
         return [BatchPost(*row[:6]) for row in rows], rows[0][6] if rows else None
 
-    async def update_latest(
+    async def write_refresh(
         self, refreshed_at: datetime, lease: datetime, rows: list[dict[str, Any]]
     ) -> set[UUID]:
-        """The latest counts and next refresh; returns the ids that still held the lease."""
+        """The latest counts and next refresh of the posts still holding the lease, and their
+        snapshots; returns the ids of those posts."""
         columns = _columns(rows, ("id", *COUNTS, "next_refresh_at"))
-        result = await self._run(UPDATE_LATEST, at=refreshed_at, lease=lease, **columns)
+        result = await self._run(WRITE_REFRESH, at=refreshed_at, lease=lease, **columns)
         return set(result.scalars())
 
     async def insert_snapshots(self, captured_at: datetime, rows: list[dict[str, Any]]) -> None:

@@ -35,10 +35,13 @@ _UPSERT = """INSERT INTO post_schedule (org_id, post_id, due_at)
     WHERE post_schedule.due_at IS DISTINCT FROM EXCLUDED.due_at"""
 
 
-def rescheduling(update: str, returning: Sequence[str] = (), *, before: str = "") -> TextClause:
-    """`update` (an UPDATE of `post` with no RETURNING, after the WITH queries `before`) that
-    also writes the schedule of every post it changed; the statement returns the `returning`
-    expressions (each a column of post or `expression AS name`)."""
+def rescheduling(
+    update: str, returning: Sequence[str] = (), *, before: str = "", after: str = ""
+) -> TextClause:
+    """`update` (an UPDATE of `post` with no RETURNING) that also writes the schedule of every
+    post it changed; the statement returns the `returning` expressions (each a column of post
+    or `expression AS name`). `before` and `after` are more WITH queries, around the update's
+    `changed` (its rows: s_org, s_id, s_due and the returned columns)."""
     extra = "".join(f", {expression}" for expression in returning)
     names = [expression.rsplit(" AS ", 1)[-1].rsplit(".", 1)[-1] for expression in returning]
     upsert = _UPSERT.format(org="c.s_org", id="c.s_id", due="c.s_due", rows="changed c")
@@ -48,7 +51,7 @@ WITH {before.strip() + "," if before else ""} changed AS (
     RETURNING post.org_id AS s_org, post.id AS s_id, {due("post")} AS s_due{extra}
 ), rescheduled AS (
     {upsert}
-)
+){", " + after.strip() if after else ""}
 SELECT {", ".join(names) or "count(*)"} FROM changed""")
 
 
