@@ -4,8 +4,8 @@
 derived from it (DUE) and exists so the claim can find due posts without any index on `post`
 that a refresh would change. Every statement that changes what DUE reads is written through
 `rescheduling`, which derives the new due time of each row it changed in the same statement;
-ORM writes call `sync` before their transaction ends. A post with no schedule row gets one the
-first time either runs for it."""
+ORM writes call `sync` before their transaction ends. Every post gets its row when it is made
+(`sync` upserts), so `rescheduling` only ever updates one."""
 
 from collections.abc import Sequence
 from uuid import UUID
@@ -44,13 +44,13 @@ def rescheduling(
     `changed` (its rows: s_org, s_id, s_due and the returned columns)."""
     extra = "".join(f", {expression}" for expression in returning)
     names = [expression.rsplit(" AS ", 1)[-1].rsplit(".", 1)[-1] for expression in returning]
-    upsert = _UPSERT.format(org="c.s_org", id="c.s_id", due="c.s_due", rows="changed c")
     return text(f"""
 WITH {before.strip() + "," if before else ""} changed AS (
     {update.strip()}
     RETURNING post.org_id AS s_org, post.id AS s_id, {due("post")} AS s_due{extra}
 ), rescheduled AS (
-    {upsert}
+    UPDATE post_schedule s SET due_at = c.s_due FROM changed c
+    WHERE s.org_id = c.s_org AND s.post_id = c.s_id AND s.due_at IS DISTINCT FROM c.s_due
 ){", " + after.strip() if after else ""}
 SELECT {", ".join(names) or "count(*)"} FROM changed""")
 
