@@ -120,6 +120,7 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
 
     from shared.crypto import encrypt_credentials
     from shared.db import new_id
+    from shared.domain.post import schedule
     from shared.models.creator_account import handle_key
     from shared.platforms.base import Credentials
 
@@ -222,6 +223,8 @@ async def seed(database_url: str, posts: int, secret_key: str) -> Seeded:
                     "next_refresh_at",
                 ],
             )
+            # The schedule rows the application writes with each post.
+            await connection.execute(schedule.SYNC_ALL.text)
         await connection.execute("ANALYZE")
     finally:
         await connection.close()

@@ -65,6 +65,7 @@ async def seed(url: str, expired: int, due: int, *, before: bool) -> UUID:
     import asyncpg
 
     from shared.db import asyncpg_dsn, new_id
+    from shared.domain.post import schedule
 
     org, creator, dead, alive = new_id(), new_id(), new_id(), new_id()
     start = datetime.now(UTC) - timedelta(hours=2)
@@ -111,6 +112,8 @@ async def seed(url: str, expired: int, due: int, *, before: bool) -> UUID:
                     "status", "missing_count", "source", "next_refresh_at",
                 ],
             )  # fmt: skip
+            # The schedule rows the application writes with each post.
+            await connection.execute(schedule.SYNC_ALL.text)
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
@@ -119,7 +122,7 @@ async def seed(url: str, expired: int, due: int, *, before: bool) -> UUID:
 
 async def claim_once(engine, limit: int, *, before: bool) -> tuple[float, int, int]:
     """Seconds, rows claimed and post rows read by one claim, rolled back."""
-    from shared.domain.post.ingest_repository import CLAIM, REAP
+    from shared.domain.post.ingest_repository import CLAIM
 
     now = datetime.now(UTC)
     params = {"now": now, "limit": limit, "lease_until": now + timedelta(minutes=4)}
@@ -127,8 +130,6 @@ async def claim_once(engine, limit: int, *, before: bool) -> tuple[float, int, i
     async with engine.connect() as connection:
         transaction = await connection.begin()
         started = time.perf_counter()
-        if not before:
-            await connection.execute(REAP, {"now": now})
         claimed = len((await connection.execute(statement, params)).all())
         elapsed = time.perf_counter() - started
         await transaction.rollback()

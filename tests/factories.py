@@ -106,12 +106,27 @@ async def create_post(session: AsyncSession, account: CreatorAccount, **override
         "missing_count": 0,
         "source": "api",
     } | overrides
+    from shared.domain.post import schedule
+
     post = Post(
         org_id=account.org_id, account_id=account.id, creator_id=account.creator_id, **fields
     )
     session.add(post)
+    await session.flush()
+    # As every code path that makes a post does: the scheduler finds it through its schedule.
+    await schedule.sync(session, account.org_id, [post.id])
     await session.commit()
     return post
+
+
+async def update_posts(session: AsyncSession, statement: Any) -> None:
+    """Run an UPDATE of posts (a test moving their clock) and derive their schedules again, as
+    the application's own writes do; then commit."""
+    from shared.domain.post import schedule
+
+    await session.execute(statement)
+    await schedule.sync_all(session)
+    await session.commit()
 
 
 async def create_collaboration(

@@ -23,6 +23,7 @@ from shared.models.listening import BrandProfile, Comment, ListeningScan, Mentio
 from shared.models.oauth import ConnectLink, OAuthState
 from shared.models.organization import Organization
 from shared.models.post import Post
+from shared.models.post_schedule import PostSchedule
 from shared.models.post_snapshot import PostSnapshot
 from shared.models.promo_code import PromoCode
 from shared.models.subscription import Subscription
@@ -59,6 +60,7 @@ __all__ = [
     "OAuthState",
     "Organization",
     "Post",
+    "PostSchedule",
     "PostListening",
     "PostSnapshot",
     "PromoCode",

@@ -13,7 +13,12 @@ from shared.models.status import PostStatus
 
 class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
     """A tracked post. The latest snapshot's counts are denormalized onto the row, so KPIs and
-    lists never scan snapshot history."""
+    lists never scan snapshot history.
+
+    No index covers a column a refresh writes (counts, ages, next_refresh_at, lease_until,
+    status_detail, updated_at): the scheduler's index lives in post_schedule, and the table
+    keeps a fifth of each page free (fillfactor 80, set by its migration), so a refresh is a
+    HOT update, written beside the old row version with no new index entries."""
 
     __tablename__ = "post"
     __table_args__ = (
@@ -22,20 +27,9 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
         org_foreign_key("campaign_id", "campaign", ondelete="SET NULL"),
         org_foreign_key("deliverable_id", "deliverable", ondelete="SET NULL"),
         Index("uq_post_org_platform_external_id", "org_id", "platform", "external_id", unique=True),
-        # The scheduler's claim: per organization (claims are fair across tenants), only posts
-        # still tracked and not leased to a job, by due time. Leased posts leave this index until
-        # their batch is written or the lease runs out.
-        Index(
-            "ix_post_due",
-            "org_id",
-            "next_refresh_at",
-            postgresql_where=text("status = 'tracking' AND lease_until IS NULL"),
-        ),
-        # Leases that ran out (a killed job) are found here and released.
-        Index("ix_post_lease", "lease_until", postgresql_where=text("lease_until IS NOT NULL")),
         Index("ix_post_campaign_id_created_at", "campaign_id", "created_at", "id"),
         # The comment reader's walk over the posts of its window, newest first (across tenants,
-        # like the claim). published_at is set once, so refreshes stay free to be HOT updates.
+        # like the claim). published_at is set once, so refreshes stay HOT updates.
         Index("ix_post_published_at_id", "published_at", "id"),
         # A deliverable is fulfilled by one post.
         Index(
@@ -79,7 +73,9 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
 
     # The latest snapshot's counts (EngagementCounts), denormalized.
     last_refreshed_at: Mapped[datetime | None]
-    # When the cadence wants the next refresh (what the API shows).
+    # When the cadence wants the next refresh (what the API shows; post_schedule.due_at is the
+    # scheduler's copy).
     next_refresh_at: Mapped[datetime | None]
     # Set while a batch job holds the post: its fencing token, and the end of its reservation.
+    # A lease that ran out stays here until the post is claimed again (nothing sweeps it).
     lease_until: Mapped[datetime | None]

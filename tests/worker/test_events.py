@@ -24,6 +24,7 @@ from tests.factories import (
     create_deliverable,
     create_post,
     create_tenant,
+    update_posts,
     utc,
 )
 from tests.factories_events import create_subscription
@@ -230,12 +231,12 @@ class TestDisclosureMissing:
         outcome = {post.external_id: PostStats(likes=1, details=details)}
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[outcome, outcome])
         for _ in range(2):
-            await session.execute(
+            await update_posts(
+                session,
                 Post.__table__.update()
                 .where(Post.id == post.id)
-                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)),
             )
-            await session.commit()
             [batch] = await schedule(worker_ctx, session)
             assert await run_batch(worker_ctx, batch) == "refreshed 1, gone 0"
         assert len(await _sent(session, "post.disclosure_missing")) == 1
@@ -249,12 +250,12 @@ class TestPostGone:
         await create_subscription(session, tenant.org_id, URL, ["post.gone"], settings)
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[{}, {}])
         for _ in range(2):
-            await session.execute(
+            await update_posts(
+                session,
                 Post.__table__.update()
                 .where(Post.id == post.id)
-                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)),
             )
-            await session.commit()
             [batch] = await schedule(worker_ctx, session)
             await run_batch(worker_ctx, batch)
         [sent] = await _sent(session, "post.gone")

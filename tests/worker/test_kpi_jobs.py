@@ -65,8 +65,7 @@ async def _refresh(session, post, at, likes):
     row = {"id": post.id, "views": None, "impressions": None, "reach": None, "likes": likes,
            "comments": None, "shares": None, "saves": None, "clicks": None,
            "watch_time_seconds": None, "next_refresh_at": at + timedelta(hours=1)}  # fmt: skip
-    assert await repository.update_latest(at, lease, [row]) == {post.id}
-    await repository.insert_snapshots(at, [row])
+    assert await repository.write_refresh(at, lease, [row]) == {post.id}
     await session.commit()
     await session.refresh(post)
 

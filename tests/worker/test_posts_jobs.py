@@ -15,6 +15,7 @@ from tests.factories import (
     create_campaign,
     create_creator,
     create_tenant,
+    update_posts,
 )
 from tests.fakes import ScriptedAdapter
 from tests.worker.conftest import NOW, run_burst
@@ -91,12 +92,12 @@ class TestRefreshPosts:
         [post] = await due_posts(session, account, 1)
         worker_ctx["adapters"][Platform.demo] = ScriptedAdapter(stats=[{}, {}])
         for expected_status, expected_missing in (("tracking", 1), ("gone", 2)):
-            await session.execute(
+            await update_posts(
+                session,
                 Post.__table__.update()
                 .where(Post.id == post.id)
-                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+                .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)),
             )
-            await session.commit()
             [batch] = await schedule(worker_ctx, session)
             await run_batch(worker_ctx, batch)
             await session.refresh(post)
@@ -109,19 +110,19 @@ class TestRefreshPosts:
         _, _, account, _ = world
         posts = await due_posts(session, account, 2)
         [batch] = await schedule(worker_ctx, session)
-        original = IngestRepository.update_latest
+        original = IngestRepository.write_refresh
 
         async def connection_drops(self, *args, **kwargs):
             raise OperationalError("UPDATE post", {}, ConnectionResetError("connection reset"))
 
-        monkeypatch.setattr(IngestRepository, "update_latest", connection_drops)
+        monkeypatch.setattr(IngestRepository, "write_refresh", connection_drops)
         with pytest.raises(Retry):
             await run_batch(worker_ctx, batch)
         # The batch's one transaction left no trace.
         assert await snapshot_count(session, [p.id for p in posts]) == 0
         await session.refresh(posts[0])
         assert posts[0].last_refreshed_at is None
-        monkeypatch.setattr(IngestRepository, "update_latest", original)
+        monkeypatch.setattr(IngestRepository, "write_refresh", original)
         assert await run_batch(worker_ctx, batch) == "refreshed 2, gone 0"
         assert await snapshot_count(session, [p.id for p in posts]) == 2
 
@@ -158,12 +159,12 @@ class TestThrottling:
         assert await snapshot_count(session, [p.id for p in posts]) == 0
         # Two minutes later the bucket is open again and the same posts are refreshed.
         clock[0] += 121
-        await session.execute(
+        await update_posts(
+            session,
             Post.__table__.update()
             .where(Post.id.in_([p.id for p in posts]))
-            .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+            .values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)),
         )
-        await session.commit()
         [again] = await schedule(worker_ctx, session)
         assert set(again.post_ids) == {p.id for p in posts}
         assert await run_batch(worker_ctx, again) == "refreshed 3, gone 0"
@@ -216,10 +217,12 @@ class TestExpiredCredential:
         assert await snapshot_count(session, [p.id for p in dead_posts]) == 0
         assert await snapshot_count(session, [p.id for p in alive_posts]) == 2
         # Once the lease runs out, the scheduler still skips the dead credential's posts.
-        await session.execute(
-            Post.__table__.update().values(next_refresh_at=datetime.now(UTC) - timedelta(seconds=1))
+        await update_posts(
+            session,
+            Post.__table__.update().values(
+                next_refresh_at=datetime.now(UTC) - timedelta(seconds=1)
+            ),
         )
-        await session.commit()
         rescheduled = await schedule(worker_ctx, session)
         assert {b.credential_key for b in rescheduled} == {"live-key"}
         account = await session.get(CreatorAccount, dead.id)

@@ -21,7 +21,7 @@ from shared.platforms.base import (
     PostRefused,
     PostStats,
 )
-from tests.factories import create_account, create_creator, create_tenant
+from tests.factories import create_account, create_creator, create_tenant, update_posts
 from tests.fakes import ScriptedAdapter
 from tests.worker.conftest import run_burst
 from tests.worker.posts import due_posts, run_batch, schedule, snapshot_count, stats_for
@@ -182,12 +182,12 @@ class TestLeaseFencesTheWrite:
         await due_posts(session, account, 2, platform="x")
         [batch] = await schedule(worker_ctx, session)
         assert await schedule(worker_ctx, session) == []
-        await session.execute(
+        await update_posts(
+            session,
             Post.__table__.update()
             .where(Post.id.in_(batch.post_ids))
-            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)),
         )
-        await session.commit()
         [again] = await schedule(worker_ctx, session)
         assert set(again.post_ids) == set(batch.post_ids)
 

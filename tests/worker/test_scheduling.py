@@ -9,7 +9,14 @@ from shared.domain.post import ingest
 from shared.models import Post
 from shared.platforms.base import Platform
 from shared.platforms.instagram import InstagramAdapter
-from tests.factories import bearer, create_account, create_campaign, create_creator, create_tenant
+from tests.factories import (
+    bearer,
+    create_account,
+    create_campaign,
+    create_creator,
+    create_tenant,
+    update_posts,
+)
 from tests.fakes import ScriptedAdapter
 from tests.worker.posts import due_posts, run_batch, schedule, stats_for
 
@@ -111,10 +118,10 @@ class TestExpiredCredentialPosts:
         paused = await session.scalars(select(Post.status).where(Post.account_id == account.id))
         assert set(paused) == {"paused"}
         # Due again by the clock, yet the claim does not even look at them.
-        await session.execute(
-            Post.__table__.update().values(next_refresh_at=datetime.now(UTC) - timedelta(hours=1))
+        await update_posts(
+            session,
+            Post.__table__.update().values(next_refresh_at=datetime.now(UTC) - timedelta(hours=1)),
         )
-        await session.commit()
         assert await schedule(worker_ctx, session) == []
 
         response = await client.put(

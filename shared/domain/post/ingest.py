@@ -165,7 +165,7 @@ async def record_batch(
     now: datetime,
     settings: Settings,
 ) -> tuple[int, list[UUID], set[UUID]]:
-    """One update of the posts' latest counts, one insert of their snapshots, one update of the
+    """One statement for the posts' latest counts and their snapshots, one update of the
     missing ones and one of the refused ones, all fenced by the lease. Returns how many posts
     were refreshed, the ids that just became gone, and the ids now in error."""
     repository = IngestRepository(session, batch.org_id)
@@ -183,9 +183,7 @@ async def record_batch(
         present.append({"id": post.id, **_counts(result), "next_refresh_at": due})
         if details is not None and post.published_at is None:
             learning.append((post, details))
-    held = await repository.update_latest(now, batch.lease_until, present) if present else set()
-    if held:
-        await repository.insert_snapshots(now, [row for row in present if row["id"] in held])
+    held = await repository.write_refresh(now, batch.lease_until, present) if present else set()
     if learning := [(post, details) for post, details in learning if post.id in held]:
         await _learn_details(session, repository, batch, learning, now)
     gone = await repository.mark_missing(batch.lease_until, missing)
@@ -221,7 +219,7 @@ async def _learn_details(
     now: datetime,
 ) -> None:
     # One query for the requirement of every post whose caption arrives now (after
-    # update_latest, so these rows are already locked against a concurrent recomputation).
+    # write_refresh, so these rows are already locked against a concurrent recomputation).
     captioned = [post.id for post, details in learning if details.caption]
     required = await disclosure_service.requirements(session, batch.org_id, captioned)
     rows = [

@@ -3,15 +3,15 @@ the due set. Each write is one statement for the whole batch (arrays through unn
 round trip per row. Statements are built once, at import: building a `text()` parses its bind
 parameters again on every call.
 
-Every write of a batch is fenced by its lease (`lease_until IS NOT DISTINCT FROM :lease`):
-Postgres re-checks that condition after taking each row's lock, so of two copies of one batch
-running at once, only the first to write changes anything, and the second finds no row still
-holding its lease.
+Every write of a batch is fenced by its lease (`lease_until = :lease`): Postgres re-checks that
+condition after taking each row's lock, so of two copies of one batch running at once, only the
+first to write changes anything, and the second finds no row still holding its lease.
 
-The fence is written IS NOT DISTINCT FROM, not `=`, on purpose: `=` lets the planner reach for
-ix_post_lease, and one claim leases every post of a tick with the same lease_until, so right after
-a claim (with statistics from before it) a 50-post batch would read all 20,000 leased rows
-through that index instead of 50 through the primary key (measured: 35 ms against 1 ms)."""
+No column a refresh writes is indexed on `post` (the claim's index is `post_schedule`'s, see
+shared/domain/post/schedule.py), so every refresh of a post is a HOT update: a new row version
+on the same page and no new index entries. Each statement that changes what the schedule is
+derived from goes through `rescheduling`, which writes the narrow schedule row in the same
+statement."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.domain.post.schedule import rescheduling
 from shared.metrics.engagement import AGE_TOLERANCE, AGES, engagements_sql
 from shared.models.post_snapshot import COUNTS
 from shared.models.status import PostStatus, SyncStatus
@@ -60,34 +61,32 @@ NOT_A_STORY = "(p.kind IS DISTINCT FROM 'story' OR p.platform <> 'instagram')"
 # Fair across organizations: each organization with due posts gets an equal share of the limit,
 # so one tenant with a million due posts cannot starve another with ten. A share an organization
 # does not use is not handed on within the tick; the next tick (10 s later) comes soon enough.
-CLAIM = text(f"""
-WITH orgs AS (
+# The due posts are found in post_schedule and locked there and in post with SKIP LOCKED, so the
+# claim never waits for (or deadlocks with) a batch writing one of them; the conditions on the
+# post repeat what the schedule says, so the claim can never take a post that is not due.
+_DUE = f"""orgs AS (
     SELECT o.id FROM organization o
-    WHERE EXISTS (
-        SELECT 1 FROM post p
-        WHERE p.org_id = o.id AND p.status = {TRACKING} AND p.lease_until IS NULL
-          AND p.next_refresh_at <= :now AND {NOT_A_STORY}
-    )
+    WHERE EXISTS (SELECT 1 FROM post_schedule s WHERE s.org_id = o.id AND s.due_at <= :now)
 ), share AS (
     SELECT CAST(ceil(CAST(:limit AS numeric) / greatest(count(*), 1)) AS int) AS n FROM orgs
 ), due AS (
     SELECT d.id FROM orgs CROSS JOIN share CROSS JOIN LATERAL (
-        SELECT p.id FROM post p
-        WHERE p.org_id = orgs.id AND p.status = {TRACKING} AND p.lease_until IS NULL
-          AND p.next_refresh_at <= :now AND {NOT_A_STORY}
-        ORDER BY p.next_refresh_at
+        SELECT p.id FROM post_schedule s JOIN post p ON p.org_id = s.org_id AND p.id = s.post_id
+        WHERE s.org_id = orgs.id AND s.due_at <= :now
+          AND p.status = {TRACKING} AND {NOT_A_STORY} AND p.next_refresh_at <= :now
+          AND (p.lease_until IS NULL OR p.lease_until <= :now)
+        ORDER BY s.due_at
         LIMIT share.n
-        FOR UPDATE OF p SKIP LOCKED
+        FOR UPDATE OF s, p SKIP LOCKED
     ) d
-)
-UPDATE post SET lease_until = :lease_until
+)"""
+CLAIM = rescheduling(
+    """UPDATE post SET lease_until = :lease_until
 FROM due, creator_account a
-WHERE post.id = due.id AND a.id = post.account_id
-RETURNING post.id, post.org_id, post.platform, a.credential_key, a.params_key
-""")
-
-# Leases that ran out (a job killed, or one that never started in time) go back to the due set.
-REAP = text("UPDATE post SET lease_until = NULL WHERE lease_until < :now")
+WHERE post.id = due.id AND a.id = post.account_id""",
+    ("post.id", "post.org_id", "post.platform", "a.credential_key", "a.params_key"),
+    before=_DUE,
+)
 
 _COLUMNS = ", ".join(COUNTS)
 _ARRAYS = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COUNT_TYPES.items())
@@ -99,7 +98,7 @@ SELECT p.id, p.external_id, p.account_id, p.campaign_id, p.published_at, p.creat
 FROM post p
 LEFT JOIN creator_account a ON a.org_id = p.org_id AND a.id = p.account_id
 WHERE p.org_id = :org AND p.id = ANY(CAST(:ids AS uuid[]))
-  AND p.status = {TRACKING} AND p.lease_until IS NOT DISTINCT FROM :lease
+  AND p.status = {TRACKING} AND p.lease_until = :lease
 """)
 
 INSERT_SNAPSHOTS = text(f"""
@@ -151,17 +150,30 @@ UPDATE post SET {", ".join(_age_from_history(age, seconds) for age, seconds in A
 WHERE post.org_id = :org AND post.id = ANY(CAST(:ids AS uuid[]))
 """)
 
-UPDATE_LATEST = text(f"""
+# A refresh's latest counts and next refresh on each post still holding the lease, and the
+# snapshots of those posts, in one statement: one round trip and one set of arrays a batch.
+WRITE_REFRESH = rescheduling(
+    f"""
 UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = :at,
        {", ".join(_nearer_age(age, seconds) for age, seconds in AGES.items())},
        missing_count = 0, next_refresh_at = u.next_refresh_at, lease_until = NULL,
        status_detail = NULL, updated_at = now(),
        status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
-FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
-     AS u(id, {_COLUMNS}, next_refresh_at)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
-RETURNING post.id
-""")
+FROM u
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+""",
+    ("post.id",),
+    before=f"""u AS (
+    SELECT * FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
+        AS u(id, {_COLUMNS}, next_refresh_at)
+)""",
+    after=f"""snapshots AS (
+    INSERT INTO post_snapshot (org_id, captured_at, post_id, {_COLUMNS})
+    SELECT :org, :at, u.id, {", ".join(f"u.{name}" for name in COUNTS)}
+    FROM u JOIN changed ON changed.s_id = u.id
+    ON CONFLICT DO NOTHING
+)""",
+)
 
 _FOLLOWERS = """(SELECT s.followers FROM account_snapshot s
      WHERE s.org_id = post.org_id AND s.account_id = post.account_id
@@ -170,7 +182,8 @@ _FOLLOWERS = """(SELECT s.followers FROM account_snapshot s
 
 # What a post tracked by id learns on its first refresh: its age, kind, caption and URL, and from
 # its age the follower count at publication (METRICS.md followers_at_post).
-LEARN_DETAILS = text(f"""
+LEARN_DETAILS = rescheduling(
+    f"""
 UPDATE post SET published_at = coalesce(post.published_at, u.published_at),
     kind = coalesce(post.kind, u.kind), caption = coalesce(post.caption, u.caption),
     url = coalesce(post.url, u.url),
@@ -185,39 +198,48 @@ FROM unnest(CAST(:id AS uuid[]), CAST(:published_at AS timestamptz[]), CAST(:kin
             CAST(:caption AS text[]), CAST(:url AS text[]), CAST(:disclosure AS text[]))
      AS u(id, published_at, kind, caption, url, disclosure), post AS old
 WHERE post.org_id = :org AND post.id = u.id AND old.org_id = post.org_id AND old.id = post.id
-RETURNING post.id, old.caption IS NULL AND u.caption IS NOT NULL AS captioned
-""")
+""",
+    ("post.id", "old.caption IS NULL AND u.caption IS NOT NULL AS captioned"),
+)
 
-MARK_MISSING = text(f"""
+MARK_MISSING = rescheduling(
+    f"""
 UPDATE post SET missing_count = missing_count + 1,
     status = CASE WHEN missing_count + 1 >= 2 THEN '{PostStatus.gone}' ELSE status END,
     next_refresh_at = CASE WHEN missing_count + 1 >= 2 THEN NULL ELSE u.next_refresh_at END,
     lease_until = NULL, updated_at = now()
 FROM unnest(CAST(:id AS uuid[]), CAST(:next_refresh_at AS timestamptz[])) AS u(id, next_refresh_at)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
-RETURNING post.id, post.status
-""")
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+""",
+    ("post.id", "post.status"),
+)
 
-MARK_ERROR = text(f"""
+MARK_ERROR = rescheduling(
+    f"""
 UPDATE post SET status = '{PostStatus.error}', status_detail = u.reason, next_refresh_at = NULL,
     lease_until = NULL, updated_at = now()
 FROM unnest(CAST(:id AS uuid[]), CAST(:reason AS text[])) AS u(id, reason)
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until IS NOT DISTINCT FROM :lease
-RETURNING post.id
-""")
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+""",
+    ("post.id",),
+)
 
-RELEASE = text("""
+RELEASE = rescheduling(
+    """
 UPDATE post SET next_refresh_at = :until, lease_until = NULL, status_detail = :detail
 WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[]))
-  AND lease_until IS NOT DISTINCT FROM :lease
-""")
+  AND lease_until = :lease
+"""
+)
 
-RENEW_LEASE = text("""
+RENEW_LEASE = rescheduling(
+    """
 UPDATE post SET lease_until = :renewed
 WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[]))
-  AND lease_until IS NOT DISTINCT FROM :lease
-RETURNING id
-""")
+  AND lease_until = :lease
+""",
+    ("post.id",),
+)
 
 EXPIRE_ACCOUNTS = text(f"""
 UPDATE creator_account SET sync_status = '{SyncStatus.auth_expired}', sync_error = :error,
@@ -226,42 +248,47 @@ WHERE org_id = :org AND platform = :platform AND credential_key IS NOT DISTINCT 
 RETURNING id
 """)
 
-# Out of the due set (the claim's index holds only `tracking`), so the scheduler never walks them.
-PAUSE_ACCOUNTS_POSTS = text(f"""
+# Out of the due set (a post not tracked has no due time), so the scheduler never walks them.
+PAUSE_ACCOUNTS_POSTS = rescheduling(
+    f"""
 UPDATE post SET status = '{PostStatus.paused}', status_detail = :detail, lease_until = NULL,
        updated_at = now()
 WHERE org_id = :org AND account_id = ANY(CAST(:accounts AS uuid[])) AND status = {TRACKING}
-""")
+"""
+)
 
-RESUME_ACCOUNT_POSTS = text(f"""
+RESUME_ACCOUNT_POSTS = rescheduling(
+    f"""
 UPDATE post SET status = {TRACKING}, status_detail = NULL, lease_until = NULL,
        next_refresh_at = :now, updated_at = now()
 WHERE org_id = :org AND account_id = :account AND status IN ({RESUMABLE})
-""")
+"""
+)
 
-STOP_POSTS = text(f"""
+STOP_POSTS = f"""
 UPDATE post SET status = '{PostStatus.stopped}', status_detail = :detail, lease_until = NULL,
        next_refresh_at = NULL, updated_at = now()
 WHERE org_id = :org AND {{column}} = :id AND status IN ({LIVE})
-""")
-STOP_CAMPAIGN_POSTS = text(STOP_POSTS.text.format(column="campaign_id"))
-STOP_CREATOR_POSTS = text(STOP_POSTS.text.format(column="creator_id"))
+"""
+STOP_CAMPAIGN_POSTS = rescheduling(STOP_POSTS.format(column="campaign_id"))
+STOP_CREATOR_POSTS = rescheduling(STOP_POSTS.format(column="creator_id"))
 
-RESUME_CAMPAIGN_POSTS = text(f"""
+RESUME_CAMPAIGN_POSTS = rescheduling(
+    f"""
 UPDATE post SET status = {TRACKING}, status_detail = NULL, next_refresh_at = :now,
        updated_at = now()
 WHERE org_id = :org AND campaign_id = :id AND status = '{PostStatus.stopped}'
   AND status_detail = :detail
-""")
+"""
+)
 
 
 async def claim_due_posts(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedPost]:
-    """Every organization's due posts, leased until `lease_until` in the same statement, after
-    releasing leases that ran out. The scheduler is the one caller that spans tenants; each job
-    it makes carries one org_id."""
-    await session.execute(REAP, {"now": now})
+    """Every organization's due posts (among them those whose lease ran out: a job killed, or
+    one that never started in time), leased until `lease_until` in the same statement. The
+    scheduler is the one caller that spans tenants; each job it makes carries one org_id."""
     rows = await session.execute(CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
     return [ClaimedPost(*row) for row in rows]
 
@@ -287,12 +314,13 @@ class IngestRepository:
         rows = (await self._run(LEASED, ids=list(post_ids), lease=lease_until)).all()
         return [BatchPost(*row[:6]) for row in rows], rows[0][6] if rows else None
 
-    async def update_latest(
+    async def write_refresh(
         self, refreshed_at: datetime, lease: datetime, rows: list[dict[str, Any]]
     ) -> set[UUID]:
-        """The latest counts and next refresh; returns the ids that still held the lease."""
+        """The latest counts and next refresh of the posts still holding the lease, and their
+        snapshots; returns the ids of those posts."""
         columns = _columns(rows, ("id", *COUNTS, "next_refresh_at"))
-        result = await self._run(UPDATE_LATEST, at=refreshed_at, lease=lease, **columns)
+        result = await self._run(WRITE_REFRESH, at=refreshed_at, lease=lease, **columns)
         return set(result.scalars())
 
     async def insert_snapshots(self, captured_at: datetime, rows: list[dict[str, Any]]) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from shared.domain.pagination import SortKey, apply_keyset, parse_datetime
+from shared.domain.post import schedule
 from shared.domain.post.ingest_repository import ages_from_history
 from shared.domain.repository import OrgRepository
 from shared.models import AccountSnapshot, Post, PostSnapshot
@@ -103,7 +104,9 @@ class PostRepository(OrgRepository[Post]):
             .on_conflict_do_nothing(index_elements=["org_id", "platform", "external_id"])
             .returning(Post.id)
         )
-        return list((await self.session.scalars(statement)).all())
+        inserted = list((await self.session.scalars(statement)).all())
+        await schedule.sync(self.session, self.org_id, inserted)
+        return inserted
 
     async def resolve_pending(
         self, account_id: UUID, listed: dict[str, PostInfo], *, now: datetime
@@ -134,6 +137,7 @@ class PostRepository(OrgRepository[Post]):
         await self.session.execute(_resolve(self.org_id, table, now))
         # Their publish times and merged histories are new: so are their ages' engagements.
         ids = [post_id for post_id, _ in resolved]
+        await schedule.sync(self.session, self.org_id, ids)
         await ages_from_history(self.session, self.org_id, ids)
         return ids
 

@@ -14,7 +14,7 @@ from shared.domain.events import service as events_service
 from shared.domain.events.catalogue import EventType
 from shared.domain.pagination import Page, page_of
 from shared.domain.post import by_url as by_url_service
-from shared.domain.post import disclosure_service
+from shared.domain.post import disclosure_service, schedule
 from shared.domain.post.ingest import RefreshBatch
 from shared.domain.post.repository import PostRepository
 from shared.domain.post.schemas import PostById, PostByUrl
@@ -81,6 +81,7 @@ async def track(
             await repository.flush()
     except IntegrityError as exc:
         raise Conflict(f"{account.platform} post {external_id} is already tracked") from exc
+    await schedule.sync(session, org_id, [post.id])
     await deliverable_linking.on_tracked(session, org_id, post, data.deliverable_id)
     await disclosure_service.recompute_posts(session, org_id, [post.id], now=now)
     data = payloads.post_captured(post, source=post.source)
@@ -146,7 +147,7 @@ async def refresh(
     account = await account_service.get(session, org_id, post.account_id)
     lease_until = now + timedelta(seconds=settings.refresh_lease_s)
     post.status, post.status_detail, post.lease_until = PostStatus.tracking, None, lease_until
-    await session.flush()
+    await schedule.sync(session, org_id, [post.id])
     batch = RefreshBatch(
         org_id=org_id,
         platform=Platform(post.platform),

@@ -63,11 +63,11 @@ WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[]))
 """)
 
 # Held by this poll while it writes: the ingestion's fenced writes then apply to these alone
-# (a manual refresh holding one keeps it).
+# (a manual refresh holding one keeps it, until its lease runs out).
 LEASE = text(f"""
 UPDATE post SET lease_until = :lease
 WHERE org_id = :org AND id = ANY(CAST(:ids AS uuid[])) AND status = '{PostStatus.tracking}'
-  AND lease_until IS NULL
+  AND (lease_until IS NULL OR lease_until <= :now)
 RETURNING id
 """)
 
@@ -101,6 +101,6 @@ class StoryRepository:
         params = {"org": self.org_id, "ids": list(post_ids), "next": next_at}
         await self.session.execute(SET_NEXT, params)
 
-    async def lease(self, post_ids: Sequence[UUID], lease: datetime) -> set[UUID]:
-        params = {"org": self.org_id, "ids": list(post_ids), "lease": lease}
+    async def lease(self, post_ids: Sequence[UUID], lease: datetime, now: datetime) -> set[UUID]:
+        params = {"org": self.org_id, "ids": list(post_ids), "lease": lease, "now": now}
         return set((await self.session.execute(LEASE, params)).scalars())

@@ -130,12 +130,11 @@ async def record_insights(
     if not rows:
         return 0
     lease = now + timedelta(seconds=settings.refresh_lease_s)
-    held = await StoryRepository(session, org_id).lease([row["id"] for row in rows], lease)
+    held = await StoryRepository(session, org_id).lease([row["id"] for row in rows], lease, now)
     ingest_repository = IngestRepository(session, org_id)
-    written = await ingest_repository.update_latest(
+    written = await ingest_repository.write_refresh(
         now, lease, [row for row in rows if row["id"] in held]
     )
-    await ingest_repository.insert_snapshots(now, [row for row in rows if row["id"] in written])
     campaigns = {story.campaign_id for story in tracked if story.id in written}
     ingest.mark_kpis_stale(JobQueue.of(session), org_id, campaigns, now, settings)
     return len(written)
