@@ -1,10 +1,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, OrgMixin
+from shared.db import Base, OrgMixin, org_foreign_key
 
 
 class PostSchedule(OrgMixin, Base):
@@ -18,6 +18,7 @@ class PostSchedule(OrgMixin, Base):
 
     __tablename__ = "post_schedule"
     __table_args__ = (
+        org_foreign_key("post_id", "post", ondelete="CASCADE"),
         # The claim: per organization, by due time, only posts the scheduler may take.
         Index(
             "ix_post_schedule_due",
@@ -27,7 +28,5 @@ class PostSchedule(OrgMixin, Base):
         ),
     )
 
-    post_id: Mapped[UUID] = mapped_column(
-        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
-    )
+    post_id: Mapped[UUID] = mapped_column(primary_key=True)
     due_at: Mapped[datetime | None]

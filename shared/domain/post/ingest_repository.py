@@ -70,7 +70,7 @@ _DUE = f"""orgs AS (
 ), share AS (
     SELECT CAST(ceil(CAST(:limit AS numeric) / greatest(count(*), 1)) AS int) AS n FROM orgs
 ), due AS (
-    SELECT d.id FROM orgs CROSS JOIN share CROSS JOIN LATERAL (
+    SELECT d.id, orgs.id AS org_id FROM orgs CROSS JOIN share CROSS JOIN LATERAL (
         SELECT p.id FROM post_schedule s JOIN post p ON p.org_id = s.org_id AND p.id = s.post_id
         WHERE s.org_id = orgs.id AND s.due_at <= :now
           AND p.status = {TRACKING} AND {NOT_A_STORY} AND p.next_refresh_at <= :now
@@ -83,7 +83,8 @@ _DUE = f"""orgs AS (
 CLAIM = rescheduling(
     """UPDATE post SET lease_until = :lease_until
 FROM due, creator_account a
-WHERE post.id = due.id AND a.id = post.account_id""",
+WHERE post.org_id = due.org_id AND post.id = due.id
+  AND a.org_id = post.org_id AND a.id = post.account_id""",
     ("post.id", "post.org_id", "post.platform", "a.credential_key", "a.params_key"),
     before=_DUE,
 )

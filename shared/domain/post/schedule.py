@@ -31,7 +31,7 @@ def due(post: str) -> str:
 
 _UPSERT = """INSERT INTO post_schedule (org_id, post_id, due_at)
     SELECT {org}, {id}, {due} FROM {rows}
-    ON CONFLICT (post_id) DO UPDATE SET due_at = EXCLUDED.due_at
+    ON CONFLICT (post_id, org_id) DO UPDATE SET due_at = EXCLUDED.due_at
     WHERE post_schedule.due_at IS DISTINCT FROM EXCLUDED.due_at"""
 
 

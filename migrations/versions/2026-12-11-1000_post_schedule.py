@@ -7,8 +7,8 @@ rows are updated and pruned). Every post gets its schedule row, derived as
 shared/domain/post/schedule.py derives it.
 
 Revision ID: e7a3c9d1f4b6
-Revises: d5f9b2a8c0e3
-Create Date: 2026-12-10 10:00:00.000000+00:00
+Revises: 0e3593d8e3d3
+Create Date: 2026-12-11 10:00:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e7a3c9d1f4b6"
-down_revision: str | None = "d5f9b2a8c0e3"
+down_revision: str | None = "0e3593d8e3d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,8 +34,10 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("org_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(["org_id"], ["organization.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["post_id"], ["post.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("post_id"),
+        sa.ForeignKeyConstraint(
+            ["post_id", "org_id"], ["post.id", "post.org_id"], ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", "org_id"),
     )
     op.execute(f"INSERT INTO post_schedule (org_id, post_id, due_at) SELECT p.org_id, p.id, {DUE} FROM post p")
     op.create_index(
