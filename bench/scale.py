@@ -253,7 +253,8 @@ async def grow_history(database_url: str, tenant: Tenant, start: int, end: int) 
                 flush=True,
             )
         copied = time.perf_counter() - started
-        await connection.execute("VACUUM ANALYZE post_snapshot")
+        # The whole database: the last depth's claims and writes left dead post rows behind.
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
     return copied
@@ -800,21 +801,32 @@ def main(argv: list[str] | None = None) -> dict:
         "machine_busy_pct": report.busy_pct(busy_before, psutil.cpu_times()),
         "load_average": [load_before, os.getloadavg()[0]],
         "commit": ingest.git_head(),
+        "date": f"{datetime.now(UTC):%Y-%m-%d}",
+        "cores": os.cpu_count(),
     }
     (OUT / "scale.json").write_text(json.dumps(result, indent=2, default=str))
     table = markdown(result)
     print(f"\n{table}\n\nscale: run took {result['run_s'] / 60:.1f} min", flush=True)
     if args.write_docs:
-        provenance = (
-            f"Measured {datetime.now(UTC):%Y-%m-%d} at commit `{result['commit']}` on "
-            f"{os.cpu_count()} cores in {result['run_s'] / 60:.0f} minutes; 1-minute load "
-            f"average {load_before:.1f} before the run and {result['load_average'][1]:.1f} after "
-            f"it, the machine {result['machine_busy_pct']:.0f}% busy over the run."
-        )
-        body = "\n\n".join(part for part in (setup(result), table, quoted(), provenance) if part)
-        report.write_section(TITLE, body)
+        report.write_section(TITLE, section(result))
         print("scale: docs/benchmarks.md updated", flush=True)
     return result
+
+
+def section(result: dict[str, Any]) -> str:
+    """The docs/benchmarks.md section of a run (bench/.out/scale.json holds the last one)."""
+    provenance = (
+        f"Measured {result['date']} at commit `{result['commit']}` on {result['cores']} cores "
+        f"in {result['run_s'] / 60:.0f} minutes; 1-minute load average "
+        f"{result['load_average'][0]:.1f} before the run and {result['load_average'][1]:.1f} "
+        f"after it, the machine {result['machine_busy_pct']:.0f}% busy over the run."
+    )
+    parts = (setup(result), markdown(result), reading(result), quoted(), provenance)
+    return "\n\n".join(part for part in parts if part)
+
+
+def reading(result: dict[str, Any]) -> str:
+    return ""
 
 
 if __name__ == "__main__":
