@@ -298,10 +298,18 @@ async def explain_call(engine, call: Callable[[Any], Awaitable[Any]]) -> list[di
         for statement, parameters in sent:
             raw = (await connection.exec_driver_sql(kpis.EXPLAIN + statement, parameters)).scalar()
             summary = kpis._plan_summary(json.loads(raw) if isinstance(raw, str) else raw)
-            del summary["plan"]
+            summary["relations"] = sorted(set(_relations(summary.pop("plan")[0]["Plan"])))
             plans.append({"statement": " ".join(statement.split())[:120], **summary})
         await transaction.rollback()
     return plans
+
+
+def _relations(node: dict) -> Iterator[str]:
+    """The tables a plan reads (each partition by its own name)."""
+    if "Relation Name" in node:
+        yield node["Relation Name"]
+    for child in node.get("Plans", ()):
+        yield from _relations(child)
 
 
 async def _timed(engine, call: Callable[[Any], Awaitable[Any]], repeats: int) -> list[float]:
@@ -493,6 +501,7 @@ class Figure:
     repeats: Callable[[dict], list[float]] | None  # what the noise is read from
     higher_is_better: bool = False
     digits: int = 2
+    slack: float = 0.0  # a change this small, in the figure's own unit, is no change
 
 
 FIGURES = {
@@ -544,7 +553,19 @@ FIGURES = {
             ("kpis_http", "campaign KPIs: `GET /v1/campaigns/{id}/kpis`, p50"),
             ("series_service", "30-day timeseries: `timeseries` service call, p50"),
             ("series_http", "30-day timeseries: `GET …/kpis/timeseries`, p50"),
-            ("sql_latest", "for scale: raw SQL sums of the campaign's 5,000 `post` rows, p50"),
+            ("sql_latest", "baseline: raw SQL sums of the campaign's 5,000 `post` rows, p50"),
+        )
+    },
+    **{
+        f"{name}_vs_sql": Figure(
+            label,
+            "×",
+            lambda d, name=name: d["kpis"][name]["p50_ms"] / d["kpis"]["sql_latest"]["p50_ms"],
+            lambda d, name=name: _per_round(d["kpis"], name, "sql_latest"),
+        )
+        for name, label in (
+            ("kpis_http", "KPIs endpoint / baseline (same rounds)"),
+            ("series_http", "timeseries endpoint / baseline (same rounds)"),
         )
     },
     "page": Figure(
@@ -559,6 +580,7 @@ FIGURES = {
         lambda d: d["page"]["shared_hit"] + d["page"]["shared_read"],
         None,
         digits=0,
+        slack=2,  # a page or two more of an index that has grown a level
     ),
     "bytes_total": Figure(
         "bytes per snapshot row: table + indexes (total)",
@@ -580,6 +602,11 @@ FIGURES = {
 }
 
 
+def _per_round(figures: dict, name: str, baseline: str) -> list[float]:
+    rounds = zip(figures[name]["round_p50_ms"], figures[baseline]["round_p50_ms"], strict=True)
+    return [ms / base for ms, base in rounds]
+
+
 def _repeat_noise(figure: Figure, depth: dict) -> float:
     """How far the figure's repetitions at one depth spread: round p50s for the KPIs, rounds'
     ratios for the write stage; for a median of many samples, its interquartile range."""
@@ -599,7 +626,11 @@ def verdict(name: str, depths: dict[int, dict]) -> dict[str, Any]:
     ordered = [depths[d] for d in sorted(depths)]
     first, last = figure.value(ordered[0]), figure.value(ordered[-1])
     ratio = last / max(first, 1e-9)
-    noise = max(NOISE_FLOOR, *(_repeat_noise(figure, d) for d in (ordered[0], ordered[-1])))
+    noise = max(
+        NOISE_FLOOR,
+        figure.slack / max(first, 1e-9),
+        *(_repeat_noise(figure, d) for d in (ordered[0], ordered[-1])),
+    )
     worse = ratio < 1 - noise if figure.higher_is_better else ratio > 1 + noise
     better = ratio > 1 + noise if figure.higher_is_better else ratio < 1 - noise
     return {
@@ -628,10 +659,16 @@ def markdown(result: dict[str, Any]) -> str:
         cells = [_number(v, figure.digits) + unit for v in values]
         cells += [f"×{v / max(values[0], 1e-9):.2f}" for v in values[1:]]
         judged = verdict(name, depths)
-        noise = f"±{judged['noise']:.0%}" if figure.repeats else "exact"
+        noise = f"±{judged['noise']:.0%}" if figure.repeats else _single(figure)
+        if figure.slack:
+            noise += f", ±{figure.slack:g}"
         word = f"**{judged['word']}**" if judged["word"] != "flat" else "flat"
         lines.append(f"| {figure.label} | {' | '.join(cells)} | {noise} | {word} |")
     return "\n".join(lines)
+
+
+def _single(figure: Figure) -> str:
+    return "exact" if figure.unit == "B" else "one EXPLAIN"
 
 
 def _rows(count: int) -> str:
@@ -825,8 +862,60 @@ def section(result: dict[str, Any]) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def _month_partitions(plans: list[dict]) -> list[str]:
+    """The month partitions a page's plans read (from plan nodes' index names in runs that did
+    not record relations)."""
+    names = set()
+    for plan in plans:
+        found = plan.get("relations") or [
+            node.rsplit(" ", 1)[-1].removesuffix("_pkey") for node in plan["nodes"]
+        ]
+        names |= {name for name in found if re.fullmatch(r"post_snapshot_y\d{4}m\d{2}", name)}
+    return sorted(names)
+
+
 def reading(result: dict[str, Any]) -> str:
-    return ""
+    """What the figures show: the numbers are the run's, the explanation is the read and write
+    paths' as they stand (update it when they change)."""
+    order = sorted(result["depths"], key=int)
+    last = result["depths"][order[-1]]
+    claim, page = last["claim"], last["page"]
+    per_post = (claim["shared_hit"] + claim["shared_read"]) / max(claim["claimed"], 1)
+    months = _month_partitions(page["plans"])
+    baseline = [FIGURES["sql_latest"].value(result["depths"][depth]) for depth in order]
+    swing = max(baseline) / min(baseline)
+    depths = {int(d): figures for d, figures in result["depths"].items()}
+    flagged = [
+        f"{figure.label} ({judged['word']}, ×{judged['ratio']:.2f} beyond ±{judged['noise']:.0%})"
+        for name, figure in FIGURES.items()
+        if (judged := verdict(name, depths))["word"] != "flat"
+    ]
+    buffers = [FIGURES["page_buffers"].value(depth) for depth in result["depths"].values()]
+    copy = [
+        depth["write_stage"]["copy"]["rows"] / seconds
+        for depth in result["depths"].values()
+        for seconds in depth["write_stage"]["copy"]["seconds"][1:]
+    ]
+    return (
+        "Reading the figures. Times on this shared machine move with whatever else runs: the "
+        "noise column is how far a figure's own repetitions spread at one depth, and buffers "
+        "and bytes do not depend on the machine. Only two figures touch `post_snapshot`: the "
+        "write stage, whose inserts land in the current month's partition, and the deep page. "
+        f"The claim reads and leases `post` rows (the tick's {claim['claimed']:,} of "
+        f"{result['due']:,} due posts; about {per_post:.0f} buffers per claimed post), and the "
+        "KPIs and the timeseries read the campaign's `post` rows and its KPI snapshots, so the "
+        "history's depth does not reach them: the raw-SQL baseline, which reads only `post`, "
+        f"swung up to ×{swing:.1f} between depths in the same rounds. The deep page reads the "
+        "post by its key and "
+        f"then the cursor's month alone ({', '.join(f'`{m}`' for m in months)}, and the "
+        "DEFAULT partition, empty here, which no bound prunes): the cursor's bound prunes "
+        "every other month and the row-value comparison starts the index scan at the cursor, "
+        f"so the page touches {min(buffers):,.0f} to {max(buffers):,.0f} buffers at every "
+        f"depth. Raw COPY itself ran at {min(copy):,.0f} to {max(copy):,.0f} rows/s "
+        "across the measured rounds, so the write stage's ratios to it are the noisiest "
+        "figures; `record_batch`'s own rows/s is steadier."
+        + (f" Not flat in this run: {'; '.join(flagged)}." if flagged else "")
+    )
 
 
 if __name__ == "__main__":
