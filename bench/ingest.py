@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -656,8 +656,17 @@ async def _concurrently(
 
 
 async def write_stage(
-    database_url: str, org_id: UUID, batches: list[WriteBatch], rounds: int, postgres_pid: int
+    database_url: str,
+    org_id: UUID,
+    batches: list[WriteBatch],
+    rounds: int,
+    postgres_pid: int,
+    *,
+    only: Collection[str] | None = None,
+    label: str = "ingest",
 ) -> dict[str, Any]:
+    """Every variant (or those named in `only`) in `rounds` interleaved rounds. Only the
+    batches' posts are leased, so the organization may hold many more posts than it writes."""
     import asyncpg
 
     from shared.config import Settings
@@ -680,9 +689,14 @@ async def write_stage(
     # (outside the timing), as the scheduler's claim would.
     lease = datetime(2100, 1, 1, tzinfo=UTC)
 
+    leased_ids = [p.id for batch in batches for p in batch.posts]
+
     async def lease_all() -> None:
         await connection.execute(
-            "UPDATE post SET lease_until = $1 WHERE org_id = $2", lease, org_id
+            "UPDATE post SET lease_until = $1 WHERE org_id = $2 AND id = ANY($3::uuid[])",
+            lease,
+            org_id,
+            leased_ids,
         )
 
     async def record(batch: WriteBatch) -> None:
@@ -750,6 +764,8 @@ async def write_stage(
             batches, WRITE_CONCURRENCY, record
         ),
     }
+    if only is not None:
+        variants = {name: run for name, run in variants.items() if name in only}
     # Per variant and round: wall seconds, this process's CPU, Postgres's CPU (all of it: the
     # cluster is this benchmark's alone, and the worker has stopped).
     seconds: dict[str, list[float]] = {name: [] for name in variants}
@@ -768,7 +784,7 @@ async def write_stage(
                 client[name].append(time.process_time() - client_before)
                 server[name].append(tree_cpu_s(postgres_pid) - server_before)
                 print(
-                    f"ingest: write round {round_no} {name}: {rows / elapsed:,.0f} rows/s",
+                    f"{label}: write round {round_no} {name}: {rows / elapsed:,.0f} rows/s",
                     flush=True,
                 )
     finally:

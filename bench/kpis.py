@@ -246,11 +246,8 @@ async def organization(database_url: str, name: str, *, key: bool) -> tuple[UUID
         await engine.dispose()
 
 
-async def _copy_tenant(
-    connection, rng, org_id, creators: int, campaigns: list[tuple[str, int]], now
-):
-    """Creators, accounts, campaigns and their posts; returns the campaign rows and the first
-    campaign's posts, with the creators and accounts."""
+async def copy_creators(connection, rng, org_id, creators: int, now) -> tuple[list, list]:
+    """Creators and their accounts on 2-3 platforms: (creator rows, accounts)."""
     creator_rows, account_rows, accounts = _tenant(rng, org_id, creators, now)
     await connection.copy_records_to_table(
         "creator", records=creator_rows, columns=["id", "org_id", "name", "niches", "tags"]
@@ -263,6 +260,15 @@ async def _copy_tenant(
             "followers",
         ],
     )  # fmt: skip
+    return creator_rows, accounts
+
+
+async def _copy_tenant(
+    connection, rng, org_id, creators: int, campaigns: list[tuple[str, int]], now
+):
+    """Creators, accounts, campaigns and their posts; returns the campaign rows and the first
+    campaign's posts, with the creators and accounts."""
+    creator_rows, accounts = await copy_creators(connection, rng, org_id, creators, now)
     campaign_rows = [_campaign_row(rng, org_id, name, now.date()) for name, _ in campaigns]
     await connection.copy_records_to_table(
         "campaign", records=campaign_rows, columns=CAMPAIGN_COLUMNS

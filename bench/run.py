@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], object]] = {
     "ingest": _lazy("bench.ingest"),
     "kpis": _lazy("bench.kpis"),
     "listening": _lazy("bench.listening"),
+    "scale": _lazy("bench.scale"),
     "scheduler": _lazy("bench.scheduler"),
     "webhooks": _lazy("bench.webhooks"),
 }
