@@ -138,6 +138,8 @@ async def seed(database_url: str, args) -> Tenant:
     """The organization by COPY (none of it measured), then the campaign's KPI snapshots."""
     import asyncpg
 
+    from shared.domain.post import schedule
+
     rng = random.Random(42)
     now, started = datetime.now(UTC), time.perf_counter()
     org_id, api_key = await kpis.organization(database_url, "Scale Agency", key=True)
@@ -160,6 +162,8 @@ async def seed(database_url: str, args) -> Tenant:
             picked = await _copy_posts(
                 connection, rng, org_id, campaigns, team, accounts, args, now
             )
+            # The schedule rows the application writes with each post.
+            await connection.execute(schedule.SYNC_ALL.text)
             await kpis._copy_terms(
                 connection, rng, org_id, campaigns[0][0], creator_rows[:CAMPAIGN_CREATORS], now
             )
