@@ -1047,10 +1047,11 @@ SECTION_NOTES = (
     "tick that overlaps the next one (the startup tick can take longer than 10 s) splits a few "
     "batches, as in production. "
     "COPY only inserts snapshots, so the like-for-like figure is `insert_snapshots` alone; the "
-    "write stage also updates each post's latest counts, and that UPDATE is dearer for Postgres "
-    "than the snapshot insert itself: it changes `next_refresh_at` and `lease_until`, which "
-    "`ix_post_due` and `ix_post_lease` index, so no update is HOT and every one adds an entry to "
-    "each of the post table's indexes whose condition the row meets. "
+    "write stage (`write_refresh`, one statement a batch) also updates each post's latest counts "
+    "and its narrow `post_schedule` row. No index of `post` covers a column a refresh writes, so "
+    'the post\'s update is HOT when its page has room (docs/scaling.md, "Cheap post updates"); '
+    "here every round first leases all its posts in one statement, as a scheduler tick does, "
+    "which fills pages faster than refreshes spread over a day would. "
     "Postgres CPU is the whole embedded cluster (backends, autovacuum, checkpointer, WAL "
     "writer), so it includes the background work the refresh causes."
 )
