@@ -4,24 +4,28 @@ database, with the same load generator. The figure that matters is the ratio (ta
 0.6 of bare or better); absolute numbers depend on whatever else the shared machine is doing.
 
     python -m bench.run api_read [--duration 10] [--warmup 2] [--connections 32] [--rounds 3]
-                                 [--creators 1000] [--floor] [--write-docs]
+                                 [--creators 1000] [--floor] [--py-spy PATH] [--write-docs]
 
 Embedded Postgres (under .sway/bench/pg, database sway_bench recreated each run) and a
 non-persistent embedded Redis; each app in its own uvicorn process (1 worker, uvloop +
 httptools, WARNING logs, no access log), measured in turns bare, sway, bare, sway, ... and the
-median of the rounds reported. Raw results go to bench/.out/api_read.json."""
+median of the rounds reported. Raw results go to bench/.out/api_read.json; with --py-spy, the
+Sway server's profile over all its runs to bench/.out/api_read.sway.pyspy.txt (collapsed stacks,
+idle excluded: one line per stack and its sample count, readable by speedscope and flamegraph)."""
 
 import argparse
 import asyncio
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -288,6 +292,31 @@ def _load(
     return result
 
 
+@contextmanager
+def _profiled(py_spy: str, server: Server) -> Iterator[None]:
+    """py-spy sampling `server` while the block runs (nothing without a py-spy path). Sampling
+    pauses the process, so figures measured under it are lower than without."""
+    if not py_spy:
+        yield
+        return
+    profiler = subprocess.Popen(
+        [py_spy, "record", "--pid", str(server.process.pid), "--rate", "250", "--format", "raw"]
+        + ["--output", str(OUT / f"api_read.{server.name}.pyspy.txt")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield
+    finally:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
+        try:
+            profiler.wait(60)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+            profiler.wait()
+
+
 def _check_same_answer(bare: Server, sway: Server, seeded: Seeded, headers: dict[str, str]) -> None:
     creator_id = seeded.creator_ids[0]
     ours = sway.get_json(f"/v1/creators/{creator_id}", headers)
@@ -404,11 +433,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="also compare both servers' /healthz (framework + middleware only)",
     )
     parser.add_argument(
+        "--py-spy",
+        default="",
+        help="path to py-spy: profile the Sway server during its runs "
+        "(bench/.out/api_read.sway.pyspy.txt; skews its figures)",
+    )
+    parser.add_argument(
         "--write-docs",
         action="store_true",
         help="replace the API read section of docs/benchmarks.md",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.write_docs and args.py_spy:
+        parser.error("--write-docs records unprofiled figures: drop --py-spy")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -465,7 +503,8 @@ def main(argv: list[str] | None = None) -> dict:
         runs: dict[str, list[dict]] = {name: [] for name in targets}
         for round_no in range(1, args.rounds + 1):
             for name, (server, paths, extra) in targets.items():
-                result = _load(server, paths, extra, args, postgres_cpu)
+                with _profiled(args.py_spy if server is sway else "", server):
+                    result = _load(server, paths, extra, args, postgres_cpu)
                 runs[name].append(result)
                 print(
                     f"api_read: round {round_no} {name}: {result['rps']:.0f} req/s, "
