@@ -14,9 +14,9 @@ principal, and caching a principal is a script that refuses a denied hash. A loo
 key from Postgres before the revocation committed either caches it before the drop (and loses it
 there) or tries after the mark (and is refused).
 
-Every request makes the lookup, so lookups made in the same turn of the event loop travel
-together (`Coalesced`): one pipeline, one write and one read for all of them, rather than a
-round trip each. Each is still its own script call with its own answer or error."""
+Every request makes the lookup, so lookups made together travel together (`Coalesced`): one
+pipeline, one write and one read for all of them, rather than a round trip each. Each is still
+its own script call with its own answer or error."""
 
 import asyncio
 import time
@@ -86,21 +86,23 @@ class Lookup:
 
 
 class Coalesced:
-    """Calls of one script made in the same event-loop turn, sent to Redis as one pipeline
-    (not a transaction: each call is atomic by itself, as a script). Under load, the requests
-    read from the network in one turn all reach their lookup before the next: one write and
-    one read serve them all, and Redis too reads and answers them at once. Alone, a call waits
-    only for the loop's next turn. An error reaching Redis (it is down) is every caller's."""
+    """Calls of one script sent to Redis together, as one pipeline (not a transaction: each
+    call is atomic by itself, as a script): one write and one read serve them all, and Redis
+    too reads and answers them at once. A call made while no pipeline is out goes at the
+    event loop's next turn, with the calls made in the same turn; one made while a pipeline is
+    out waits for its answers, then goes with every call made meanwhile. So under load the
+    requests share a round trip, and alone a call waits only for the loop's next turn. An
+    error reaching Redis (it is down) is the error of every call in that pipeline."""
 
     def __init__(self, redis: Redis, script: str) -> None:
         self._redis = redis
         self._script: AsyncScript = redis.register_script(script)
         self._waiting: list[tuple[Sequence[str], asyncio.Future[Any]]] = []
-        self._sending: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
+        self._out: asyncio.Task[None] | None = None  # the pipeline out, held: the loop won't
 
     async def __call__(self, keys: Sequence[str]) -> Any:
         loop = asyncio.get_running_loop()
-        if not self._waiting:
+        if not self._waiting and self._out is None:
             loop.call_soon(self._send)
         answer = loop.create_future()
         self._waiting.append((keys, answer))
@@ -108,9 +110,13 @@ class Coalesced:
 
     def _send(self) -> None:
         calls, self._waiting = self._waiting, []
-        task = asyncio.ensure_future(self._run(calls))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        self._out = asyncio.ensure_future(self._run(calls))
+        self._out.add_done_callback(self._answered)
+
+    def _answered(self, _: asyncio.Task[None]) -> None:
+        self._out = None
+        if self._waiting:
+            self._send()
 
     async def _run(self, calls: list[tuple[Sequence[str], asyncio.Future[Any]]]) -> None:
         try:

@@ -1,6 +1,7 @@
 """The auth cache's lookups made together: one pipeline for all, each with its own answer."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
@@ -16,8 +17,25 @@ def _principal() -> Principal:
     return Principal(org_id=uuid4(), key_id=uuid4(), scopes=frozenset({"read"}))
 
 
-async def _reads_processed(redis: Redis) -> int:
-    return int((await redis.info("stats"))["total_reads_processed"])
+@pytest.fixture
+async def own_redis(tmp_path) -> AsyncIterator[tuple[Redis, Redis]]:
+    """A server of its own, whose statistics count this test's commands and nothing else: a
+    client for the cache, and one, already connected, to read the statistics."""
+    server = EmbeddedRedis(tmp_path, persistent=False).start()
+    redis, stats = Redis.from_url(server.url), Redis.from_url(server.url)
+    await stats.ping()
+    try:
+        yield redis, stats
+    finally:
+        await redis.aclose()
+        await stats.aclose()
+        server.stop()
+
+
+async def _stats(stats: Redis) -> tuple[int, int]:
+    """(reads the server made, connections it accepted) so far, this asking included."""
+    info = await stats.info("stats")
+    return int(info["total_reads_processed"]), int(info["total_connections_received"])
 
 
 class TestLookupsTogether:
@@ -32,20 +50,30 @@ class TestLookupsTogether:
         assert {lookup.principal for lookup in found[:20]} == {principal}
         assert found[20].principal is None and found[20].count == 1
 
-    async def test_they_reach_redis_in_one_read(self, tmp_path):
-        # A server of its own: its statistics count this test's commands and nothing else.
-        server = EmbeddedRedis(tmp_path, persistent=False).start()
-        redis = Redis.from_url(server.url)
-        try:
-            cache = AuthCache(redis)
-            await cache.lookup_and_count("warm", "10.0.0.1")  # the script is loaded once
-            before = await _reads_processed(redis)
-            await asyncio.gather(*(cache.lookup_and_count("k", "10.0.0.1") for _ in range(20)))
-            # One read for the 20 lookups, one for this INFO.
-            assert await _reads_processed(redis) - before == 2
-        finally:
-            await redis.aclose()
-            server.stop()
+    async def test_they_reach_redis_in_one_read(self, own_redis):
+        redis, stats = own_redis
+        cache = AuthCache(redis)
+        await cache.lookup_and_count("warm", "10.0.0.1")  # connected, the script loaded
+        reads, _ = await _stats(stats)
+        await asyncio.gather(*(cache.lookup_and_count("k", "10.0.0.1") for _ in range(20)))
+        # One read for the 20 lookups, one for this asking.
+        assert (await _stats(stats))[0] - reads == 2
+
+    async def test_those_made_while_a_pipeline_is_out_follow_it_together(self, own_redis):
+        redis, stats = own_redis
+        cache = AuthCache(redis)
+        await cache.lookup_and_count("warm", "10.0.0.1")
+        reads, connections = await _stats(stats)
+        first = asyncio.ensure_future(cache.lookup_and_count("k", "10.0.0.1"))
+        await asyncio.sleep(0)  # the first lookup is made...
+        await asyncio.sleep(0)  # ...and its pipeline sent
+        assert cache._lookup._out is not None
+        later = await asyncio.gather(*(cache.lookup_and_count("k", "10.0.0.1") for _ in range(9)))
+        assert (await first).count == 1
+        assert sorted(lookup.count for lookup in later) == list(range(2, 11))
+        now_reads, now_connections = await _stats(stats)
+        # A read each for the first and the nine, one for this asking; on the one connection.
+        assert (now_reads - reads, now_connections - connections) == (3, 0)
 
     async def test_a_cancelled_lookup_leaves_the_others_answered(self, redis):
         cache = AuthCache(redis)
