@@ -19,6 +19,7 @@ pipeline, one write and one read for all of them, rather than a round trip each.
 its own script call with its own answer or error."""
 
 import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -172,13 +173,7 @@ class AuthCache:
             ]
         )
         retry_after = max(1, int((window + 1) * 60 - now))
-        principal = None
-        if org_id is not None:
-            principal = Principal(
-                org_id=UUID(org_id.decode()),
-                key_id=UUID(key_id.decode()),
-                scopes=frozenset(scopes.decode().split(",")),
-            )
+        principal = None if org_id is None else _principal(org_id, key_id, scopes)
         return Lookup(principal, int(count), retry_after, int(failures))
 
     async def remember(self, key_hash: str, principal: Principal) -> bool:
@@ -207,6 +202,18 @@ class AuthCache:
     async def allow(self, key_hash: str) -> None:
         """After a key was created: its hash is not denied, whatever was tried before."""
         await self._redis.delete(_denied_key(key_hash))
+
+
+@functools.lru_cache(maxsize=4096)
+def _principal(org_id: bytes, key_id: bytes, scopes: bytes) -> Principal:
+    """A cached principal as Redis holds it, parsed once per process rather than on every
+    request (4 us: two UUIDs and a set): the same fields always make the same frozen value.
+    Only the parsing is kept: whether the key is still valid is Redis's answer each time."""
+    return Principal(
+        org_id=UUID(org_id.decode()),
+        key_id=UUID(key_id.decode()),
+        scopes=frozenset(scopes.decode().split(",")),
+    )
 
 
 def check_budget(count: int, limit_per_minute: int, retry_after_s: int) -> None:
