@@ -4,24 +4,28 @@ database, with the same load generator. The figure that matters is the ratio (ta
 0.6 of bare or better); absolute numbers depend on whatever else the shared machine is doing.
 
     python -m bench.run api_read [--duration 10] [--warmup 2] [--connections 32] [--rounds 3]
-                                 [--creators 1000] [--floor] [--write-docs]
+                                 [--creators 1000] [--floor] [--py-spy PATH] [--write-docs]
 
 Embedded Postgres (under .sway/bench/pg, database sway_bench recreated each run) and a
 non-persistent embedded Redis; each app in its own uvicorn process (1 worker, uvloop +
 httptools, WARNING logs, no access log), measured in turns bare, sway, bare, sway, ... and the
-median of the rounds reported. Raw results go to bench/.out/api_read.json."""
+median of the rounds reported. Raw results go to bench/.out/api_read.json; with --py-spy, the
+Sway server's profile over all its runs to bench/.out/api_read.sway.pyspy.txt (collapsed stacks,
+idle excluded: one line per stack and its sample count, readable by speedscope and flamegraph)."""
 
 import argparse
 import asyncio
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -288,6 +292,31 @@ def _load(
     return result
 
 
+@contextmanager
+def _profiled(py_spy: str, server: Server) -> Iterator[None]:
+    """py-spy sampling `server` while the block runs (nothing without a py-spy path). Sampling
+    pauses the process, so figures measured under it are lower than without."""
+    if not py_spy:
+        yield
+        return
+    profiler = subprocess.Popen(
+        [py_spy, "record", "--pid", str(server.process.pid), "--rate", "250", "--format", "raw"]
+        + ["--output", str(OUT / f"api_read.{server.name}.pyspy.txt")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield
+    finally:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
+        try:
+            profiler.wait(60)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+            profiler.wait()
+
+
 def _check_same_answer(bare: Server, sway: Server, seeded: Seeded, headers: dict[str, str]) -> None:
     creator_id = seeded.creator_ids[0]
     ours = sway.get_json(f"/v1/creators/{creator_id}", headers)
@@ -404,11 +433,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="also compare both servers' /healthz (framework + middleware only)",
     )
     parser.add_argument(
+        "--py-spy",
+        default="",
+        help="path to py-spy: profile the Sway server during its runs "
+        "(bench/.out/api_read.sway.pyspy.txt; skews its figures)",
+    )
+    parser.add_argument(
         "--write-docs",
         action="store_true",
         help="replace the API read section of docs/benchmarks.md",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.write_docs and args.py_spy:
+        parser.error("--write-docs records unprofiled figures: drop --py-spy")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -465,7 +503,8 @@ def main(argv: list[str] | None = None) -> dict:
         runs: dict[str, list[dict]] = {name: [] for name in targets}
         for round_no in range(1, args.rounds + 1):
             for name, (server, paths, extra) in targets.items():
-                result = _load(server, paths, extra, args, postgres_cpu)
+                with _profiled(args.py_spy if server is sway else "", server):
+                    result = _load(server, paths, extra, args, postgres_cpu)
                 runs[name].append(result)
                 print(
                     f"api_read: round {round_no} {name}: {result['rps']:.0f} req/s, "
@@ -504,22 +543,35 @@ SECTION_INTRO = (
 
 # What one request costs, as of the commit measured; update it when the read path changes.
 READING = (
-    "Reading the figures. Both servers are CPU-bound in their one process, so req/s tracks app "
-    "CPU per request. Per request Sway makes one Redis round trip (a Lua script that reads the "
-    "cached API key and counts the request against the key's budget; Postgres is asked only "
-    "when the key was not seen in the last minute) and one Postgres round trip (the creator and "
-    "its accounts as one query on a raw asyncpg pool, no transaction); bare makes two queries "
-    "and asyncpg's reset on release. Before this read path Sway made 8 Postgres round trips "
-    "through the ORM (pre-ping, BEGIN, key lookup, two SELECTs, COMMIT) and ran at 0.08 of bare. "
-    "The read is now a BareRoute (services/api/bare_route.py): BarePaths answers it before "
-    "FastAPI's routing and dependency solving, which were about a third of its CPU, and the "
-    "endpoint awaits the same key, scope and budget check a Reader dependency makes; on "
-    "2026-12-03, in runs alternated on this machine, that took the ratio from 0.33 (797 µs of "
-    "app CPU a request) to 0.49 (542 µs). The floor rows show what every request still pays "
-    "before any route: FastAPI's application wrapper and Sway's metrics, outage and body-limit "
-    "middleware, at about 0.35 of bare Starlette. The rest is the Redis call, the query and "
-    "the response's validation and JSON; wide run-to-run spread on this shared machine (see "
-    "the per-round ratios)."
+    "Reading the figures. Each server is CPU-bound in its one process when the machine is "
+    "otherwise idle, so req/s tracks app CPU per request; on a shared machine the ratio also "
+    "moves with what else runs, more than app CPU per request does (see the per-round ratios). "
+    "Per request Sway makes one Redis call (a Lua script that reads the cached API key and "
+    "counts the request against the key's budget; Postgres is asked only when the key was not "
+    "seen in the last minute) and one Postgres round trip (the creator and its accounts as one "
+    "JSON document on a raw asyncpg pool, no transaction, which `CreatorRead` parses and checks "
+    "in one pass); bare makes two queries and asyncpg's reset on release. The Redis calls of "
+    "requests arriving together share a round trip: one pipeline is out at a time, and the "
+    "lookups made meanwhile follow it together (`Coalesced` in services/api/ratelimit.py; "
+    "about 13 lookups a pipeline in a counted run). History: through the ORM (8 Postgres round "
+    "trips) Sway ran at 0.08 of bare; as a BareRoute, answered by BarePaths before FastAPI's "
+    "routing and dependency solving, at 0.49 (0.33 before). On 2026-12-03 the largest cost "
+    "left was the auth lookup, each on one shared Redis connection behind a lock, a round trip "
+    "of its own: coalescing the lookups took app CPU from 405 to 232 µs a request (bare, "
+    "measured in the same two runs: 197 and 182); then FastAPI's native OpenTelemetry off (it "
+    "looked up "
+    "OpenTelemetry's global providers on every request, to find none: 5 µs), the read as one "
+    "JSON document (7 µs in process) and the key's principal parsed once per process (4 µs). "
+    "The floor rows are what a request to an ordinary route pays with no database work: "
+    "FastAPI's application wrapper, routing and request-response machinery, and Sway's "
+    "metrics, outage and body-limit middleware; the read skips the routing and the "
+    "request-response machinery. About half of what the read still costs (py-spy, --py-spy) "
+    "is what both servers pay: "
+    "system calls (uvicorn writes each answer in two socket writes, each query is one more) and "
+    "the event loop. The run recorded here, on 2026-12-03, shared the machine with other work "
+    "(the machine 98-100% busy in every run, each server getting 29-75% of a core): its "
+    "per-round ratios spread from 0.69 to 1.23, and app CPU per request (Sway ×1.1 of bare, "
+    "182-223 µs a request against 162-214) is the steadier figure."
 )
 
 

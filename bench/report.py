@@ -19,13 +19,18 @@ test suite asserts no timings.
 
 
 def commit() -> str:
-    """The checked-out commit, read from .git without running git."""
+    """The checked-out commit, read from .git without running git. In a worktree .git is a
+    file naming the worktree's own directory (its HEAD), whose `commondir` holds the refs."""
     git = ROOT / ".git"
     try:
+        if git.is_file():
+            git = (ROOT / git.read_text().strip().removeprefix("gitdir:").strip()).resolve()
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head[:12]
         ref = head[5:]
+        if (git / "commondir").exists():
+            git = (git / (git / "commondir").read_text().strip()).resolve()
         if (git / ref).exists():
             return (git / ref).read_text().strip()[:12]
         for line in (git / "packed-refs").read_text().splitlines():

@@ -149,6 +149,13 @@ class RawReads:
         async with self._pool.acquire() as connection:
             return await connection.fetchrow(query, *args)
 
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        if self._connection is not None:
+            return await self._connection.fetchval(query, *args)
+        assert self._pool is not None
+        async with self._pool.acquire() as connection:
+            return await connection.fetchval(query, *args)
+
     async def fetch(self, query: str, *args: Any) -> "list[asyncpg.Record]":
         if self._connection is not None:
             return await self._connection.fetch(query, *args)

@@ -66,9 +66,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.execution_options(isolation_level="AUTOCOMMIT")
     )
     app.state.redis = redis
-    # Auth runs on every request: one dedicated connection skips the pool's per-command
-    # checkout and health check; its commands are single round trips, so sharing it is cheap.
-    auth_redis = Redis.from_url(redis_url, single_connection_client=True)
+    # Auth runs on every request, on a client of its own: the lookups of requests arriving
+    # together go out as one pipeline (ratelimit.Coalesced) on a connection of this pool.
+    auth_redis = Redis.from_url(redis_url)
     app.state.auth_cache = AuthCache(auth_redis)
     pool = await create_reads_pool(database_url, max_size=20)
     app.state.reads = RawReads(pool)

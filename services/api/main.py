@@ -27,6 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Sway reports through Prometheus and its logs, not OpenTelemetry. Left on, FastAPI's
+        # native telemetry asks OpenTelemetry for its global providers on every request (to
+        # find none configured): a few percent of the hot read's CPU.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     errors.install(app)

@@ -1,3 +1,5 @@
+from shared.domain.creator import service as creator_service
+from shared.domain.creator.schemas import CreatorRead
 from shared.domain.discovery import documents
 from shared.domain.vetting.schemas import Influence
 from tests.factories import bearer, create_account, create_creator, create_tenant, utc
@@ -85,6 +87,42 @@ class TestGetCreator:
         assert listed[0]["id"] == str(bare.id)
         assert listed[0]["influence"] == Influence().model_dump(mode="json")
         assert listed[0]["influence"]["score"] is None
+
+    async def test_answer_is_the_read_model_of_the_stored_row_byte_for_byte(self, client, session):
+        tenant = await create_tenant(session)
+        creator = await create_creator(
+            session,
+            tenant.org_id,
+            email="ada@example.com",
+            niches=["coffee"],
+            tags=["vip", "q4"],
+            notes='Line one\nwith "quotes", \u00e9 and \U0001f600',
+            country="FR",
+            language="fr-FR",
+            influence_score=62.5,
+            influence={"score": 62.5, "components": [], "missing": ["growth"]},
+            total_followers=10**12,
+            engagement_rate=1 / 3,
+            last_posted_at=utc(2026, 11, 30, 8),  # no microseconds
+            past_campaigns=2,
+            past_roi=-0.25,
+            archived_at=utc(2026, 12, 1, 9, 30, 15, 123456),
+        )
+        for n, followers in enumerate((5, None)):
+            await create_account(
+                session,
+                tenant.org_id,
+                creator.id,
+                handle=f"ada{n}",
+                followers=followers,
+                authenticity_score=0.1 * n or None,
+                created_at=utc(2026, 1, 1 + n),  # the order both reads give
+            )
+        response = await client.get(f"/v1/creators/{creator.id}", headers=bearer(tenant.read))
+        assert response.headers["content-type"] == "application/json"
+        session.expunge_all()
+        stored = await creator_service.get(session, tenant.org_id, creator.id)
+        assert response.content == CreatorRead.model_validate(stored).model_dump_json().encode()
 
     async def test_unknown_and_malformed_ids_are_404(self, client, session):
         tenant = await create_tenant(session)

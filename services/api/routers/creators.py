@@ -58,7 +58,7 @@ async def get_creator(id: str, request: Request) -> Response:
     creator = await creator_service.read(
         request.app.state.reads, principal.org_id, parse_id(id, "creator")
     )
-    body = CreatorRead.model_validate(creator).model_dump_json()
+    body = CreatorRead.model_validate_json(creator).model_dump_json()
     return Response(body, media_type="application/json")
 
 

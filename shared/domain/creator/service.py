@@ -1,5 +1,4 @@
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,9 +42,10 @@ async def get(session: AsyncSession, org_id: UUID, creator_id: UUID) -> Creator:
     return creator
 
 
-async def read(reads: RawReads, org_id: UUID, creator_id: UUID) -> dict[str, Any]:
-    """The creator as the API shows it, in one query (the hot read path)."""
-    creator = await CreatorReads(reads, org_id).get(creator_id)
+async def read(reads: RawReads, org_id: UUID, creator_id: UUID) -> str:
+    """The creator as the API shows it, in one query (the hot read path): JSON text for
+    CreatorRead to parse."""
+    creator = await CreatorReads(reads, org_id).get_json(creator_id)
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
     return creator
