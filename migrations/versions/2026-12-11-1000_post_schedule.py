@@ -1,8 +1,8 @@
 """post schedule
 
 The scheduler's index moves out of `post` into the narrow `post_schedule`, so that refreshing a
-post changes no indexed column and is a HOT update; `post` keeps a fifth of each page free for
-those updates (fillfactor 80: pages written from now on; older full pages converge as their
+post changes no indexed column and is a HOT update; `post` keeps half of each page free for
+those updates (fillfactor 50: pages written from now on; older full pages converge as their
 rows are updated and pruned). Every post gets its schedule row, derived as
 shared/domain/post/schedule.py derives it.
 
@@ -48,7 +48,7 @@ def upgrade() -> None:
     )
     op.drop_index("ix_post_due", table_name="post")
     op.drop_index("ix_post_lease", table_name="post")
-    op.execute("ALTER TABLE post SET (fillfactor = 80)")
+    op.execute("ALTER TABLE post SET (fillfactor = 50)")
 
 
 def downgrade() -> None:

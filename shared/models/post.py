@@ -17,8 +17,9 @@ class Post(EngagementCounts, IdMixin, OrgMixin, TimestampMixin, Base):
 
     No index covers a column a refresh writes (counts, ages, next_refresh_at, lease_until,
     status_detail, updated_at): the scheduler's index lives in post_schedule, and the table
-    keeps a fifth of each page free (fillfactor 80, set by its migration), so a refresh is a
-    HOT update, written beside the old row version with no new index entries."""
+    keeps half of each page free (fillfactor 50, set by its migration), so a refresh is a HOT
+    update, written beside the old row version with no new index entries, even when a claim
+    leases every row of a page at once."""
 
     __tablename__ = "post"
     __table_args__ = (
