@@ -90,6 +90,15 @@ async def _org_and_creator(connection) -> tuple[UUID, UUID]:
     return org, creator
 
 
+async def _account(connection, org: UUID, creator: UUID) -> UUID:
+    return await connection.fetchval(
+        "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
+        "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') RETURNING id",
+        org,
+        creator,
+    )
+
+
 async def _seed_lookalike_handles(url: str) -> list[str]:
     """Three accounts whose handles lower() keeps apart but NFKC case folding makes one."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
@@ -142,13 +151,7 @@ async def _seed_history(url: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         org, creator = await _org_and_creator(connection)
-        account = await connection.fetchval(
-            "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
-            "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') "
-            "RETURNING id",
-            org,
-            creator,
-        )
+        account = await _account(connection, org, creator)
         post = await connection.fetchval(
             "INSERT INTO post (id, org_id, account_id, creator_id, platform, external_id, status, "
             "missing_count, source) VALUES (gen_random_uuid(), $1, $2, $3, 'demo', 'p', "
@@ -267,13 +270,7 @@ async def _seed_linked_post(url: str) -> dict[str, UUID]:
             campaign,
             creator,
         )
-        account = await connection.fetchval(
-            "INSERT INTO creator_account (id, org_id, creator_id, platform, handle, handle_key, "
-            "sync_status) VALUES (gen_random_uuid(), $1, $2, 'demo', 'h', 'h', 'ok') "
-            "RETURNING id",
-            org,
-            creator,
-        )
+        account = await _account(connection, org, creator)
         post = await connection.fetchval(
             "INSERT INTO post (id, org_id, account_id, creator_id, campaign_id, platform, "
             "external_id, status, missing_count, source) VALUES (gen_random_uuid(), $1, $2, $3, "
