@@ -568,10 +568,9 @@ READING = (
     "request-response machinery. About half of what the read still costs (py-spy, --py-spy) "
     "is what both servers pay: "
     "system calls (uvicorn writes each answer in two socket writes, each query is one more) and "
-    "the event loop. The run recorded here, on 2026-12-03, shared the machine with other work "
-    "(the machine 98-100% busy in every run, each server getting 29-75% of a core): its "
-    "per-round ratios spread from 0.69 to 1.23, and app CPU per request (Sway ×1.1 of bare, "
-    "182-223 µs a request against 162-214) is the steadier figure."
+    "the event loop. On a busy machine the ratio spreads widely: the same code, the same day, "
+    "with the machine 98-100% busy, measured per-round ratios from 0.69 to 1.23 (median 0.78), "
+    "while app CPU per request stayed at ×1.1 of bare, the steadier figure."
 )
 
 
