@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.worker.jobs import stories
 from shared.crypto import encrypt_credentials
@@ -128,6 +128,24 @@ class TestPollStories:
         assert (story.views, story.reach, story.comments) == (2410, 1875, 9)
         views = (await session.scalars(select(PostSnapshot.views).order_by("captured_at"))).all()
         assert views == [1830, 2410]
+
+    async def test_a_lease_that_ran_out_does_not_hold_the_story(self, worker_ctx, session, world):
+        # A poll killed while it held the story: nothing sweeps its lease, so the next poll
+        # takes the story once the lease has run out.
+        tenant, account, _ = world
+        await _poll(worker_ctx, tenant, account, Graph("story_insights_batch.json"))
+        await session.execute(
+            update(Post)
+            .where(Post.org_id == tenant.org_id, Post.kind == "story")
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+        again = await _poll(
+            worker_ctx, tenant, account, Graph("story_insights_final_batch.json"), final=True
+        )
+        assert again == "listed 2, tracked 1, snapshots 1"
+        [story] = await _stories(session, tenant.org_id)
+        assert (story.views, story.lease_until) == (2410, None)
 
     async def test_too_few_viewers_keeps_the_counts_it_had(self, worker_ctx, session, world):
         tenant, account, _ = world
