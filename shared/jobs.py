@@ -10,7 +10,6 @@ back by the job with `Payload.read(raw)`, so the fields are typed on both sides 
 that no longer matches its model fails loudly instead of shifting positions."""
 
 import asyncio
-import hashlib
 import random
 import time
 import weakref
@@ -23,8 +22,9 @@ from uuid import uuid4
 from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from pydantic import BaseModel, ConfigDict
-from redis.exceptions import NoScriptError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.redis_scripts import Script, evalsha_all
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -46,9 +46,7 @@ redis.call('PSETEX', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 """
-# Called by its SHA (EVALSHA), loaded when Redis answers NOSCRIPT (restarted, or flushed).
-_ENQUEUE_SHA = hashlib.sha1(_ENQUEUE.encode()).hexdigest()
-_ENQUEUE_KEYS = 3
+_ENQUEUE_SCRIPT = Script(_ENQUEUE, keys=3)
 # arq's default: a job not started within a day (plus its deferral) expires.
 _EXPIRES_EXTRA_MS = 86_400_000
 
@@ -174,7 +172,8 @@ class _Sender:
     async def _send_waiting(self) -> None:
         batch, self.waiting = self.waiting, []
         try:
-            results = await _evalsha_all(self.pool, [call for calls, _ in batch for call in calls])
+            every = [call for calls, _ in batch for call in calls]
+            results = await evalsha_all(self.pool, _ENQUEUE_SCRIPT, every)
         except asyncio.CancelledError:
             for _, reply in batch:
                 reply.cancel()
@@ -194,33 +193,6 @@ class _Sender:
                 reply.set_result(mine)
             else:
                 reply.set_exception(error)
-
-
-async def _evalsha_all(pool: "ArqRedis", calls: list[list[Any]]) -> list[Any]:
-    """Each call's reply, or the error Redis answered it with, in one round trip: a plain
-    EVALSHA for one call, a pipeline for more (not redis-py's script objects, whose pipelines
-    ask SCRIPT EXISTS first). Calls answered NOSCRIPT are sent once more after loading it."""
-    if len(calls) == 1:
-        try:
-            return [await pool.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *calls[0])]
-        except NoScriptError:
-            await pool.script_load(_ENQUEUE)
-            return [await pool.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *calls[0])]
-    results = await _pipelined(pool, calls)
-    unloaded = [n for n, result in enumerate(results) if isinstance(result, NoScriptError)]
-    if unloaded:
-        await pool.script_load(_ENQUEUE)
-        again = await _pipelined(pool, [calls[n] for n in unloaded])
-        for n, result in zip(unloaded, again, strict=True):
-            results[n] = result
-    return results
-
-
-async def _pipelined(pool: "ArqRedis", calls: list[list[Any]]) -> list[Any]:
-    async with pool.pipeline(transaction=False) as pipe:
-        for call in calls:
-            pipe.evalsha(_ENQUEUE_SHA, _ENQUEUE_KEYS, *call)
-        return await pipe.execute(raise_on_error=False)
 
 
 def _timestamp_ms() -> int:

@@ -27,11 +27,10 @@ from typing import Any
 from uuid import UUID
 
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
 
 from shared.domain.organization.schemas import Principal
 from shared.errors import TooManyRequests
+from shared.redis_scripts import Script, evalsha_all
 
 # How long a looked-up key is trusted without asking Postgres again; also how often its
 # last_used_at can be refreshed.
@@ -87,17 +86,17 @@ class Lookup:
 
 
 class Coalesced:
-    """Calls of one script sent to Redis together, as one pipeline (not a transaction: each
-    call is atomic by itself, as a script): one write and one read serve them all, and Redis
-    too reads and answers them at once. A call made while no pipeline is out goes at the
+    """Calls of one script sent to Redis together in one round trip (shared.redis_scripts: one
+    pipeline, not a transaction, each call atomic by itself as a script): one write and one read
+    serve them all, and Redis too reads and answers them at once. A call made while no pipeline is out goes at the
     event loop's next turn, with the calls made in the same turn; one made while a pipeline is
     out waits for its answers, then goes with every call made meanwhile. So under load the
     requests share a round trip, and alone a call waits only for the loop's next turn. An
     error reaching Redis (it is down) is the error of every call in that pipeline."""
 
-    def __init__(self, redis: Redis, script: str) -> None:
+    def __init__(self, redis: Redis, script: Script) -> None:
         self._redis = redis
-        self._script: AsyncScript = redis.register_script(script)
+        self._script = script
         self._waiting: list[tuple[Sequence[str], asyncio.Future[Any]]] = []
         self._out: asyncio.Task[None] | None = None  # the pipeline out, held: the loop won't
 
@@ -121,7 +120,7 @@ class Coalesced:
 
     async def _run(self, calls: list[tuple[Sequence[str], asyncio.Future[Any]]]) -> None:
         try:
-            results = await self._pipeline([keys for keys, _ in calls])
+            results = await evalsha_all(self._redis, self._script, [keys for keys, _ in calls])
         except asyncio.CancelledError:  # the loop is closing: so are the requests waiting
             for _, answer in calls:
                 answer.cancel()
@@ -136,28 +135,11 @@ class Coalesced:
             else:
                 answer.set_result(result)
 
-    async def _pipeline(self, calls: list[Sequence[str]]) -> list[Any]:
-        results = await self._evalsha(calls)
-        if any(isinstance(result, NoScriptError) for result in results):
-            # Redis restarted since the script was loaded: load it again, retry those calls.
-            await self._redis.script_load(self._script.script)
-            again = [n for n, result in enumerate(results) if isinstance(result, NoScriptError)]
-            retried = await self._evalsha([calls[n] for n in again])
-            for n, result in zip(again, retried, strict=True):
-                results[n] = result
-        return results
-
-    async def _evalsha(self, calls: list[Sequence[str]]) -> list[Any]:
-        pipe = self._redis.pipeline(transaction=False)
-        for keys in calls:
-            pipe.evalsha(self._script.sha, len(keys), *keys)
-        return await pipe.execute(raise_on_error=False)
-
 
 class AuthCache:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._lookup = Coalesced(redis, _LOOKUP_AND_COUNT)
+        self._lookup = Coalesced(redis, Script(_LOOKUP_AND_COUNT, keys=4))
         self._remember = redis.register_script(_REMEMBER)
         self._deny_unknown = redis.register_script(_DENY_UNKNOWN)
 

@@ -102,8 +102,12 @@ WHERE p.org_id = :org AND p.id = ANY(CAST(:ids AS uuid[]))
   AND p.status = {TRACKING} AND p.lease_until = :lease
 """)
 
+_INSERT_SNAPSHOTS = f"INSERT INTO post_snapshot (org_id, captured_at, post_id, {_COLUMNS})"
+
+# A batch's snapshots alone: write_refresh's insert on its own, which the ingestion benchmark
+# sets against raw COPY (the job writes snapshots through write_refresh).
 INSERT_SNAPSHOTS = text(f"""
-INSERT INTO post_snapshot (org_id, captured_at, post_id, {_COLUMNS})
+{_INSERT_SNAPSHOTS}
 SELECT :org, :captured_at, u.* FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}) AS u
 ON CONFLICT DO NOTHING
 """)
@@ -169,7 +173,7 @@ WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
         AS u(id, {_COLUMNS}, next_refresh_at)
 )""",
     after=f"""snapshots AS (
-    INSERT INTO post_snapshot (org_id, captured_at, post_id, {_COLUMNS})
+    {_INSERT_SNAPSHOTS}
     SELECT :org, :at, u.id, {", ".join(f"u.{name}" for name in COUNTS)}
     FROM u JOIN changed ON changed.s_id = u.id
     ON CONFLICT DO NOTHING
