@@ -66,7 +66,8 @@ X_TOKENS = 4
 DAY = 86_400
 # So high that no take ever waits: the budget's Lua round trip is still paid per job.
 UNTHROTTLED = "1000000000/1"
-WRITE_CONCURRENCY = 10  # concurrent batch writers, well within the worker's job slots
+# Concurrent batch writers: as many as one worker's job slots (SWAY_WORKER_MAX_JOBS's default).
+WRITE_CONCURRENCY = 20
 WORKER_SETTINGS = "services.worker.main.WorkerSettings"
 PLATFORM_PATHS = {"youtube": "GET /videos", "x": "GET /tweets"}
 
@@ -678,6 +679,7 @@ async def write_stage(
     settings = Settings(_env_file=None, database_url=database_url)
     rows = sum(len(b.posts) for b in batches)
     # The worker's engine, built by the worker's own function.
+    from services.worker.batch_writer import BatchWriter
     from services.worker.context import create_worker_engine
 
     engine = create_worker_engine(settings)
@@ -716,6 +718,19 @@ async def write_stage(
                 now=datetime.now(UTC),
                 settings=settings,
             )
+
+    writer = BatchWriter(sessionmaker, None, settings)
+
+    async def job_write(batch: WriteBatch) -> None:
+        """What a refresh job does with its batch: hand it to the worker's writer and wait."""
+        leased = ingest.RefreshBatch(
+            org_id=org_id,
+            platform=batch.platform,
+            credential_key=None,
+            post_ids=tuple(p.id for p in batch.posts),
+            lease_until=lease,
+        )
+        await writer.write(ingest.Fetched(leased, batch.posts, batch.results, datetime.now(UTC)))
 
     async def insert_only(batch: WriteBatch) -> None:
         present = [
@@ -763,6 +778,9 @@ async def write_stage(
         f"sway_write_{WRITE_CONCURRENCY}": lambda: _concurrently(
             batches, WRITE_CONCURRENCY, record
         ),
+        f"sway_writer_{WRITE_CONCURRENCY}": lambda: _concurrently(
+            batches, WRITE_CONCURRENCY, job_write
+        ),
     }
     if only is not None:
         variants = {name: run for name, run in variants.items() if name in only}
@@ -771,15 +789,18 @@ async def write_stage(
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     client: dict[str, list[float]] = {name: [] for name in variants}
     server: dict[str, list[float]] = {name: [] for name in variants}
+    transactions: dict[str, list[int]] = {name: [] for name in variants}  # the writer's
     try:
         await lease_all()
         await _concurrently(batches[:20], 5, record)  # warm the pool and statement caches
         for round_no in range(1, rounds + 1):
             for name, run in variants.items():
-                if name.startswith("sway_write"):
+                if name.startswith("sway_write"):  # and sway_writer
                     await lease_all()
                 client_before, server_before = time.process_time(), tree_cpu_s(postgres_pid)
+                written_before = writer.transactions
                 elapsed = await run()
+                transactions[name].append(writer.transactions - written_before)
                 seconds[name].append(elapsed)
                 client[name].append(time.process_time() - client_before)
                 server[name].append(tree_cpu_s(postgres_pid) - server_before)
@@ -797,6 +818,8 @@ async def write_stage(
             "rows_per_s": rows / statistics.median(s),
             "client_cpu_us_per_row": 1e6 * statistics.median(client[name]) / rows,
             "postgres_cpu_us_per_row": 1e6 * statistics.median(server[name]) / rows,
+            "batches": len(batches),
+            "writer_transactions": transactions[name],
         }
         for name, s in seconds.items()
     }
@@ -809,7 +832,7 @@ def markdown(result: dict[str, Any], args) -> str:
     e2e, write = result["end_to_end"], result["write_stage"]
     jobs, cpu = e2e["jobs"], e2e["cpu_pct_of_wall"]
     copy = write["copy"]["rows_per_s"]
-    concurrent = f"sway_write_{WRITE_CONCURRENCY}"
+    concurrent = f"sway_writer_{WRITE_CONCURRENCY}"
     from shared.config import Settings
 
     max_jobs = args.max_jobs or Settings.model_fields["worker_max_jobs"].default
@@ -858,6 +881,8 @@ def markdown(result: dict[str, Any], args) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     n = WRITE_CONCURRENCY
+    together = statistics.median(write[concurrent]["writer_transactions"])
+    together_of = write[concurrent]["batches"]
     labels = {
         "copy": "raw asyncpg COPY, all rows in one transaction, 1 connection",
         "copy_batched": "raw asyncpg COPY, one transaction per batch (50/100), 1 connection",
@@ -865,8 +890,10 @@ def markdown(result: dict[str, Any], args) -> str:
         f"sway_insert_{n}": f"Sway `insert_snapshots` alone, per batch, {n} concurrent",
         "sway_write_1": "Sway write stage: `record_batch` (insert snapshots + update posts) per "
         "batch, 1 connection",
-        concurrent: f"Sway write stage: `record_batch` per batch, {n} concurrent (the worker's "
-        "pool size)",
+        f"sway_write_{n}": f"Sway write stage: `record_batch`, a transaction per batch, {n} "
+        "concurrent",
+        concurrent: f"Sway write stage as the job does it: {n} concurrent jobs through the "
+        f"worker's `BatchWriter` ({together:,.0f} transactions for {together_of:,} batches)",
     }
     for name, label in labels.items():
         rate = write[name]["rows_per_s"]
@@ -1007,7 +1034,7 @@ def main(argv: list[str] | None = None) -> dict:
         copy = write["copy"]["rows_per_s"]
         print(f"\n{table}\n")
         insert = write[f"sway_insert_{WRITE_CONCURRENCY}"]["rows_per_s"] / copy
-        stage = write[f"sway_write_{WRITE_CONCURRENCY}"]["rows_per_s"] / copy
+        stage = write[f"sway_writer_{WRITE_CONCURRENCY}"]["rows_per_s"] / copy
         print(
             f"ingest: vs COPY (target >= 0.5), {WRITE_CONCURRENCY} concurrent: snapshot insert "
             f"{insert:.2f}, write stage (insert + post update) {stage:.2f}",

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # KPI recomputation is debounced to at most one job per campaign per window.
     kpi_debounce_s: int = Field(60, ge=1)
     worker_max_jobs: int = Field(20, ge=1)
+    # Refresh jobs' writes that may run at once in one worker; batches that come back while
+    # they all run are written together in the next one (services/worker/batch_writer.py).
+    worker_write_flushes: int = Field(4, ge=1)
     # A deliverable past due and not published is `late`; this long after that, `missed`.
     deliverable_grace_s: int = Field(3 * 24 * 3600, ge=0)
     # Instagram stories (docs/ingestion.md, "Stories"): they and their insights live 24 h, so

@@ -88,11 +88,11 @@ class Lookup:
 class Coalesced:
     """Calls of one script sent to Redis together in one round trip (shared.redis_scripts: one
     pipeline, not a transaction, each call atomic by itself as a script): one write and one read
-    serve them all, and Redis too reads and answers them at once. A call made while no pipeline is out goes at the
-    event loop's next turn, with the calls made in the same turn; one made while a pipeline is
-    out waits for its answers, then goes with every call made meanwhile. So under load the
-    requests share a round trip, and alone a call waits only for the loop's next turn. An
-    error reaching Redis (it is down) is the error of every call in that pipeline."""
+    serve them all, and Redis too reads and answers them at once. A call made while no pipeline
+    is out goes at the event loop's next turn, with the calls made in the same turn; one made
+    while a pipeline is out waits for its answers, then goes with every call made meanwhile. So
+    under load the requests share a round trip, and alone a call waits only for the loop's next
+    turn. An error reaching Redis (it is down) is the error of every call in that pipeline."""
 
     def __init__(self, redis: Redis, script: Script) -> None:
         self._redis = redis

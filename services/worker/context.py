@@ -6,6 +6,7 @@ import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.worker.batch_writer import BatchWriter
 from shared.budget import Budget
 from shared.config import Settings, get_settings
 from shared.db import create_engine, create_sessionmaker
@@ -23,6 +24,7 @@ class WorkerContext(TypedDict, total=False):
     http: httpx.AsyncClient
     adapters: dict[Platform, PlatformAdapter]
     budget: Budget
+    batch_writer: BatchWriter  # made on first use (BatchWriter.of)
 
 
 def build_adapters(http: httpx.AsyncClient, settings: Settings) -> dict[Platform, PlatformAdapter]:
@@ -58,6 +60,8 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "batch_writer" in ctx:
+        await ctx["batch_writer"].close()
     if "http" in ctx:
         await ctx["http"].aclose()
     if "engine" in ctx:

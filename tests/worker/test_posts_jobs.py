@@ -110,19 +110,19 @@ class TestRefreshPosts:
         _, _, account, _ = world
         posts = await due_posts(session, account, 2)
         [batch] = await schedule(worker_ctx, session)
-        original = IngestRepository.write_refresh
+        original = IngestRepository.write_refreshes
 
         async def connection_drops(self, *args, **kwargs):
             raise OperationalError("UPDATE post", {}, ConnectionResetError("connection reset"))
 
-        monkeypatch.setattr(IngestRepository, "write_refresh", connection_drops)
+        monkeypatch.setattr(IngestRepository, "write_refreshes", connection_drops)
         with pytest.raises(Retry):
             await run_batch(worker_ctx, batch)
         # The batch's one transaction left no trace.
         assert await snapshot_count(session, [p.id for p in posts]) == 0
         await session.refresh(posts[0])
         assert posts[0].last_refreshed_at is None
-        monkeypatch.setattr(IngestRepository, "write_refresh", original)
+        monkeypatch.setattr(IngestRepository, "write_refreshes", original)
         assert await run_batch(worker_ctx, batch) == "refreshed 2, gone 0"
         assert await snapshot_count(session, [p.id for p in posts]) == 2
 

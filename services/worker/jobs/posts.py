@@ -1,5 +1,6 @@
 """Post refresh: a cron claims due posts into batches; each batch job spends one platform call
-on up to a batch's posts and writes the result in one transaction.
+on up to a batch's posts and writes the result in one transaction (with the batches of other
+jobs that came back at the same time, services/worker/batch_writer.py).
 
 Every way a batch can end leaves its posts somewhere a user can see (docs/ingestion.md, "When a
 refresh fails"): refreshed, gone, in error with the reason, paused until new credentials, or back
@@ -12,6 +13,7 @@ import structlog
 from arq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.worker.batch_writer import BatchWriter
 from services.worker.context import WorkerContext
 from shared import config_problems
 from shared.crypto import CredentialsError
@@ -106,12 +108,9 @@ async def _reserve(ctx: WorkerContext, batch: RefreshBatch, cost: int) -> str | 
 
 
 async def _write(ctx: WorkerContext, batch: RefreshBatch, posts, results) -> str:
-    now = datetime.now(UTC)
+    fetched = ingest.Fetched(batch, posts, results, now=datetime.now(UTC))
     try:
-        async with unit_of_work(ctx["sessionmaker"], ctx["redis"]) as session:
-            refreshed, gone, errors = await ingest.record_batch(
-                session, batch, posts, results, now=now, settings=ctx["settings"]
-            )
+        refreshed, gone, errors = await BatchWriter.of(ctx).write(fetched)
     except SQLAlchemyError as exc:
         # Nothing of the batch was written (one transaction); while the lease holds, the retry
         # picks up exactly these posts, and once it ran out the scheduler claims them again.

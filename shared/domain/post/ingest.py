@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -30,6 +31,7 @@ from shared.domain.post.ingest_repository import (
     BatchPost,
     ClaimedPost,
     IngestRepository,
+    Refresh,
     claim_due_posts,
 )
 from shared.jobs import JobPayload, JobQueue
@@ -156,6 +158,20 @@ async def load_batch(
     return posts, decrypt_credentials(token, settings.secret_key.get_secret_value())
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A batch as its platform call left it: the posts it still held, and what came back."""
+
+    batch: RefreshBatch
+    posts: Sequence[BatchPost]
+    results: Mapping[str, PostStats | PostRefused]
+    now: datetime
+
+
+# How many posts were refreshed, the ids that just became gone, and the ids now in error.
+Recorded = tuple[int, list[UUID], set[UUID]]
+
+
 async def record_batch(
     session: AsyncSession,
     batch: RefreshBatch,
@@ -164,34 +180,94 @@ async def record_batch(
     *,
     now: datetime,
     settings: Settings,
-) -> tuple[int, list[UUID], set[UUID]]:
-    """One statement for the posts' latest counts and their snapshots, one update of the
-    missing ones and one of the refused ones, all fenced by the lease. Returns how many posts
-    were refreshed, the ids that just became gone, and the ids now in error."""
-    repository = IngestRepository(session, batch.org_id)
+) -> Recorded:
+    [recorded] = await record_batches(
+        session, [Fetched(batch, posts, results, now)], settings=settings
+    )
+    return recorded
+
+
+async def record_batches(
+    session: AsyncSession, fetched: Sequence[Fetched], *, settings: Settings
+) -> list[Recorded]:
+    """Batches in one transaction: one statement per organization for the posts' latest counts
+    and their snapshots, then each batch's missing and refused posts, all fenced by each batch's
+    lease. A batch run with others is written exactly as it would be alone."""
+    outcomes = [_outcome(one, settings) for one in fetched]
+    held = await _write_present(session, fetched, [outcome.present for outcome in outcomes])
+    return [
+        await _record_rest(session, one, written, outcome, settings)
+        for one, written, outcome in zip(fetched, held, outcomes, strict=True)
+    ]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """A batch's posts as present (their rows to write), missing (their next try) and refused
+    (the reason), and the present ones whose details (publish time, caption) arrive now."""
+
+    present: list[dict[str, Any]]
+    missing: list[dict[str, Any]]
+    refused: dict[UUID, str]
+    learning: list[tuple[BatchPost, PostDetails]]
+
+
+def _outcome(fetched: Fetched, settings: Settings) -> _Outcome:
     present, missing, refused, learning = [], [], {}, []
-    for post in posts:
-        result = results.get(post.external_id)
+    platform = fetched.batch.platform
+    for post in fetched.posts:
+        result = fetched.results.get(post.external_id)
         if isinstance(result, PostRefused):
-            refused[post.id] = f"{batch.platform} refused this post: {result.reason}"
+            refused[post.id] = f"{platform} refused this post: {result.reason}"
             continue
         details = result.details if result is not None else None
-        due = _next_due(settings, batch.platform, post, details, now)
+        due = _next_due(settings, platform, post, details, fetched.now)
         if result is None:
             missing.append({"id": post.id, "next_refresh_at": due})
             continue
         present.append({"id": post.id, **_counts(result), "next_refresh_at": due})
         if details is not None and post.published_at is None:
             learning.append((post, details))
-    held = await repository.write_refresh(now, batch.lease_until, present) if present else set()
-    if learning := [(post, details) for post, details in learning if post.id in held]:
+    return _Outcome(present, missing, refused, learning)
+
+
+async def _write_present(
+    session: AsyncSession, fetched: Sequence[Fetched], present: Sequence[list[dict[str, Any]]]
+) -> list[set[UUID]]:
+    """Each batch's present posts that still held its lease, written: one statement for all of
+    an organization's batches (a distributed table keeps each to one shard)."""
+    held: list[set[UUID]] = [set() for _ in fetched]
+    by_org: dict[UUID, list[int]] = defaultdict(list)
+    for i, one in enumerate(fetched):
+        if present[i]:
+            by_org[one.batch.org_id].append(i)
+    for org_id, indexes in by_org.items():
+        refreshes = [
+            Refresh(fetched[i].now, fetched[i].batch.lease_until, present[i]) for i in indexes
+        ]
+        written = await IngestRepository(session, org_id).write_refreshes(refreshes)
+        for i, ids in zip(indexes, written, strict=True):
+            held[i] = ids
+    return held
+
+
+async def _record_rest(
+    session: AsyncSession,
+    fetched: Fetched,
+    held: set[UUID],
+    outcome: _Outcome,
+    settings: Settings,
+) -> Recorded:
+    batch, now = fetched.batch, fetched.now
+    repository = IngestRepository(session, batch.org_id)
+    if learning := [(post, details) for post, details in outcome.learning if post.id in held]:
         await _learn_details(session, repository, batch, learning, now)
-    gone = await repository.mark_missing(batch.lease_until, missing)
+    gone = await repository.mark_missing(batch.lease_until, outcome.missing)
     await events_service.emit_posts(
         session, batch.org_id, EventType.post_gone, gone, payloads.post, now=now
     )
-    errors = await repository.mark_error(batch.lease_until, refused)
-    campaigns = {post.campaign_id for post in posts}
+    errors = await repository.mark_error(batch.lease_until, outcome.refused)
+    campaigns = {post.campaign_id for post in fetched.posts}
     mark_kpis_stale(JobQueue.of(session), batch.org_id, campaigns, now, settings)
     return len(held), gone, errors
 

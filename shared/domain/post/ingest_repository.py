@@ -44,6 +44,16 @@ class ClaimedPost:
 
 
 @dataclass(frozen=True, slots=True)
+class Refresh:
+    """One batch's refreshed posts (rows of id, counts and next_refresh_at), read at `at`,
+    written only where `lease` still holds."""
+
+    at: datetime
+    lease: datetime
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
 class BatchPost:
     id: UUID
     external_id: str
@@ -120,10 +130,9 @@ def _distance(at: str, seconds: int) -> str:
     return f"abs(extract(epoch FROM {at} - (post.published_at + interval '{seconds} seconds')))"
 
 
-def _nearer_age(age: str, seconds: int) -> str:
-    """SET clauses that take this refresh for `age` when it is within tolerance and nearer to
-    the age than the snapshot kept so far."""
-    at = "CAST(:at AS timestamptz)"
+def _nearer_age(age: str, seconds: int, at: str) -> str:
+    """SET clauses that take the refresh read at `at` for `age` when it is within tolerance and
+    nearer to the age than the snapshot kept so far."""
     nearer = (
         f"post.published_at IS NOT NULL AND {_distance(at, seconds)} <= {seconds * AGE_TOLERANCE}"
         f" AND (post.engagements_{age}_at IS NULL"
@@ -155,27 +164,32 @@ UPDATE post SET {", ".join(_age_from_history(age, seconds) for age, seconds in A
 WHERE post.org_id = :org AND post.id = ANY(CAST(:ids AS uuid[]))
 """)
 
-# A refresh's latest counts and next refresh on each post still holding the lease, and the
-# snapshots of those posts, in one statement: one round trip and one set of arrays a batch.
+# Refreshes' latest counts and next refresh on each post still holding its batch's lease, and the
+# snapshots of those posts, in one statement: one round trip and one set of arrays for any number
+# of one organization's batches. Each row carries its batch's read time and lease; the statement
+# returns the ordinal of every row it wrote, so each batch learns which of its posts it held.
 WRITE_REFRESH = rescheduling(
     f"""
-UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = :at,
-       {", ".join(_nearer_age(age, seconds) for age, seconds in AGES.items())},
+UPDATE post SET {", ".join(f"{name} = u.{name}" for name in COUNTS)}, last_refreshed_at = u.at,
+       {", ".join(_nearer_age(age, seconds, "u.at") for age, seconds in AGES.items())},
        missing_count = 0, next_refresh_at = u.next_refresh_at, lease_until = NULL,
        status_detail = NULL, updated_at = now(),
        status = CASE WHEN u.next_refresh_at IS NULL THEN '{PostStatus.stopped}' ELSE post.status END
 FROM u
-WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = :lease
+WHERE post.org_id = :org AND post.id = u.id AND post.lease_until = u.lease
 """,
-    ("post.id",),
+    ("u.n",),
     before=f"""u AS (
-    SELECT * FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]))
-        AS u(id, {_COLUMNS}, next_refresh_at)
+    SELECT * FROM unnest(CAST(:id AS uuid[]), {_ARRAYS}, CAST(:next_refresh_at AS timestamptz[]),
+                         CAST(:at AS timestamptz[]), CAST(:lease AS timestamptz[]))
+        WITH ORDINALITY AS u(id, {_COLUMNS}, next_refresh_at, at, lease, n)
 )""",
+    # By ordinal, not by post: two batches of one post (a stale one and the one holding its
+    # lease) may share the statement, and only the holder's counts are a snapshot.
     after=f"""snapshots AS (
     {_INSERT_SNAPSHOTS}
-    SELECT :org, :at, u.id, {", ".join(f"u.{name}" for name in COUNTS)}
-    FROM u JOIN changed ON changed.s_id = u.id
+    SELECT :org, u.at, u.id, {", ".join(f"u.{name}" for name in COUNTS)}
+    FROM u JOIN changed ON changed.n = u.n
     ON CONFLICT DO NOTHING
 )""",
 )
@@ -324,9 +338,20 @@ class IngestRepository:
     ) -> set[UUID]:
         """The latest counts and next refresh of the posts still holding the lease, and their
         snapshots; returns the ids of those posts."""
+        [held] = await self.write_refreshes([Refresh(refreshed_at, lease, rows)])
+        return held
+
+    async def write_refreshes(self, refreshes: Sequence[Refresh]) -> list[set[UUID]]:
+        """Several batches' `write_refresh` in one statement; for each, the ids it wrote."""
+        rows = [row for refresh in refreshes for row in refresh.rows]
         columns = _columns(rows, ("id", *COUNTS, "next_refresh_at"))
-        result = await self._run(WRITE_REFRESH, at=refreshed_at, lease=lease, **columns)
-        return set(result.scalars())
+        columns["at"] = [refresh.at for refresh in refreshes for _ in refresh.rows]
+        columns["lease"] = [refresh.lease for refresh in refreshes for _ in refresh.rows]
+        owner = [i for i, refresh in enumerate(refreshes) for _ in refresh.rows]
+        held: list[set[UUID]] = [set() for _ in refreshes]
+        for n in (await self._run(WRITE_REFRESH, **columns)).scalars():
+            held[owner[n - 1]].add(rows[n - 1]["id"])
+        return held
 
     async def insert_snapshots(self, captured_at: datetime, rows: list[dict[str, Any]]) -> None:
         columns = _columns(rows, ("id", *COUNTS))
