@@ -20,8 +20,9 @@ also gets a year of hourly snapshots (8,760). The history grows in place, depth 
 1. the claim of one scheduler tick (`claim_due_posts` at SWAY_SCHEDULER_BATCH_LIMIT's default),
    in a transaction rolled back after, so every repetition claims the same posts;
 2. the batch write stage against raw COPY of the same rows (bench/ingest.py's `write_stage`, on
-   --write-rows posts outside the campaign): `record_batch` 10 concurrent, `insert_snapshots`
-   alone 10 concurrent, COPY in one transaction, interleaved rounds;
+   --write-rows posts outside the campaign): 20 concurrent jobs through the worker's
+   `BatchWriter`, `insert_snapshots` alone 20 concurrent, COPY in one transaction, interleaved
+   rounds;
 3. the campaign's KPIs and its 30-day daily timeseries, the service calls the endpoints make
    and the endpoints themselves (bench/kpis.py's probes and rounds);
 4. a page of 50 of the deep post's snapshots, 8,700 rows into its history (near the oldest
@@ -71,7 +72,13 @@ DEEP_ROWS = 8_760  # hourly for a year
 DEEP_CURSOR_AT = 8_700  # rows before the page's cursor, newest first
 PAGE_LIMIT = 50
 COPY_CHUNK = 1_000_000
-WRITE_VARIANTS = ("copy", "sway_insert_10", "sway_write_10")  # ingest.WRITE_CONCURRENCY
+N = ingest.WRITE_CONCURRENCY
+INSERT, WRITER = f"sway_insert_{N}", f"sway_writer_{N}"
+WRITE_VARIANTS = (
+    "copy",
+    INSERT,
+    WRITER,
+)
 KPI_PROBES = ("sql_latest", "kpis_service", "kpis_http", "series_service", "series_http")
 # Below this, a change between depths is not told from the shared machine's drift.
 NOISE_FLOOR = kpis.NOISE_FLOOR
@@ -524,24 +531,24 @@ FIGURES = {
         digits=0,
     ),
     "write_vs_copy": Figure(
-        "write stage: `record_batch` 10 concurrent / raw COPY",
+        f"write stage: {N} concurrent jobs' `BatchWriter` / raw COPY",
         "×",
-        lambda d: d["write"]["sway_write_10"]["vs_copy"],
-        lambda d: d["write"]["sway_write_10"]["round_vs_copy"],
+        lambda d: d["write"][WRITER]["vs_copy"],
+        lambda d: d["write"][WRITER]["round_vs_copy"],
         higher_is_better=True,
     ),
     "insert_vs_copy": Figure(
-        "`insert_snapshots` alone 10 concurrent / raw COPY",
+        f"`insert_snapshots` alone {N} concurrent / raw COPY",
         "×",
-        lambda d: d["write"]["sway_insert_10"]["vs_copy"],
-        lambda d: d["write"]["sway_insert_10"]["round_vs_copy"],
+        lambda d: d["write"][INSERT]["vs_copy"],
+        lambda d: d["write"][INSERT]["round_vs_copy"],
         higher_is_better=True,
     ),
     "write_rows_per_s": Figure(
-        "write stage: `record_batch` 10 concurrent",
+        f"write stage: {N} concurrent jobs' `BatchWriter`",
         "rows/s",
-        lambda d: d["write"]["sway_write_10"]["rows_per_s"],
-        lambda d: d["write"]["sway_write_10"]["round_rows_per_s"],
+        lambda d: d["write"][WRITER]["rows_per_s"],
+        lambda d: d["write"][WRITER]["round_rows_per_s"],
         higher_is_better=True,
         digits=0,
     ),
@@ -706,8 +713,8 @@ def setup(result: dict[str, Any]) -> str:
         f"(median of {args['repeats']}, after one warm-up); the write stage of bench/ingest.py "
         f"on {args['write_rows']:,} posts outside the campaign (YouTube batches of 50, X of 100), "
         f"{args['write_rounds']} interleaved rounds (after one warm-up round) of raw COPY, "
-        f"`insert_snapshots` and `record_batch`, 10 concurrent; the KPIs and the daily "
-        f"timeseries with bench/kpis.py's "
+        f"`insert_snapshots` {N} concurrent and {N} concurrent jobs through the worker's "
+        f"`BatchWriter`; the KPIs and the daily timeseries with bench/kpis.py's "
         f"probes ({args['kpi_rounds']} interleaved rounds of up to 40 calls, 2 s each); a page "
         f"of {PAGE_LIMIT} of the deep post's snapshots with a cursor {DEEP_CURSOR_AT:,} rows "
         f"into its history through `post_service.list_snapshots` (median of "
@@ -918,7 +925,7 @@ def reading(result: dict[str, Any]) -> str:
         f"so the page touches {min(buffers):,.0f} to {max(buffers):,.0f} buffers at every "
         f"depth. Raw COPY itself ran at {min(copy):,.0f} to {max(copy):,.0f} rows/s "
         "across the measured rounds, so the write stage's ratios to it are the noisiest "
-        "figures; `record_batch`'s own rows/s is steadier."
+        "figures; the write stage's own rows/s is steadier."
         + (f" Not flat in this run: {'; '.join(flagged)}." if flagged else "")
     )
 
