@@ -675,9 +675,11 @@ async def write_stage(
     from shared.db import create_sessionmaker, unit_of_work
     from shared.domain.post import ingest
     from shared.domain.post.ingest_repository import IngestRepository
+    from shared.logging import configure_logging
     from shared.models.post_snapshot import COUNTS
 
     settings = Settings(_env_file=None, database_url=database_url)
+    configure_logging(settings)  # as the worker does: its level, not structlog's debug default
     rows = sum(len(b.posts) for b in batches)
     # The worker's engine, built by the worker's own function.
     from services.worker.batch_writer import BatchWriter
