@@ -704,7 +704,8 @@ async def write_stage(
             leased_ids,
         )
 
-    async def record(batch: WriteBatch) -> None:
+    def fetched(batch: WriteBatch) -> ingest.Fetched:
+        """The batch as its job holds it after the platform call."""
         leased = ingest.RefreshBatch(
             org_id=org_id,
             platform=batch.platform,
@@ -712,28 +713,17 @@ async def write_stage(
             post_ids=tuple(p.id for p in batch.posts),
             lease_until=lease,
         )
+        return ingest.Fetched(leased, batch.posts, batch.results, datetime.now(UTC))
+
+    async def record(batch: WriteBatch) -> None:
         async with unit_of_work(sessionmaker) as session:
-            await ingest.record_batch(
-                session,
-                leased,
-                batch.posts,
-                batch.results,
-                now=datetime.now(UTC),
-                settings=settings,
-            )
+            await ingest.record_batches(session, [fetched(batch)], settings=settings)
 
     writer = BatchWriter(sessionmaker, None, settings)
 
     async def job_write(batch: WriteBatch) -> None:
         """What a refresh job does with its batch: hand it to the worker's writer and wait."""
-        leased = ingest.RefreshBatch(
-            org_id=org_id,
-            platform=batch.platform,
-            credential_key=None,
-            post_ids=tuple(p.id for p in batch.posts),
-            lease_until=lease,
-        )
-        await writer.write(ingest.Fetched(leased, batch.posts, batch.results, datetime.now(UTC)))
+        await writer.write(fetched(batch))
 
     async def insert_only(batch: WriteBatch) -> None:
         present = [
@@ -1080,12 +1070,12 @@ SECTION_NOTES = (
     "COPY only inserts snapshots, so the like-for-like figure is `insert_snapshots` alone; the "
     "write stage (`write_refresh`: one statement for any number of an organization's batches) "
     "also updates each post's latest counts and its narrow `post_schedule` row. Most of a small "
-    "batch's write is its transaction and statement rather than its rows, which is why COPY "
-    "in one transaction per batch already halves COPY's rate: the job's path hands each batch to "
-    "the worker's `BatchWriter`, which writes the batches that came back while its earlier "
-    "writes ran in one transaction, at most `SWAY_WORKER_WRITE_FLUSHES` (4) at once; the row "
-    "above it is the same write with a transaction per batch. The rounds' own ratios spread "
-    "widely (COPY alone moves by a third between rounds), so a median of three. "
+    "batch's write is its transaction and statement rather than its rows (COPY itself, in a "
+    "transaction per batch, runs at half to two thirds of one COPY): the job's path hands each "
+    "batch to the worker's `BatchWriter`, which writes the batches that came back while its "
+    "earlier writes ran in one transaction, at most `SWAY_WORKER_WRITE_FLUSHES` (4) at once; "
+    "the row above it is the same write with a transaction per batch. The rounds' own ratios "
+    "spread widely (COPY alone moves by a third between rounds), so a median of three. "
     "No index of `post` covers a column a refresh writes, so "
     'the post\'s update is HOT when its page has room (docs/scaling.md, "Cheap post updates"); '
     "here every round first leases all its posts in one statement, as a scheduler tick does, "
