@@ -47,7 +47,11 @@ class BatchWriter:
         self._redis = redis
         self._settings = settings
         self._waiting: deque[Waiting] = deque()
-        self._writers: set[asyncio.Task] = set()
+        self._writers: set[asyncio.Task] = set()  # held, so the loop does not drop them
+        # Writers still taking batches: counted in _drain itself, not by the tasks' ends, which
+        # come a loop turn later (a batch handed over in between would find no writer free to
+        # start and none left to take it).
+        self._draining = 0
         self._flushing = 0  # writes under way
         self.transactions = 0  # committed, for the log and the tests
 
@@ -62,7 +66,8 @@ class BatchWriter:
     async def write(self, fetched: Fetched) -> Recorded:
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         self._waiting.append((fetched, future))
-        if len(self._writers) < self._settings.worker_write_flushes:
+        if self._draining < self._settings.worker_write_flushes:
+            self._draining += 1
             task = asyncio.create_task(self._drain())
             self._writers.add(task)
             task.add_done_callback(self._writers.discard)
@@ -73,13 +78,16 @@ class BatchWriter:
         await asyncio.gather(*self._writers, return_exceptions=True)
 
     async def _drain(self) -> None:
-        while self._waiting:
-            taken = self._take()
-            self._flushing += 1
-            try:
-                await self._flush(taken)
-            finally:
-                self._flushing -= 1
+        try:
+            while self._waiting:
+                taken = self._take()
+                self._flushing += 1
+                try:
+                    await self._flush(taken)
+                finally:
+                    self._flushing -= 1
+        finally:
+            self._draining -= 1
 
     def _take(self) -> list[Waiting]:
         """This write's share of the waiting batches: the writes free to start split them, so

@@ -146,3 +146,22 @@ class TestBatchWriter:
 
     async def test_the_worker_has_one_writer(self, worker_ctx):
         assert BatchWriter.of(worker_ctx) is BatchWriter.of(worker_ctx)
+
+    async def test_a_batch_handed_over_as_the_last_write_ends_is_written(
+        self, worker_ctx, sessionmaker, session, settings
+    ):
+        # The job whose batch was just written runs again before the write's task has quite
+        # ended: its next batch must start a write of its own, not wait for one that is over.
+        _, posts = await _tenant_posts(session, 4, "handover")
+        [batch] = await schedule(worker_ctx, session)
+        first, second = (
+            batch.but(post_ids=(posts[0].id, posts[1].id)),
+            batch.but(post_ids=(posts[2].id, posts[3].id)),
+        )
+        writer = BatchWriter(
+            sessionmaker, None, settings.model_copy(update={"worker_write_flushes": 1})
+        )
+        assert await writer.write(_fetched(first, posts[:2], views=3)) == (2, [], set())
+        async with asyncio.timeout(10):  # in this task: wait_for would hand it to a new one
+            written = await writer.write(_fetched(second, posts[2:], views=3))
+        assert written == (2, [], set())
